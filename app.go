@@ -1,0 +1,39 @@
+// Command hubspoke is the CDK app: it reads the fleet file and synthesizes
+// HubStack and one SpokeStack-<name> per spoke.
+//
+// The fleet file is fleet.yaml, or the path given with `cdk synth -c
+// config=path/to/fleet.yaml`. A fleet file with problems stops the app before
+// any construct is built, listing every problem with its line.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"hubspoke/config"
+	"hubspoke/stacks"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	path := stacks.FleetPathFromContext(os.Getenv("CDK_CONTEXT_JSON"))
+	fleet, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	stacks.AddFleet(app, fleet)
+	if err := stacks.Synth(app); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}

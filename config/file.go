@@ -1,0 +1,72 @@
+package config
+
+// The shape of the YAML file. Pointers mark "not set" so that defaults and
+// per-spoke overrides can be told apart from an explicit zero.
+
+type fleetFile struct {
+	Hub      hubFile      `yaml:"hub"`
+	Agent    agentFile    `yaml:"agent"`
+	Schedule scheduleFile `yaml:"schedule"`
+	Spokes   []spokeFile  `yaml:"spokes"`
+}
+
+type hubFile struct {
+	Account        string `yaml:"account"`
+	Region         string `yaml:"region"`
+	RepositoryName string `yaml:"repositoryName"`
+	TagMutability  string `yaml:"tagMutability"`
+	ImagesKept     *int   `yaml:"imagesKept"`
+	SecretName     string `yaml:"secretName"`
+	OrganizationID string `yaml:"organizationId"`
+}
+
+type agentFile struct {
+	ImageTag           *string `yaml:"imageTag"`
+	CPU                *int    `yaml:"cpu"`
+	MemoryMiB          *int    `yaml:"memory"`
+	AzpURL             *string `yaml:"azpUrl"`
+	Pool               *string `yaml:"pool"`
+	LogRetentionDays   *int    `yaml:"logRetentionDays"`
+	StopTimeoutSeconds *int    `yaml:"stopTimeoutSeconds"`
+}
+
+type scheduleFile struct {
+	TimeZone        *string      `yaml:"timeZone"`
+	ScaleUp         *capacityAt  `yaml:"scaleUp"`
+	ScaleDown       *capacityAt  `yaml:"scaleDown"`
+	Refresh         *refreshFile `yaml:"refresh"`
+	WeekendCapacity *int         `yaml:"weekendCapacity"`
+}
+
+type capacityAt struct {
+	At       *string `yaml:"at"`
+	Capacity *int    `yaml:"capacity"`
+}
+
+type refreshFile struct {
+	At                  *string `yaml:"at"`
+	RestoreAfterMinutes *int    `yaml:"restoreAfterMinutes"`
+}
+
+type spokeFile struct {
+	Name     string        `yaml:"name"`
+	Account  string        `yaml:"account"`
+	Region   string        `yaml:"region"`
+	Wave     string        `yaml:"wave"`
+	Network  *networkFile  `yaml:"network"`
+	Agent    *agentFile    `yaml:"agent"`
+	Schedule *scheduleFile `yaml:"schedule"`
+}
+
+type networkFile struct {
+	VpcID            string         `yaml:"vpcId"`
+	SubnetIDs        []string       `yaml:"subnetIds"`
+	SecurityGroupIDs []string       `yaml:"securityGroupIds"`
+	AssignPublicIP   bool           `yaml:"assignPublicIp"`
+	CreateVpc        *createVpcFile `yaml:"createVpc"`
+}
+
+type createVpcFile struct {
+	Cidr              string   `yaml:"cidr"`
+	AvailabilityZones []string `yaml:"availabilityZones"`
+}

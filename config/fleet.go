@@ -1,0 +1,111 @@
+// Package config loads and validates the fleet file: one hub account and the
+// spoke accounts that run build agents. It knows nothing about CDK; stacks turn
+// a validated Fleet into constructs.
+package config
+
+// Fleet is a validated fleet file with every default applied.
+type Fleet struct {
+	// Source is the path the fleet was read from, used in messages.
+	Source string
+	Hub    Hub
+	// Agent and Schedule are the fleet-wide defaults; each Spoke carries the
+	// resolved copy with its own overrides applied.
+	Agent    Agent
+	Schedule Schedule
+	Spokes   []Spoke
+}
+
+// Hub is the account that owns the agent image repository and the agent token.
+type Hub struct {
+	Account        string
+	Region         string
+	RepositoryName string
+	// TagMutability is IMMUTABLE (default) or MUTABLE.
+	TagMutability string
+	// ImagesKept is how many images the lifecycle rule keeps (default 30).
+	ImagesKept int
+	SecretName string
+	// OrganizationID switches the hub policies to organization mode (o-...).
+	// Empty means account mode: every spoke account and role is listed.
+	OrganizationID string
+}
+
+// Partition is the AWS partition of the hub region (aws, aws-cn, aws-us-gov).
+func (h Hub) Partition() string { return PartitionOf(h.Region) }
+
+// Agent describes the build-agent task.
+type Agent struct {
+	ImageTag           string
+	CPU                int // Fargate CPU units, e.g. 1024
+	MemoryMiB          int // Fargate memory in MiB, e.g. 2048
+	AzpURL             string
+	Pool               string
+	LogRetentionDays   int
+	StopTimeoutSeconds int
+}
+
+// Schedule is a weekly capacity plan in one IANA time zone.
+type Schedule struct {
+	TimeZone            string
+	ScaleUpAt           string // HH:MM on weekdays
+	WeekdayCapacity     int
+	ScaleDownAt         string // HH:MM on weekdays
+	NightCapacity       int
+	RefreshAt           string // HH:MM every day: capacity goes to 0
+	RestoreAfterMinutes int    // minutes after RefreshAt the capacity comes back
+	WeekendCapacity     int
+}
+
+// Spoke is one account/region that runs agents.
+type Spoke struct {
+	Name     string
+	Account  string
+	Region   string
+	Wave     string
+	Network  Network
+	Agent    Agent
+	Schedule Schedule
+}
+
+// Network says where agent tasks run: existing subnets, or a new small VPC.
+type Network struct {
+	// Existing network, all given by id (no lookups at synth time).
+	VpcID            string
+	SubnetIDs        []string
+	SecurityGroupIDs []string
+	AssignPublicIP   bool
+	// CreateVpcCidr, when set, creates a VPC with one public subnet in each
+	// of AvailabilityZones (default: the region's "a" and "b" zones).
+	CreateVpcCidr     string
+	AvailabilityZones []string
+}
+
+// Creates reports whether the spoke creates its own VPC.
+func (n Network) Creates() bool { return n.CreateVpcCidr != "" }
+
+// Waves lists the wave names in the order they first appear in the file.
+func (f *Fleet) Waves() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range f.Spokes {
+		if !seen[s.Wave] {
+			seen[s.Wave] = true
+			out = append(out, s.Wave)
+		}
+	}
+	return out
+}
+
+// SpokesInWave lists the spokes of a wave in file order.
+func (f *Fleet) SpokesInWave(wave string) []Spoke {
+	var out []Spoke
+	for _, s := range f.Spokes {
+		if s.Wave == wave {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// OrganizationMode reports whether hub policies trust the whole organization.
+func (f *Fleet) OrganizationMode() bool { return f.Hub.OrganizationID != "" }

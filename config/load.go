@@ -1,0 +1,126 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Load reads and validates a fleet file. The error, when there is one, is a
+// *Problems listing every problem with its path and line.
+func Load(path string) (*Fleet, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading fleet file: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse validates the fleet file content; source names it in messages.
+func Parse(source string, data []byte) (*Fleet, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &Problems{Source: source, List: []Problem{{Message: "the fleet file is empty; start from the example fleet.yaml"}}}
+	}
+	var ff fleetFile
+	if err := yaml.UnmarshalWithOptions(data, &ff, yaml.Strict()); err != nil {
+		return nil, &Problems{Source: source, List: []Problem{decodeProblem(err)}}
+	}
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, &Problems{Source: source, List: []Problem{decodeProblem(err)}}
+	}
+	c := &collector{file: file}
+	fleet := resolve(source, &ff, c)
+	if p := c.problems(source); p != nil {
+		return nil, p
+	}
+	return fleet, nil
+}
+
+// decodeProblem turns a YAML decode error into a Problem with its line and,
+// for an unknown key, the closest known key.
+func decodeProblem(err error) Problem {
+	var ye yaml.Error
+	if !errors.As(err, &ye) {
+		return Problem{Message: err.Error()}
+	}
+	pr := Problem{Message: ye.GetMessage()}
+	if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+		pr.Line = tk.Position.Line
+		var unknown *yaml.UnknownFieldError
+		if errors.As(err, &unknown) {
+			pr.Path = tk.Value
+			pr.Message = fmt.Sprintf("unknown key %q", tk.Value)
+			if s := closestKey(tk.Value); s != "" {
+				pr.Message += fmt.Sprintf("; did you mean %q?", s)
+			} else {
+				pr.Message += "; remove it (see the example fleet.yaml for the keys)"
+			}
+		}
+	}
+	if strings.Contains(pr.Message, "cannot unmarshal") {
+		pr.Message = "wrong type: " + pr.Message
+	}
+	return pr
+}
+
+// knownKeys are every YAML key of the fleet file.
+var knownKeys = func() []string {
+	var keys []string
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if tag := f.Tag.Get("yaml"); tag != "" {
+				keys = append(keys, strings.Split(tag, ",")[0])
+			}
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeOf(fleetFile{}))
+	return keys
+}()
+
+func closestKey(key string) string {
+	best, bestDist := "", 3
+	for _, k := range knownKeys {
+		if d := editDistance(strings.ToLower(key), strings.ToLower(k)); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

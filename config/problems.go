@@ -1,0 +1,107 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+)
+
+// Problem is one thing wrong with a fleet file.
+type Problem struct {
+	Path    string // e.g. spokes[1].account
+	Line    int    // 1-based; 0 when unknown
+	Message string // what is wrong and how to fix it
+}
+
+// Problems is every problem found in a fleet file. Load returns it as its error.
+type Problems struct {
+	Source string
+	List   []Problem
+}
+
+func (p *Problems) Error() string {
+	var b strings.Builder
+	noun := "problems"
+	if len(p.List) == 1 {
+		noun = "problem"
+	}
+	fmt.Fprintf(&b, "%s: %d %s in the fleet file:", p.Source, len(p.List), noun)
+	for _, pr := range p.List {
+		b.WriteString("\n  ")
+		b.WriteString(pr.String(p.Source))
+	}
+	return b.String()
+}
+
+// String formats a problem as file:line: path: message.
+func (pr Problem) String(source string) string {
+	loc := source
+	if pr.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", source, pr.Line)
+	}
+	if pr.Path == "" {
+		return fmt.Sprintf("%s: %s", loc, pr.Message)
+	}
+	return fmt.Sprintf("%s: %s: %s", loc, pr.Path, pr.Message)
+}
+
+// collector gathers problems and finds their line in the YAML document.
+type collector struct {
+	file *ast.File
+	seen map[string]bool
+	list []Problem
+}
+
+func (c *collector) add(path, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	key := path + "\x00" + msg
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	if c.seen[key] {
+		return
+	}
+	c.seen[key] = true
+	c.list = append(c.list, Problem{Path: path, Line: c.line(path), Message: msg})
+}
+
+// line finds the line of path in the document, falling back to the nearest
+// parent that exists (a missing field is reported where its parent is).
+func (c *collector) line(path string) int {
+	if c.file == nil {
+		return 0
+	}
+	for p := path; p != ""; p = parentPath(p) {
+		yp, err := yaml.PathString("$." + p)
+		if err != nil {
+			continue
+		}
+		node, err := yp.FilterFile(c.file)
+		if err != nil || node == nil {
+			continue
+		}
+		if tk := node.GetToken(); tk != nil && tk.Position != nil {
+			return tk.Position.Line
+		}
+	}
+	return 0
+}
+
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i <= 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+func (c *collector) problems(source string) *Problems {
+	if len(c.list) == 0 {
+		return nil
+	}
+	sort.SliceStable(c.list, func(i, j int) bool { return c.list[i].Line < c.list[j].Line })
+	return &Problems{Source: source, List: c.list}
+}

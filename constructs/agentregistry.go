@@ -1,0 +1,90 @@
+package constructs
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// PullActions are the ECR actions a spoke needs to pull an image; nothing to
+// push, delete, or change the repository.
+var PullActions = []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}
+
+// AgentRegistryProps configures the hub's agent image repository.
+type AgentRegistryProps struct {
+	// RepositoryName of the ECR repository. Required.
+	RepositoryName string
+	// MutableTags allows a tag to be pushed again. Default: false (IMMUTABLE).
+	MutableTags bool
+	// ImagesKept is how many images the lifecycle rule keeps. Default: 30.
+	ImagesKept int
+	// KeyAlias names the repository's customer-managed key.
+	// Default: "alias/" + RepositoryName + "/ecr".
+	KeyAlias string
+	// Pullers may pull images from another account. Default: nobody.
+	Pullers TrustedPrincipals
+}
+
+// AgentRegistry is an ECR repository for the agent image: scanned on push,
+// encrypted with a rotating customer-managed key, retained on stack deletion.
+type AgentRegistry interface {
+	awsconstructs.IConstruct
+	Repository() awsecr.Repository
+	Key() awskms.Key
+}
+
+type agentRegistry struct {
+	awsconstructs.Construct
+	repository awsecr.Repository
+	key        awskms.Key
+}
+
+func (r *agentRegistry) Repository() awsecr.Repository { return r.repository }
+func (r *agentRegistry) Key() awskms.Key               { return r.key }
+
+// NewAgentRegistry creates the repository, its key and its pull policy.
+func NewAgentRegistry(scope awsconstructs.Construct, id string, props *AgentRegistryProps) AgentRegistry {
+	this := awsconstructs.NewConstruct(scope, &id)
+	imagesKept := props.ImagesKept
+	if imagesKept == 0 {
+		imagesKept = 30
+	}
+	alias := props.KeyAlias
+	if alias == "" {
+		alias = "alias/" + props.RepositoryName + "/ecr"
+	}
+	mutability := awsecr.TagMutability_IMMUTABLE
+	if props.MutableTags {
+		mutability = awsecr.TagMutability_MUTABLE
+	}
+
+	key := awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the build-agent images in " + props.RepositoryName),
+		EnableKeyRotation: jsii.Bool(true),
+		Alias:             jsii.String(alias),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	repo := awsecr.NewRepository(this, jsii.String("Repository"), &awsecr.RepositoryProps{
+		RepositoryName:     jsii.String(props.RepositoryName),
+		ImageScanOnPush:    jsii.Bool(true),
+		ImageTagMutability: mutability,
+		Encryption:         awsecr.RepositoryEncryption_KMS(),
+		EncryptionKey:      key,
+		LifecycleRules: &[]*awsecr.LifecycleRule{{
+			Description:   jsii.String("Keep the newest images only"),
+			MaxImageCount: jsii.Number(float64(imagesKept)),
+		}},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	if !props.Pullers.Empty() {
+		// ECR repository policies have no Resource element.
+		repo.AddToResourcePolicy(props.Pullers.Statement("SpokesPullAgentImage", PullActions, nil, nil))
+	}
+	cfnRepo := repo.Node().DefaultChild().(awsecr.CfnRepository)
+	LimitPolicySize(this, "ECR repository policy of "+props.RepositoryName, ECRRepositoryPolicyLimit,
+		func() any { return cfnRepo.RepositoryPolicyText() })
+	LimitPolicySize(this, "KMS key policy of "+alias, KMSKeyPolicyLimit, func() any { return key.Policy() })
+	return &agentRegistry{Construct: this, repository: repo, key: key}
+}

@@ -1,0 +1,86 @@
+package constructs
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// AgentTokenProps configures the hub secret that holds the agent registration
+// token (e.g. an Azure DevOps PAT).
+type AgentTokenProps struct {
+	// SecretName of the Secrets Manager secret. Required.
+	SecretName string
+	// KeyAlias names the secret's customer-managed key.
+	// Default: "alias/" + SecretName.
+	KeyAlias string
+	// Readers may read the secret value (GetSecretValue) and decrypt it
+	// through Secrets Manager. Default: nobody outside the hub account.
+	Readers TrustedPrincipals
+	// Describers may look up the secret's full ARN (DescribeSecret only).
+	// Default: nobody outside the hub account.
+	Describers TrustedPrincipals
+}
+
+// AgentToken is the agent registration token: a secret whose value is set out
+// of band (never in code or templates), encrypted with a rotating
+// customer-managed key, readable by the spoke execution roles only.
+type AgentToken interface {
+	awsconstructs.IConstruct
+	Secret() awssecretsmanager.Secret
+	Key() awskms.Key
+}
+
+type agentToken struct {
+	awsconstructs.Construct
+	secret awssecretsmanager.Secret
+	key    awskms.Key
+}
+
+func (t *agentToken) Secret() awssecretsmanager.Secret { return t.secret }
+func (t *agentToken) Key() awskms.Key                  { return t.key }
+
+// NewAgentToken creates the secret, its key and their cross-account policies.
+func NewAgentToken(scope awsconstructs.Construct, id string, props *AgentTokenProps) AgentToken {
+	this := awsconstructs.NewConstruct(scope, &id)
+	alias := props.KeyAlias
+	if alias == "" {
+		alias = "alias/" + props.SecretName
+	}
+	key := awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the agent registration token " + props.SecretName),
+		EnableKeyRotation: jsii.Bool(true),
+		Alias:             jsii.String(alias),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	// No value is given: Secrets Manager generates a random placeholder at
+	// creation, and the operator replaces it with put-secret-value.
+	secret := awssecretsmanager.NewSecret(this, jsii.String("Secret"), &awssecretsmanager.SecretProps{
+		SecretName:    jsii.String(props.SecretName),
+		Description:   jsii.String("Build-agent registration token; set its value with aws secretsmanager put-secret-value"),
+		EncryptionKey: key,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+
+	// One resource policy, made here so its size can be checked.
+	policy := awssecretsmanager.NewResourcePolicy(this, jsii.String("SecretPolicy"), &awssecretsmanager.ResourcePolicyProps{
+		Secret: secret,
+	})
+	region := *awscdk.Stack_Of(this).Region()
+	if !props.Readers.Empty() {
+		key.AddToResourcePolicy(props.Readers.Statement("SpokesDecryptAgentToken",
+			[]string{"kms:Decrypt"}, []string{"*"},
+			map[string]map[string]any{"StringEquals": {"kms:ViaService": "secretsmanager." + region + ".amazonaws.com"}}), nil)
+		policy.Document().AddStatements(props.Readers.Statement("SpokesReadAgentToken",
+			[]string{"secretsmanager:GetSecretValue"}, []string{"*"}, nil))
+	}
+	if !props.Describers.Empty() {
+		policy.Document().AddStatements(props.Describers.Statement("SpokesLookUpAgentToken",
+			[]string{"secretsmanager:DescribeSecret"}, []string{"*"}, nil))
+	}
+	LimitPolicySize(this, "KMS key policy of "+alias, KMSKeyPolicyLimit, func() any { return key.Policy() })
+	LimitPolicySize(this, "Secrets Manager resource policy of "+props.SecretName, SecretPolicyLimit, func() any { return policy.Document() })
+	return &agentToken{Construct: this, secret: secret, key: key}
+}

@@ -1,0 +1,22 @@
+package constructs
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// GrantDecryptByAlias grants grantee kms:Decrypt on the key in another
+// account that carries alias, used only through viaService. It is an L2
+// principal grant: the key ARN (its random key id) need not be known, only
+// the alias, which the hub sets. The key's own policy must also allow it.
+func GrantDecryptByAlias(grantee awsiam.IGrantable, partition, account, region, alias, viaService string) awsiam.Grant {
+	return awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("kms:Decrypt"),
+		ResourceArns: jsii.Strings("arn:" + partition + ":kms:" + region + ":" + account + ":key/*"),
+		Conditions: &map[string]*map[string]any{
+			"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias},
+			"StringEquals":             {"kms:ViaService": viaService},
+		},
+	})
+}

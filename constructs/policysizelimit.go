@@ -1,0 +1,54 @@
+package constructs
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// AWS limits on resource policy documents, in characters.
+const (
+	ECRRepositoryPolicyLimit = 10240
+	KMSKeyPolicyLimit        = 32768
+	SecretPolicyLimit        = 20480
+)
+
+// PolicySize is the length of a policy document as deployed: compact JSON of
+// the resolved document. Intrinsic functions left in it count with their JSON
+// text, which is longer than the value they resolve to, so the size errs high.
+func PolicySize(stack awscdk.Stack, document any) int {
+	resolved := stack.Resolve(document)
+	b, err := json.Marshal(resolved)
+	if err != nil {
+		panic(fmt.Sprintf("policy document does not marshal: %v", err))
+	}
+	return len(b)
+}
+
+// policySizeLimit fails synthesis when a policy document grows past an AWS
+// limit, so an over-large fleet fails at `cdk synth`, never at deploy time.
+type policySizeLimit struct {
+	stack    awscdk.Stack
+	name     string
+	limit    int
+	document func() any
+}
+
+func (v *policySizeLimit) Validate() *[]*string {
+	size := PolicySize(v.stack, v.document())
+	if size <= v.limit {
+		return &[]*string{}
+	}
+	return &[]*string{jsii.String(fmt.Sprintf(
+		"%s is %d characters, over the AWS limit of %d: trust fewer spokes from this hub, or set hub.organizationId to switch to organization mode, whose policies do not grow with the fleet",
+		v.name, size, v.limit))}
+}
+
+// LimitPolicySize adds a synth-time check on scope that the document returned
+// by document stays within limit characters; name says which policy it is.
+func LimitPolicySize(scope awsconstructs.Construct, name string, limit int, document func() any) {
+	scope.Node().AddValidation(&policySizeLimit{stack: awscdk.Stack_Of(scope), name: name, limit: limit, document: document})
+}

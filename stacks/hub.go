@@ -1,0 +1,79 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"hubspoke/config"
+	hc "hubspoke/constructs"
+)
+
+// HubStackProps configures the hub stack.
+type HubStackProps struct {
+	awscdk.StackProps
+	Fleet *config.Fleet
+}
+
+// HubStack is the hub: the agent image repository and the agent token, with
+// policies that let the fleet's spoke roles pull, decrypt and read.
+type HubStack struct {
+	awscdk.Stack
+	Registry hc.AgentRegistry
+	Token    hc.AgentToken
+}
+
+// NewHubStack creates the hub stack in the hub account and region.
+func NewHubStack(scope awsconstructs.Construct, id string, props *HubStackProps) *HubStack {
+	f := props.Fleet
+	sp := props.StackProps
+	sp.Env = &awscdk.Environment{Account: jsii.String(f.Hub.Account), Region: jsii.String(f.Hub.Region)}
+	if sp.Description == nil {
+		sp.Description = jsii.String("hubspoke hub: build-agent image repository and agent token shared with spoke accounts")
+	}
+	stack := awscdk.NewStack(scope, &id, &sp)
+	execs, lookups := hubTrust(f)
+	registry := hc.NewAgentRegistry(stack, "AgentRegistry", &hc.AgentRegistryProps{
+		RepositoryName: f.Hub.RepositoryName,
+		MutableTags:    f.Hub.TagMutability == "MUTABLE",
+		ImagesKept:     f.Hub.ImagesKept,
+		KeyAlias:       RepositoryKeyAlias(f.Hub),
+		Pullers:        execs,
+	})
+	token := hc.NewAgentToken(stack, "AgentToken", &hc.AgentTokenProps{
+		SecretName: f.Hub.SecretName,
+		KeyAlias:   TokenKeyAlias(f.Hub),
+		Readers:    execs,
+		Describers: lookups,
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("RepositoryUri"), &awscdk.CfnOutputProps{
+		Value:       registry.Repository().RepositoryUri(),
+		Description: jsii.String("Push the agent image here"),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("AgentTokenSecretArn"), &awscdk.CfnOutputProps{
+		Value:       token.Secret().SecretArn(),
+		Description: jsii.String("Set the agent token with: aws secretsmanager put-secret-value --secret-id <this>"),
+	})
+	return &HubStack{Stack: stack, Registry: registry, Token: token}
+}
+
+// hubTrust returns who may use the hub: the spoke execution roles (pull,
+// decrypt, read) and the spoke look-up roles (describe the secret). In
+// organization mode the statements stay O(1): any role of the organization
+// whose name follows the spoke naming scheme.
+func hubTrust(f *config.Fleet) (execs, lookups hc.TrustedPrincipals) {
+	p := f.Hub.Partition()
+	if f.OrganizationMode() {
+		org := f.Hub.OrganizationID
+		execs = hc.TrustedPrincipals{OrganizationID: org, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-exec")}}
+		lookups = hc.TrustedPrincipals{OrganizationID: org, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-lookup")}}
+		return execs, lookups
+	}
+	for _, s := range f.Spokes {
+		execs.Accounts = append(execs.Accounts, s.Account)
+		lookups.Accounts = append(lookups.Accounts, s.Account)
+		execs.RoleArns = append(execs.RoleArns, RoleArn(p, s.Account, ExecutionRoleName(s)))
+		lookups.RoleArns = append(lookups.RoleArns, RoleArn(p, s.Account, LookupRoleName(s)))
+	}
+	return execs, lookups
+}

@@ -1,0 +1,54 @@
+// Package stacks wires constructs into the hub and spoke stacks from a
+// validated fleet. Names derived here are the contract between the two sides
+// of the trust: the hub trusts role names the spokes will create.
+package stacks
+
+import (
+	"regexp"
+
+	"hubspoke/config"
+)
+
+// HubStackName is the stack id of the hub.
+const HubStackName = "HubStack"
+
+// rolePrefix starts every role name the hub trusts.
+const rolePrefix = "hubspoke-"
+
+// SpokeStackName is the stack id of a spoke: SpokeStack-<name>.
+func SpokeStackName(s config.Spoke) string { return "SpokeStack-" + s.Name }
+
+// ExecutionRoleName is the spoke's ECS task execution role.
+func ExecutionRoleName(s config.Spoke) string { return rolePrefix + s.Name + "-exec" }
+
+// LookupRoleName is the spoke's role that looks up the hub secret's ARN.
+func LookupRoleName(s config.Spoke) string { return rolePrefix + s.Name + "-lookup" }
+
+// RoleArn is the ARN of a role named name in the spoke's account.
+func RoleArn(partition, account, name string) string {
+	return "arn:" + partition + ":iam::" + account + ":role/" + name
+}
+
+var aliasUnsafe = regexp.MustCompile(`[^a-zA-Z0-9:/_-]`)
+
+// TokenKeyAlias is the alias of the key that encrypts the agent token.
+// Spokes find the key by this alias, never by its (random) key id.
+func TokenKeyAlias(h config.Hub) string {
+	return "alias/" + aliasUnsafe.ReplaceAllString(h.SecretName, "-")
+}
+
+// RepositoryKeyAlias is the alias of the key that encrypts the repository.
+func RepositoryKeyAlias(h config.Hub) string {
+	return "alias/" + aliasUnsafe.ReplaceAllString(h.RepositoryName, "-") + "/ecr"
+}
+
+// SecretPartialArn is the hub secret's ARN without Secrets Manager's random
+// suffix: known before the hub deploys.
+func SecretPartialArn(h config.Hub) string {
+	return "arn:" + h.Partition() + ":secretsmanager:" + h.Region + ":" + h.Account + ":secret:" + h.SecretName
+}
+
+// RepositoryArn is the hub repository's ARN.
+func RepositoryArn(h config.Hub) string {
+	return "arn:" + h.Partition() + ":ecr:" + h.Region + ":" + h.Account + ":repository/" + h.RepositoryName
+}

@@ -1,0 +1,105 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"hubspoke/config"
+	hc "hubspoke/constructs"
+	"hubspoke/schedule"
+)
+
+// SpokeStackProps configures one spoke stack.
+type SpokeStackProps struct {
+	awscdk.StackProps
+	Hub   config.Hub
+	Spoke config.Spoke
+}
+
+// SpokeStack runs the build agents of one account and region.
+type SpokeStack struct {
+	awscdk.Stack
+	Network  hc.AgentNetwork
+	Lookup   hc.HubSecretLookup
+	Agents   hc.AgentService
+	Schedule hc.AgentSchedule
+}
+
+// NewSpokeStack creates the spoke stack in the spoke account and region.
+func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackProps) *SpokeStack {
+	h, s := props.Hub, props.Spoke
+	sp := props.StackProps
+	sp.Env = &awscdk.Environment{Account: jsii.String(s.Account), Region: jsii.String(s.Region)}
+	if sp.Description == nil {
+		sp.Description = jsii.String("hubspoke spoke " + s.Name + ": scheduled Fargate build agents")
+	}
+	stack := awscdk.NewStack(scope, &id, &sp)
+	if s.Network.Creates() {
+		// The fleet file names the zones; record them as the stack's zones so
+		// that synthesis needs no AWS look-up.
+		key := "availability-zones:account=" + s.Account + ":region=" + s.Region
+		stack.Node().SetContext(jsii.String(key), s.Network.AvailabilityZones)
+	}
+
+	network := hc.NewAgentNetwork(stack, "Network", &hc.AgentNetworkProps{
+		VpcID:             s.Network.VpcID,
+		SubnetIDs:         s.Network.SubnetIDs,
+		SecurityGroupIDs:  s.Network.SecurityGroupIDs,
+		AssignPublicIP:    s.Network.AssignPublicIP,
+		Cidr:              s.Network.CreateVpcCidr,
+		AvailabilityZones: s.Network.AvailabilityZones,
+	})
+	repo := awsecr.Repository_FromRepositoryAttributes(stack, jsii.String("HubRepository"), &awsecr.RepositoryAttributes{
+		RepositoryArn:  jsii.String(RepositoryArn(h)),
+		RepositoryName: jsii.String(h.RepositoryName),
+	})
+	lookup := hc.NewHubSecretLookup(stack, "HubTokenLookup", &hc.HubSecretLookupProps{
+		SecretPartialArn: SecretPartialArn(h),
+		RoleName:         LookupRoleName(s),
+	})
+	token := awssecretsmanager.Secret_FromSecretAttributes(stack, jsii.String("HubToken"), &awssecretsmanager.SecretAttributes{
+		SecretCompleteArn: lookup.SecretCompleteArn(),
+	})
+	agents := hc.NewAgentService(stack, "Agents", &hc.AgentServiceProps{
+		Network:    network,
+		Repository: repo,
+		ImageTag:   s.Agent.ImageTag,
+		Token:      token,
+		Environment: map[string]string{
+			"AZP_URL":        s.Agent.AzpURL,
+			"AZP_POOL":       s.Agent.Pool,
+			"AZP_AGENT_NAME": "hubspoke-" + s.Name,
+		},
+		CPU:                s.Agent.CPU,
+		MemoryMiB:          s.Agent.MemoryMiB,
+		ExecutionRoleName:  ExecutionRoleName(s),
+		LogRetentionDays:   s.Agent.LogRetentionDays,
+		StopTimeoutSeconds: s.Agent.StopTimeoutSeconds,
+	})
+	// Decrypting the token needs the hub key too; the spoke knows its alias,
+	// not its random key id.
+	hc.GrantDecryptByAlias(agents.ExecutionRole(), h.Partition(), h.Account, h.Region,
+		TokenKeyAlias(h), "secretsmanager."+h.Region+".amazonaws.com")
+	sched := hc.NewAgentSchedule(stack, "Schedule", &hc.AgentScheduleProps{
+		Service: agents.Service(),
+		Week:    Week(s.Schedule),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("ClusterName"), &awscdk.CfnOutputProps{Value: agents.Cluster().ClusterName()})
+	awscdk.NewCfnOutput(stack, jsii.String("ServiceName"), &awscdk.CfnOutputProps{Value: agents.Service().ServiceName()})
+	return &SpokeStack{Stack: stack, Network: network, Lookup: lookup, Agents: agents, Schedule: sched}
+}
+
+// Week turns a validated schedule into the schedule model.
+func Week(s config.Schedule) schedule.Week {
+	up, _ := schedule.ParseClock(s.ScaleUpAt)
+	down, _ := schedule.ParseClock(s.ScaleDownAt)
+	ref, _ := schedule.ParseClock(s.RefreshAt)
+	return schedule.Week{
+		TimeZone: s.TimeZone, ScaleUp: up, ScaleDown: down, Refresh: ref,
+		RestoreAfter: s.RestoreAfterMinutes,
+		Weekday:      s.WeekdayCapacity, Night: s.NightCapacity, Weekend: s.WeekendCapacity,
+	}
+}
