@@ -23,7 +23,15 @@ func Load(path string) (*Fleet, error) {
 }
 
 // Parse validates the fleet file content; source names it in messages.
-func Parse(source string, data []byte) (*Fleet, error) {
+func Parse(source string, data []byte) (fleet *Fleet, err error) {
+	// The YAML library has panicked on malformed input (tags on sequences,
+	// found by FuzzParse); such input gets a problem, not a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			fleet, err = nil, &Problems{Source: source, List: []Problem{{
+				Message: fmt.Sprintf("the YAML cannot be read (%v); check tags (!...), anchors and indentation", r)}}}
+		}
+	}()
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Problems{Source: source, List: []Problem{{Message: "the fleet file is empty; start from the example fleet.yaml"}}}
 	}
@@ -36,7 +44,7 @@ func Parse(source string, data []byte) (*Fleet, error) {
 		return nil, &Problems{Source: source, List: []Problem{decodeProblem(err)}}
 	}
 	c := &collector{file: file}
-	fleet := resolve(source, &ff, c)
+	fleet = resolve(source, &ff, c)
 	if p := c.problems(source); p != nil {
 		return nil, p
 	}

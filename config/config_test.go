@@ -1,0 +1,211 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func base(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/base.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestBaseFleetLoadsWithDefaults(t *testing.T) {
+	f, err := Parse("base.yaml", []byte(base(t)))
+	if err != nil {
+		t.Fatalf("base fleet: %v", err)
+	}
+	if got := f.Hub.TagMutability; got != "IMMUTABLE" {
+		t.Errorf("tag mutability default = %q, want IMMUTABLE", got)
+	}
+	if got := f.Hub.ImagesKept; got != DefaultImagesKept {
+		t.Errorf("images kept default = %d, want %d", got, DefaultImagesKept)
+	}
+	if got := f.Spokes[0].Wave; got != DefaultWave {
+		t.Errorf("wave default = %q, want %q", got, DefaultWave)
+	}
+	if got := f.Spokes[0].Network.AvailabilityZones; len(got) != 2 || got[0] != "eu-west-1a" || got[1] != "eu-west-1b" {
+		t.Errorf("created VPC zones = %v, want eu-west-1a and eu-west-1b", got)
+	}
+	if got := f.Spokes[1].Agent.LogRetentionDays; got != DefaultLogRetentionDays {
+		t.Errorf("log retention default = %d, want %d", got, DefaultLogRetentionDays)
+	}
+}
+
+func TestSpokeOverridesOnlyWhatItSets(t *testing.T) {
+	y := base(t) + `    agent: {cpu: 2048, memory: 4096}
+    schedule: {weekendCapacity: 1, timeZone: America/New_York}
+`
+	f, err := Parse("f.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, dev := f.Spokes[1], f.Spokes[0]
+	if prod.Agent.CPU != 2048 || prod.Agent.MemoryMiB != 4096 || prod.Agent.Pool != "hubspoke" {
+		t.Errorf("prod agent = %+v: want cpu/memory overridden and pool inherited", prod.Agent)
+	}
+	if prod.Schedule.WeekendCapacity != 1 || prod.Schedule.TimeZone != "America/New_York" || prod.Schedule.WeekdayCapacity != 4 {
+		t.Errorf("prod schedule = %+v: want weekend/time zone overridden, weekday inherited", prod.Schedule)
+	}
+	if dev.Agent.CPU != 1024 || dev.Schedule.WeekendCapacity != 0 {
+		t.Errorf("dev must keep the defaults, got %+v %+v", dev.Agent, dev.Schedule)
+	}
+}
+
+// Each malformed fleet must fail with a message that names the field (its
+// path) and says what to do, on the right line.
+func TestMalformedFleets(t *testing.T) {
+	cases := []struct {
+		name     string
+		from, to string // replace in the base file ("" from: append to)
+		path     string // the field the message must name
+		msg      string // part of the message
+		line     int    // expected line, 0 to skip
+	}{
+		{"short account id", `account: "222222222222"`, `account: "22222222222"`, "spokes[0].account", "12 digits", 20},
+		{"account id with letters", `account: "111111111111"`, `account: "11111111111x"`, "hub.account", "12 digits", 2},
+		{"unknown region", "region: eu-west-1\n  repositoryName", "region: eu-west-9\n  repositoryName", "hub.region", "not a known AWS region", 3},
+		{"unknown key", "    wave: prod", "    wav: prod", "wav", `did you mean "wave"`, 27},
+		{"duplicate spoke name", "name: prod", "name: dev", "spokes[1].name", "duplicate spoke name", 24},
+		{"duplicate account and region", `account: "333333333333"`, `account: "222222222222"`, "spokes[1]", "one spoke per account and region", 0},
+		{"name unusable in a stack name", "name: prod", "name: Prod_1", "spokes[1].name", "lower-case letters", 24},
+		{"fargate memory not offered", "memory: 2048", "memory: 1024", "agent.memory", "Fargate does not offer 1024 MiB with cpu 1024", 9},
+		{"fargate cpu not offered", "cpu: 1024", "cpu: 1000", "agent.cpu", "not a Fargate CPU size", 8},
+		{"negative capacity", "weekendCapacity: 0", "weekendCapacity: -1", "schedule.weekendCapacity", "use 0 to", 17},
+		{"inverted capacities", `scaleDown: {at: "19:00", capacity: 1}`, `scaleDown: {at: "19:00", capacity: 9}`, "schedule.scaleDown.capacity", "inverted", 15},
+		{"time not HH:MM", `at: "07:00"`, `at: "7am"`, "schedule.scaleUp.at", "HH:MM", 14},
+		{"hour out of range", `at: "19:00"`, `at: "25:00"`, "schedule.scaleDown.at", "HH:MM", 15},
+		{"scale-down before scale-up", `at: "19:00"`, `at: "06:00"`, "schedule.scaleDown.at", "not after scale-up", 15},
+		{"refresh after scale-up", `refresh: {at: "00:00"`, `refresh: {at: "08:00"`, "schedule.refresh.at", "before the scale-up", 16},
+		{"unknown time zone", "timeZone: Europe/Amsterdam", "timeZone: Europe/Amsterdan", "schedule.timeZone", "IANA time zone", 13},
+		{"malformed subnet id", "subnetIds: [subnet-0a1b2c3d4e5f60718]", "subnetIds: [subnet-xyz]", "spokes[1].network.subnetIds[0]", "not a subnet id", 30},
+		{"malformed security group id", "securityGroupIds: [sg-0a1b2c3d4e5f60718]", "securityGroupIds: [sg-12]", "spokes[1].network.securityGroupIds[0]", "not a security group id", 31},
+		{"malformed vpc id", "vpcId: vpc-0a1b2c3d4e5f60718", "vpcId: vpc0a1b", "spokes[1].network.vpcId", "not a VPC id", 29},
+		{"secret name AWS would reject", "secretName: hubspoke/agent-token", "secretName: hubspoke/agent token", "hub.secretName", "not a valid Secrets Manager name", 5},
+		{"secret name with a suffix-like tail", "secretName: hubspoke/agent-token", "secretName: hubspoke/agent-abcdef", "hub.secretName", "six characters", 5},
+		{"repository name AWS would reject", "repositoryName: hubspoke/build-agent", "repositoryName: Hubspoke/Build", "hub.repositoryName", "not a valid ECR repository name", 4},
+		{"missing network", "    network:\n      createVpc: {cidr: 10.40.0.0/24}\n", "", "spokes[0].network", "createVpc", 0},
+		{"both network kinds", "      createVpc: {cidr: 10.40.0.0/24}", "      createVpc: {cidr: 10.40.0.0/24}\n      vpcId: vpc-0a1b2c3d4e5f60718", "spokes[0].network.createVpc", "not both", 0},
+		{"cidr not a network address", "cidr: 10.40.0.0/24", "cidr: 10.40.0.7/24", "spokes[0].network.createVpc.cidr", "did you mean 10.40.0.0/24", 23},
+		{"bad organization id", "  secretName: hubspoke/agent-token", "  secretName: hubspoke/agent-token\n  organizationId: org-1", "hub.organizationId", "not an AWS Organizations id", 6},
+		{"cross-partition spoke", "region: eu-west-1\n    wave: prod", "region: cn-north-1\n    wave: prod", "spokes[1].region", "cross-partition", 26},
+		{"wrong type", `cpu: 1024`, `cpu: lots`, "", "wrong type", 8},
+		{"spoke override fargate size", "    wave: prod", "    wave: prod\n    agent: {cpu: 512, memory: 8192}", "spokes[1].agent.memory", "with cpu 512", 28},
+		{"stop timeout over the Fargate maximum", "  pool: hubspoke", "  pool: hubspoke\n  stopTimeoutSeconds: 300", "agent.stopTimeoutSeconds", "2 to 120 seconds", 12},
+		{"log retention CloudWatch does not offer", "  pool: hubspoke", "  pool: hubspoke\n  logRetentionDays: 10", "agent.logRetentionDays", "not a CloudWatch Logs retention", 12},
+		{"azp url not https", "azpUrl: https://dev.azure.com/example-org", "azpUrl: http://dev.azure.com/example-org", "agent.azpUrl", "https URL", 10},
+		{"missing image tag", "  imageTag: \"1.0.0\"\n", "", "agent.imageTag", "missing", 7},
+		{"availability zone of another region", "cidr: 10.40.0.0/24}", "cidr: 10.40.0.0/24, availabilityZones: [us-east-1a]}", "spokes[0].network.createVpc.availabilityZones[0]", "not an availability zone of eu-west-1", 23},
+		{"weekday capacity zero", `scaleUp: {at: "07:00", capacity: 4}`, `scaleUp: {at: "07:00", capacity: 0}`, "schedule.scaleUp.capacity", "at least 1", 14},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			y := base(t)
+			if !strings.Contains(y, tc.from) {
+				t.Fatalf("test bug: %q not in base fleet", tc.from)
+			}
+			y = strings.Replace(y, tc.from, tc.to, 1)
+			_, err := Parse("fleet.yaml", []byte(y))
+			var probs *Problems
+			if !errors.As(err, &probs) {
+				t.Fatalf("want *Problems, got %v", err)
+			}
+			for _, p := range probs.List {
+				if p.Path == tc.path && strings.Contains(p.Message, tc.msg) {
+					if tc.line != 0 && p.Line != tc.line {
+						t.Errorf("%s reported on line %d, want %d", p.Path, p.Line, tc.line)
+					}
+					if !strings.Contains(err.Error(), "fleet.yaml:") {
+						t.Errorf("message does not name the file: %s", err)
+					}
+					return
+				}
+			}
+			t.Errorf("no problem at %q containing %q; got:\n%s", tc.path, tc.msg, err)
+		})
+	}
+}
+
+func TestAllProblemsReportedAtOnce(t *testing.T) {
+	y := strings.NewReplacer(`account: "222222222222"`, `account: "2"`, "memory: 2048", "memory: 3",
+		"timeZone: Europe/Amsterdam", "timeZone: Nowhere/Land").Replace(base(t))
+	_, err := Parse("fleet.yaml", []byte(y))
+	var probs *Problems
+	if !errors.As(err, &probs) {
+		t.Fatalf("want problems, got %v", err)
+	}
+	want := map[string]bool{"spokes[0].account": false, "agent.memory": false, "schedule.timeZone": false}
+	for _, p := range probs.List {
+		if _, ok := want[p.Path]; ok {
+			want[p.Path] = true
+		}
+	}
+	for path, found := range want {
+		if !found {
+			t.Errorf("problem at %s not reported; got:\n%s", path, err)
+		}
+	}
+	// A default that is wrong for every spoke is reported once, not per spoke.
+	if n := strings.Count(err.Error(), "agent.memory"); n != 1 {
+		t.Errorf("agent.memory reported %d times, want once:\n%s", n, err)
+	}
+}
+
+func TestEmptyAndMissingFiles(t *testing.T) {
+	if _, err := Parse("empty.yaml", []byte("  \n")); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Errorf("empty file: got %v", err)
+	}
+	if _, err := Load("testdata/does-not-exist.yaml"); err == nil || !strings.Contains(err.Error(), "reading fleet file") {
+		t.Errorf("missing file: got %v", err)
+	}
+	if _, err := Parse("nospokes.yaml", []byte(strings.Split(base(t), "spokes:")[0])); err == nil || !strings.Contains(err.Error(), "no spokes") {
+		t.Errorf("no spokes: got %v", err)
+	}
+}
+
+func TestExampleFleetIsValid(t *testing.T) {
+	f, err := Load("../fleet.yaml")
+	if err != nil {
+		t.Fatalf("the example fleet.yaml must load: %v", err)
+	}
+	if len(f.Spokes) != 3 {
+		t.Errorf("example fleet has %d spokes, want 3", len(f.Spokes))
+	}
+}
+
+// FuzzParse: whatever the bytes, Parse returns a fleet or an error, never
+// panics, and a returned fleet has passed validation.
+func FuzzParse(f *testing.F) {
+	seeds := []string{"", "hub: {}", "spokes: [1, 2]", "hub:\n  account: 1\n", "{{{", "- a\n- b", "agent: {cpu: [1]}",
+		"schedule: {scaleUp: 7}", "spokes:\n  - name: x\n    network: {createVpc: {cidr: 1.2.3.4/99}}\n", "hub: &a {account: *a}"}
+	if b, err := os.ReadFile("testdata/base.yaml"); err == nil {
+		seeds = append(seeds, string(b))
+	}
+	if b, err := os.ReadFile("../fleet.yaml"); err == nil {
+		seeds = append(seeds, string(b))
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fleet, err := Parse("fuzz.yaml", data)
+		if err == nil {
+			if fleet == nil || len(fleet.Spokes) == 0 {
+				t.Fatalf("no error but no spokes")
+			}
+			for _, s := range fleet.Spokes {
+				if !FargateSizeOK(s.Agent.CPU, s.Agent.MemoryMiB) {
+					t.Fatalf("accepted an impossible Fargate size %d/%d", s.Agent.CPU, s.Agent.MemoryMiB)
+				}
+			}
+		} else if fleet != nil {
+			t.Fatalf("error and a fleet")
+		}
+	})
+}

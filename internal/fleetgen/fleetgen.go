@@ -1,0 +1,51 @@
+// Package fleetgen writes synthetic fleet files of any size for scale tests
+// and benchmarks.
+package fleetgen
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Options shape a generated fleet.
+type Options struct {
+	Spokes int
+	// OrganizationID switches the hub to organization mode.
+	OrganizationID string
+	// Waves spreads spokes over this many waves (default 1).
+	Waves int
+}
+
+var regions = []string{"eu-west-1", "eu-central-1", "us-east-1", "us-west-2"}
+
+// YAML returns a valid fleet file with opts.Spokes spokes, each in its own
+// account, spread over four regions; every fourth spoke creates its VPC.
+func YAML(opts Options) []byte {
+	var b strings.Builder
+	b.WriteString("hub:\n  account: \"111111111111\"\n  region: eu-west-1\n")
+	if opts.OrganizationID != "" {
+		fmt.Fprintf(&b, "  organizationId: %s\n", opts.OrganizationID)
+	}
+	b.WriteString(`agent:
+  imageTag: "2026.11.1"
+  azpUrl: https://dev.azure.com/example-org
+  pool: hubspoke
+schedule:
+  timeZone: Europe/Amsterdam
+  scaleUp: {at: "07:00", capacity: 4}
+  scaleDown: {at: "19:00", capacity: 1}
+spokes:
+`)
+	waves := max(opts.Waves, 1)
+	for i := 0; i < opts.Spokes; i++ {
+		region := regions[i%len(regions)]
+		fmt.Fprintf(&b, "  - name: spoke-%04d\n    account: \"%012d\"\n    region: %s\n    wave: wave-%d\n",
+			i, 200000000000+i, region, i*waves/max(opts.Spokes, 1))
+		if i%4 == 0 {
+			fmt.Fprintf(&b, "    network:\n      createVpc: {cidr: 10.%d.%d.0/24}\n", 64+i/256, i%256)
+		} else {
+			fmt.Fprintf(&b, "    network:\n      vpcId: vpc-%017x\n      subnetIds: [subnet-%017x]\n      securityGroupIds: [sg-%017x]\n", i, i, i)
+		}
+	}
+	return []byte(b.String())
+}

@@ -1,0 +1,151 @@
+// Package testutil builds CDK apps for tests the way `cdk synth` does (same
+// cdk.json context) and turns failed CDK assertions into test failures.
+package testutil
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"hubspoke/config"
+	"hubspoke/stacks"
+)
+
+// RepoRoot is the repository root directory.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Context is the context `cdk synth` gives the app: the cdk.json context and
+// the CLI's own switches, so tests see the very templates the CLI writes. It
+// adds a switch for byte-stable output.
+func Context(t testing.TB) map[string]any {
+	t.Helper()
+	ctx, err := stacks.CDKJSONContext(filepath.Join(RepoRoot(), "cdk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx["aws:cdk:enable-path-metadata"] = true
+	ctx["aws:cdk:enable-asset-metadata"] = true
+	ctx["aws:cdk:disable-version-reporting"] = true
+	ctx["aws:cdk:disable-stack-trace"] = true
+	return ctx
+}
+
+// NewApp is an App with the cdk.json context writing to a temporary outdir
+// that lives as long as the test.
+func NewApp(t testing.TB) awscdk.App {
+	t.Helper()
+	return NewAppIn(t, t.TempDir())
+}
+
+// NewAppIn is NewApp writing to dir.
+func NewAppIn(t testing.TB, dir string) awscdk.App {
+	t.Helper()
+	ctx := Context(t)
+	return awscdk.NewApp(&awscdk.AppProps{PostCliContext: &ctx, Outdir: jsii.String(dir)})
+}
+
+// ExampleFleet loads the repository's fleet.yaml.
+func ExampleFleet(t testing.TB) *config.Fleet {
+	t.Helper()
+	f, err := config.Load(filepath.Join(RepoRoot(), "fleet.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// Check runs fn, which calls CDK assertions; a failed assertion panics in
+// Go, and Check turns that into a test error naming what was checked.
+func Check(t testing.TB, what string, fn func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	fn()
+}
+
+// Template is the synthesized template of stack as CDK assertions see it.
+func Template(stack awscdk.Stack) assertions.Template {
+	return assertions.Template_FromStack(stack, &assertions.TemplateParsingOptions{SkipCyclicalDependenciesCheck: jsii.Bool(true)})
+}
+
+// JSON is the template as Go values, for checks that are clearer in Go.
+func JSON(t testing.TB, tpl assertions.Template) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(tpl.ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// ResourcesOfType returns the resources of a type, by logical id.
+func ResourcesOfType(tpl map[string]any, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range tpl["Resources"].(map[string]any) {
+		res := r.(map[string]any)
+		if res["Type"] == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+// One returns the only resource of a type, failing the test otherwise.
+func One(t testing.TB, tpl map[string]any, typ string) map[string]any {
+	t.Helper()
+	rs := ResourcesOfType(tpl, typ)
+	if len(rs) != 1 {
+		t.Fatalf("want exactly one %s, found %d", typ, len(rs))
+	}
+	for _, r := range rs {
+		return r
+	}
+	return nil
+}
+
+// Props returns a resource's Properties.
+func Props(r map[string]any) map[string]any {
+	p, _ := r["Properties"].(map[string]any)
+	return p
+}
+
+// Main is the TestMain of packages that start jsii: it closes the runtime so
+// no temporary runtime directory is left behind.
+func Main(m interface{ Run() int }) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// Strings turns a JSON value that is a string or a list of strings into a
+// list.
+func Strings(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			out = append(out, fmt.Sprint(e))
+		}
+		return out
+	}
+	return nil
+}

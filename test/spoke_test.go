@@ -1,0 +1,282 @@
+package test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+
+	"hubspoke/internal/testutil"
+	"hubspoke/schedule"
+	"hubspoke/stacks"
+)
+
+func spokeByName(t *testing.T, name string) *stacks.SpokeStack {
+	t.Helper()
+	for _, s := range example(t).Spokes {
+		if *s.StackName() == "SpokeStack-"+name {
+			return s
+		}
+	}
+	t.Fatalf("no spoke %s", name)
+	return nil
+}
+
+// The task runs the hub image at the configured tag, gets AZP_URL/AZP_POOL as
+// plain environment and AZP_TOKEN only as a secret reference, logs to its
+// log group, and has time to deregister on stop.
+func TestSpokeTaskDefinition(t *testing.T) {
+	tpl := testutil.Template(spokeByName(t, "prod-us").Stack)
+	testutil.Check(t, "task definition", func() {
+		tpl.HasResourceProperties(str("AWS::ECS::TaskDefinition"), map[string]any{
+			"Cpu": "2048", "Memory": "4096",
+			"RequiresCompatibilities": []any{"FARGATE"},
+			"ContainerDefinitions": []any{map[string]any{
+				"Image": map[string]any{"Fn::Join": []any{"", []any{
+					"111111111111.dkr.ecr.eu-west-1.", map[string]any{"Ref": "AWS::URLSuffix"}, "/hubspoke/build-agent:2026.11.1"}}},
+				"Environment": assertions.Match_ArrayWith(&[]any{
+					map[string]any{"Name": "AZP_POOL", "Value": "hubspoke"},
+					map[string]any{"Name": "AZP_URL", "Value": "https://dev.azure.com/example-org"},
+				}),
+				"Secrets": []any{map[string]any{
+					"Name":      "AZP_TOKEN",
+					"ValueFrom": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookup.*")), "ARN"}},
+				}},
+				"LogConfiguration": map[string]any{
+					"LogDriver": "awslogs",
+					"Options": map[string]any{
+						"awslogs-group":         map[string]any{"Ref": assertions.Match_StringLikeRegexp(str("AgentsLogs.*"))},
+						"awslogs-stream-prefix": "agent",
+						"awslogs-region":        "us-east-1",
+					},
+				},
+				"StopTimeout": 120,
+				// Tasks the schedule starts later resolve the tag again.
+				"VersionConsistency": "disabled",
+			}},
+		})
+	})
+	td := testutil.Props(testutil.One(t, testutil.JSON(t, tpl), "AWS::ECS::TaskDefinition"))
+	for _, c := range td["ContainerDefinitions"].([]any) {
+		for _, e := range c.(map[string]any)["Environment"].([]any) {
+			if e.(map[string]any)["Name"] == "AZP_TOKEN" {
+				t.Error("AZP_TOKEN must never be a plain environment value")
+			}
+		}
+	}
+}
+
+// The token's full ARN is looked up at deploy time in the hub region with a
+// role whose name the hub trusts, and read by the execution role only.
+func TestSpokeSecretWiring(t *testing.T) {
+	tpl := testutil.Template(spokeByName(t, "prod-us").Stack)
+	testutil.Check(t, "look-up", func() {
+		tpl.HasResourceProperties(str("Custom::AWS"), map[string]any{
+			"Create": assertions.Match_SerializedJson(map[string]any{
+				"service": "SecretsManager", "action": "describeSecret",
+				"parameters":         map[string]any{"SecretId": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:hubspoke/agent-token"},
+				"region":             "eu-west-1",
+				"physicalResourceId": map[string]any{"responsePath": "ARN"},
+				"outputPaths":        []any{"ARN"},
+			}),
+		})
+		tpl.HasResourceProperties(str("AWS::IAM::Role"), map[string]any{"RoleName": "hubspoke-prod-us-lookup"})
+	})
+	testutil.Check(t, "execution role reads the looked-up secret and decrypts by alias via Secrets Manager in the hub region", func() {
+		tpl.HasResourceProperties(str("AWS::IAM::Policy"), map[string]any{
+			"Roles": []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(str("AgentsExecutionRole.*"))}},
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+				map[string]any{
+					"Action":   []any{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
+					"Effect":   "Allow",
+					"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookup.*")), "ARN"}},
+				},
+				map[string]any{
+					"Action": "kms:Decrypt",
+					"Effect": "Allow",
+					"Condition": map[string]any{
+						"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": "alias/hubspoke/agent-token"},
+						"StringEquals":             map[string]any{"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"},
+					},
+					"Resource": "arn:aws:kms:eu-west-1:111111111111:key/*",
+				},
+			})},
+		})
+	})
+	testutil.Check(t, "execution role pulls from the hub repository only", func() {
+		tpl.HasResourceProperties(str("AWS::IAM::Policy"), map[string]any{
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+				"Action":   []any{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+				"Effect":   "Allow",
+				"Resource": "arn:aws:ecr:eu-west-1:111111111111:repository/hubspoke/build-agent",
+			}})},
+		})
+	})
+}
+
+// Roles: the execution role has the name the hub trusts and can only be
+// assumed by ECS tasks of its own account; the task role has no policy.
+func TestSpokeRoles(t *testing.T) {
+	tpl := testutil.Template(spokeByName(t, "test").Stack)
+	testutil.Check(t, "execution role", func() {
+		tpl.HasResourceProperties(str("AWS::IAM::Role"), map[string]any{
+			"RoleName": "hubspoke-test-exec",
+			"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
+				"Action":    "sts:AssumeRole",
+				"Effect":    "Allow",
+				"Principal": map[string]any{"Service": "ecs-tasks.amazonaws.com"},
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": "333333333333"}},
+			}}},
+		})
+	})
+	tj := testutil.JSON(t, tpl)
+	taskRoles := 0
+	for id := range testutil.ResourcesOfType(tj, "AWS::IAM::Role") {
+		if strings.HasPrefix(id, "AgentsTaskRole") {
+			taskRoles++
+			for _, p := range testutil.ResourcesOfType(tj, "AWS::IAM::Policy") {
+				if strings.Contains(fmtJSON(testutil.Props(p)["Roles"]), id) {
+					t.Errorf("task role %s has a policy; the agent needs no AWS permissions", id)
+				}
+			}
+		}
+	}
+	if taskRoles != 1 {
+		t.Errorf("%d task roles, want 1", taskRoles)
+	}
+}
+
+// The service leaves DesiredCount out so a redeploy never resets what the
+// schedule set; the cluster has Container Insights; logs are retained.
+func TestSpokeServiceClusterLogs(t *testing.T) {
+	tpl := testutil.Template(spokeByName(t, "test").Stack)
+	testutil.Check(t, "service", func() {
+		tpl.HasResourceProperties(str("AWS::ECS::Service"), map[string]any{
+			"DesiredCount": assertions.Match_Absent(),
+			"LaunchType":   "FARGATE",
+			"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": map[string]any{
+				"AssignPublicIp": "DISABLED",
+				"Subnets":        []any{"subnet-0a1b2c3d4e5f60718", "subnet-0b1c2d3e4f5a60718"},
+				"SecurityGroups": []any{"sg-0a1b2c3d4e5f60718"},
+			}},
+			"DeploymentConfiguration": assertions.Match_ObjectLike(&map[string]any{
+				"DeploymentCircuitBreaker": map[string]any{"Enable": true, "Rollback": true},
+			}),
+		})
+		tpl.HasResourceProperties(str("AWS::ECS::Cluster"), map[string]any{
+			"ClusterSettings": []any{map[string]any{"Name": "containerInsights", "Value": "enabled"}},
+		})
+		tpl.HasResource(str("AWS::Logs::LogGroup"), map[string]any{
+			"DeletionPolicy": "Retain",
+			"Properties":     map[string]any{"RetentionInDays": 30},
+		})
+	})
+}
+
+// Five scheduled actions in the spoke's time zone, each setting min = max =
+// the capacity; the target spans 0..max so re-registering it keeps the count.
+func TestSpokeSchedule(t *testing.T) {
+	cases := []struct {
+		spoke, tz string
+		want      map[string]struct {
+			cron string
+			cap  int
+		}
+		max int
+	}{
+		{"prod-us", "America/New_York", map[string]struct {
+			cron string
+			cap  int
+		}{
+			schedule.WeekdayScaleUp: {"cron(0 8 ? * MON-FRI *)", 6},
+			schedule.NightScaleDown: {"cron(0 20 ? * MON-FRI *)", 1},
+			schedule.DailyRefresh:   {"cron(0 0 * * ? *)", 0},
+			schedule.WeekdayRestore: {"cron(5 0 ? * MON-FRI *)", 1},
+			schedule.WeekendRestore: {"cron(5 0 ? * SAT,SUN *)", 1},
+		}, 6},
+		{"dev", "Europe/Amsterdam", map[string]struct {
+			cron string
+			cap  int
+		}{
+			schedule.WeekdayScaleUp: {"cron(0 7 ? * MON-FRI *)", 2},
+			schedule.NightScaleDown: {"cron(0 19 ? * MON-FRI *)", 0},
+			schedule.DailyRefresh:   {"cron(0 0 * * ? *)", 0},
+			schedule.WeekdayRestore: {"cron(5 0 ? * MON-FRI *)", 0},
+			schedule.WeekendRestore: {"cron(5 0 ? * SAT,SUN *)", 0},
+		}, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.spoke, func(t *testing.T) {
+			tj := testutil.JSON(t, testutil.Template(spokeByName(t, tc.spoke).Stack))
+			target := testutil.Props(testutil.One(t, tj, "AWS::ApplicationAutoScaling::ScalableTarget"))
+			if target["MinCapacity"] != 0.0 || target["MaxCapacity"] != float64(tc.max) {
+				t.Errorf("target min/max = %v/%v, want 0/%d", target["MinCapacity"], target["MaxCapacity"], tc.max)
+			}
+			actions, _ := target["ScheduledActions"].([]any)
+			if len(actions) != 5 {
+				t.Fatalf("%d scheduled actions, want 5", len(actions))
+			}
+			for _, a := range actions {
+				act := a.(map[string]any)
+				name := act["ScheduledActionName"].(string)
+				w, ok := tc.want[name]
+				if !ok {
+					t.Errorf("unexpected action %s", name)
+					continue
+				}
+				if act["Schedule"] != w.cron || act["Timezone"] != tc.tz {
+					t.Errorf("%s = %v in %v, want %s in %s", name, act["Schedule"], act["Timezone"], w.cron, tc.tz)
+				}
+				st := act["ScalableTargetAction"].(map[string]any)
+				if st["MinCapacity"] != float64(w.cap) || st["MaxCapacity"] != float64(w.cap) {
+					t.Errorf("%s sets %v..%v, want exactly %d", name, st["MinCapacity"], st["MaxCapacity"], w.cap)
+				}
+			}
+		})
+	}
+}
+
+// Every spoke depends on the hub, so `cdk deploy HubStack SpokeStack-*`
+// deploys the hub first.
+func TestSpokesDependOnHub(t *testing.T) {
+	for _, s := range example(t).Spokes {
+		deps := s.Dependencies()
+		found := false
+		for _, d := range *deps {
+			if *d.StackName() == stacks.HubStackName {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s does not depend on %s", *s.StackName(), stacks.HubStackName)
+		}
+	}
+}
+
+// A spoke that creates its VPC gets public subnets in the given zones, no
+// NAT gateway, flow logs, and a security group with no ingress.
+func TestSpokeCreatedNetwork(t *testing.T) {
+	tpl := testutil.Template(spokeByName(t, "dev").Stack)
+	testutil.Check(t, "network", func() {
+		tpl.ResourceCountIs(str("AWS::EC2::Subnet"), num(2))
+		tpl.HasResourceProperties(str("AWS::EC2::Subnet"), map[string]any{"AvailabilityZone": "eu-west-1a", "MapPublicIpOnLaunch": true})
+		tpl.ResourceCountIs(str("AWS::EC2::NatGateway"), num(0))
+		tpl.ResourceCountIs(str("AWS::EC2::FlowLog"), num(1))
+		tpl.HasResourceProperties(str("AWS::EC2::SecurityGroup"), map[string]any{"SecurityGroupIngress": assertions.Match_Absent()})
+		tpl.HasResourceProperties(str("AWS::ECS::Service"), map[string]any{
+			"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": assertions.Match_ObjectLike(&map[string]any{"AssignPublicIp": "ENABLED"})},
+		})
+	})
+}
+
+func TestSpokeNames(t *testing.T) {
+	var names []string
+	for _, s := range example(t).Spokes {
+		names = append(names, fmt.Sprintf("%s@%s/%s", *s.StackName(), *s.Account(), *s.Region()))
+	}
+	want := "SpokeStack-dev@222222222222/eu-west-1,SpokeStack-test@333333333333/eu-west-1,SpokeStack-prod-us@444444444444/us-east-1"
+	if got := strings.Join(names, ","); got != want {
+		t.Errorf("spoke stacks = %s, want %s", got, want)
+	}
+}
