@@ -14,10 +14,12 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"hubspoke/config"
+	"hubspoke/internal/jsiienv"
 	"hubspoke/stacks"
 )
 
 func main() {
+	jsiienv.Ensure()
 	os.Exit(run())
 }
 

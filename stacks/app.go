@@ -3,7 +3,6 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -23,23 +22,6 @@ func FleetPathFromContext(contextJSON string) string {
 		}
 	}
 	return DefaultFleetPath
-}
-
-// CDKJSONContext reads the context section of a cdk.json file, so that code
-// synthesizing without the CLI (tests, benchmarks) uses the same feature
-// flags as `cdk synth`.
-func CDKJSONContext(path string) (map[string]any, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	var doc struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", path, err)
-	}
-	return doc.Context, nil
 }
 
 // Synth synthesizes app and turns a failed synth-time validation (such as a

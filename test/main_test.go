@@ -15,7 +15,6 @@ import (
 var sharedOutdir string
 
 func TestMain(m *testing.M) {
-	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 	dir, err := os.MkdirTemp("", "hubspoke-test-")
 	if err != nil {
 		panic(err)

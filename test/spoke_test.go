@@ -41,7 +41,7 @@ func TestSpokeTaskDefinition(t *testing.T) {
 				}),
 				"Secrets": []any{map[string]any{
 					"Name":      "AZP_TOKEN",
-					"ValueFrom": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookup.*")), "ARN"}},
+					"ValueFrom": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookup.*")), "Arn"}},
 				}},
 				"LogConfiguration": map[string]any{
 					"LogDriver": "awslogs",
@@ -72,16 +72,24 @@ func TestSpokeTaskDefinition(t *testing.T) {
 func TestSpokeSecretWiring(t *testing.T) {
 	tpl := testutil.Template(spokeByName(t, "prod-us").Stack)
 	testutil.Check(t, "look-up", func() {
-		tpl.HasResourceProperties(str("Custom::AWS"), map[string]any{
-			"Create": assertions.Match_SerializedJson(map[string]any{
-				"service": "SecretsManager", "action": "describeSecret",
-				"parameters":         map[string]any{"SecretId": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:hubspoke/agent-token"},
-				"region":             "eu-west-1",
-				"physicalResourceId": map[string]any{"responsePath": "ARN"},
-				"outputPaths":        []any{"ARN"},
-			}),
+		tpl.HasResourceProperties(str("Custom::HubSecretLookup"), map[string]any{
+			"SecretId": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:hubspoke/agent-token",
+			"Region":   "eu-west-1",
 		})
-		tpl.HasResourceProperties(str("AWS::IAM::Role"), map[string]any{"RoleName": "hubspoke-prod-us-lookup"})
+		// The look-up role may describe that one secret (any suffix) and
+		// write its own logs, nothing else.
+		tpl.HasResourceProperties(str("AWS::IAM::Role"), map[string]any{
+			"RoleName": "hubspoke-prod-us-lookup",
+			"Policies": []any{map[string]any{"PolicyName": "LookUp", "PolicyDocument": map[string]any{
+				"Version": "2012-10-17",
+				"Statement": []any{
+					map[string]any{"Effect": "Allow", "Action": "secretsmanager:DescribeSecret",
+						"Resource": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:hubspoke/agent-token-??????"},
+					map[string]any{"Effect": "Allow", "Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"},
+						"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookupLogs.*")), "Arn"}}},
+				},
+			}}},
+		})
 	})
 	testutil.Check(t, "execution role reads the looked-up secret and decrypts by alias via Secrets Manager in the hub region", func() {
 		tpl.HasResourceProperties(str("AWS::IAM::Policy"), map[string]any{
@@ -90,7 +98,7 @@ func TestSpokeSecretWiring(t *testing.T) {
 				map[string]any{
 					"Action":   []any{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
 					"Effect":   "Allow",
-					"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookup.*")), "ARN"}},
+					"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookup.*")), "Arn"}},
 				},
 				map[string]any{
 					"Action": "kms:Decrypt",

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"hubspoke/config"
-	"hubspoke/stacks"
+	"hubspoke/internal/jsiienv"
 )
 
 // RepoRoot is the repository root directory.
@@ -29,10 +29,17 @@ func RepoRoot() string {
 // adds a switch for byte-stable output.
 func Context(t testing.TB) map[string]any {
 	t.Helper()
-	ctx, err := stacks.CDKJSONContext(filepath.Join(RepoRoot(), "cdk.json"))
+	data, err := os.ReadFile(filepath.Join(RepoRoot(), "cdk.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var doc struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("cdk.json: %v", err)
+	}
+	ctx := doc.Context
 	ctx["aws:cdk:enable-path-metadata"] = true
 	ctx["aws:cdk:enable-asset-metadata"] = true
 	ctx["aws:cdk:disable-version-reporting"] = true
@@ -129,6 +136,7 @@ func Props(r map[string]any) map[string]any {
 // Main is the TestMain of packages that start jsii: it closes the runtime so
 // no temporary runtime directory is left behind.
 func Main(m interface{ Run() int }) {
+	jsiienv.Ensure()
 	code := m.Run()
 	jsii.Close()
 	os.Exit(code)

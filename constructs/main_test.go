@@ -1,0 +1,9 @@
+package constructs
+
+import (
+	"testing"
+
+	"hubspoke/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }

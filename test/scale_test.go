@@ -1,0 +1,173 @@
+package test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	hc "hubspoke/constructs"
+	"hubspoke/config"
+	"hubspoke/internal/fleetgen"
+	"hubspoke/internal/testutil"
+	"hubspoke/stacks"
+)
+
+// AWS CloudFormation limits checked on every template.
+const (
+	templateSizeLimit  = 1 << 20 // 1 MB, template uploaded through S3
+	resourceCountLimit = 500
+)
+
+// hubPolicySizes synthesizes the hub of fleet and returns the compact JSON
+// size of each resource policy, or the synthesis error.
+func hubPolicySizes(t testing.TB, f *config.Fleet) (map[string]int, error) {
+	t.Helper()
+	dir := t.TempDir()
+	app := testutil.NewAppIn(t, dir)
+	stacks.NewHubStack(app, stacks.HubStackName, &stacks.HubStackProps{Fleet: f})
+	if err := stacks.Synth(app); err != nil {
+		return nil, err
+	}
+	return policySizes(t, readTemplate(t, filepath.Join(dir, "HubStack.template.json"))), nil
+}
+
+func readTemplate(t testing.TB, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl map[string]any
+	if err := json.Unmarshal(b, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+func policySizes(t testing.TB, tpl map[string]any) map[string]int {
+	size := func(v any) int {
+		b, _ := json.Marshal(v)
+		return len(b)
+	}
+	out := map[string]int{}
+	for _, r := range testutil.ResourcesOfType(tpl, "AWS::ECR::Repository") {
+		out["ecr"] = size(testutil.Props(r)["RepositoryPolicyText"])
+	}
+	for id, r := range testutil.ResourcesOfType(tpl, "AWS::KMS::Key") {
+		out["kms:"+strings.TrimSuffix(id[:strings.Index(id, "Key")], "Agent")] = size(testutil.Props(r)["KeyPolicy"])
+	}
+	for _, r := range testutil.ResourcesOfType(tpl, "AWS::SecretsManager::ResourcePolicy") {
+		out["secret"] = size(testutil.Props(r)["ResourcePolicy"])
+	}
+	return out
+}
+
+func limitOf(name string) int {
+	switch {
+	case name == "ecr":
+		return hc.ECRRepositoryPolicyLimit
+	case strings.HasPrefix(name, "kms"):
+		return hc.KMSKeyPolicyLimit
+	default:
+		return hc.SecretPolicyLimit
+	}
+}
+
+// checkTemplateLimits asserts a synthesized template is within the
+// CloudFormation size and resource-count limits.
+func checkTemplateLimits(t testing.TB, path string) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() > templateSizeLimit {
+		t.Errorf("%s is %d bytes, over CloudFormation's %d", filepath.Base(path), st.Size(), templateSizeLimit)
+	}
+	if n := len(readTemplate(t, path)["Resources"].(map[string]any)); n > resourceCountLimit {
+		t.Errorf("%s has %d resources, over CloudFormation's %d", filepath.Base(path), n, resourceCountLimit)
+	}
+}
+
+// Organization mode: at 1,000 spokes every hub policy is the size it is at 5
+// (O(1) statements), and the hub and representative spokes (each kind of
+// network, another region) stay within the template limits. The spoke
+// templates do not depend on the fleet size; the full 1,000-stack synth runs
+// in BenchmarkSynth.
+func TestScaleOrganizationMode(t *testing.T) {
+	small := parseFleet(t, fleetgen.Options{Spokes: 5, OrganizationID: "o-exampleorg1"})
+	large := parseFleet(t, fleetgen.Options{Spokes: 1000, OrganizationID: "o-exampleorg1"})
+	want, err := hubPolicySizes(t, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	app := testutil.NewAppIn(t, dir)
+	hub := stacks.NewHubStack(app, stacks.HubStackName, &stacks.HubStackProps{Fleet: large})
+	for _, s := range []config.Spoke{large.Spokes[0], large.Spokes[1], large.Spokes[2], large.Spokes[999]} {
+		stacks.NewSpokeStack(app, stacks.SpokeStackName(s), &stacks.SpokeStackProps{Hub: large.Hub, Spoke: s}).AddStackDependency(hub.Stack, nil)
+	}
+	if err := stacks.Synth(app); err != nil {
+		t.Fatalf("1,000 spokes in organization mode must synthesize: %v", err)
+	}
+	got := policySizes(t, readTemplate(t, filepath.Join(dir, "HubStack.template.json")))
+	for name, size := range got {
+		if size != want[name] {
+			t.Errorf("%s policy is %d chars at 1,000 spokes but %d at 5: organization mode must not grow", name, size, want[name])
+		}
+		if size > limitOf(name) {
+			t.Errorf("%s policy %d chars > limit %d", name, size, limitOf(name))
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	if len(files) != 5 {
+		t.Fatalf("%d templates, want 5", len(files))
+	}
+	for _, f := range files {
+		checkTemplateLimits(t, f)
+	}
+	t.Logf("organization mode, 1,000 spokes: hub policy sizes %v", got)
+}
+
+// Account mode lists every spoke, so it has a ceiling. Find it, check every
+// policy fits at the ceiling, and that one more spoke fails synthesis with a
+// message naming the policy, its size and the limit.
+func TestScaleAccountModeCeiling(t *testing.T) {
+	fits := func(n int) (map[string]int, error) {
+		return hubPolicySizes(t, parseFleet(t, fleetgen.Options{Spokes: n}))
+	}
+	lo, hi := 1, 400 // lo fits, hi does not
+	if _, err := fits(hi); err == nil {
+		t.Fatalf("%d spokes in account mode fit; raise the search bound", hi)
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if _, err := fits(mid); err == nil {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	sizes, err := fits(lo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, size := range sizes {
+		if size > limitOf(name) {
+			t.Errorf("at %d spokes the %s policy is %d chars, over %d", lo, name, size, limitOf(name))
+		}
+	}
+	_, err = fits(lo + 1)
+	msg := err.Error()
+	for _, part := range []string{"ECR repository policy of hubspoke/build-agent is", "over the AWS limit of 10240", "organizationId"} {
+		if !strings.Contains(msg, part) {
+			t.Errorf("failure at %d spokes does not say %q:\n%s", lo+1, part, msg)
+		}
+	}
+	if lo < 75 {
+		t.Errorf("account mode carries only %d spokes; the design target is at least 75", lo)
+	}
+	t.Logf("account mode ceiling: %d spokes (policy sizes there: %v)", lo, sizes)
+}
