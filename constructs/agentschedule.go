@@ -41,7 +41,7 @@ type agentSchedule struct {
 }
 
 func (s *agentSchedule) Target() awsapplicationautoscaling.CfnScalableTarget { return s.target }
-func (s *agentSchedule) Actions() []schedule.Action                         { return s.actions }
+func (s *agentSchedule) Actions() []schedule.Action                          { return s.actions }
 
 // NewAgentSchedule creates the scalable target with its scheduled actions.
 func NewAgentSchedule(scope awsconstructs.Construct, id string, props *AgentScheduleProps) AgentSchedule {

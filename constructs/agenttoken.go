@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	awsconstructs "github.com/aws/constructs-go/constructs/v10"
@@ -64,23 +65,26 @@ func NewAgentToken(scope awsconstructs.Construct, id string, props *AgentTokenPr
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 
-	// One resource policy, made here so its size can be checked.
-	policy := awssecretsmanager.NewResourcePolicy(this, jsii.String("SecretPolicy"), &awssecretsmanager.ResourcePolicyProps{
-		Secret: secret,
-	})
 	region := *awscdk.Stack_Of(this).Region()
+	var statements []awsiam.PolicyStatement
 	if !props.Readers.Empty() {
 		key.AddToResourcePolicy(props.Readers.Statement("SpokesDecryptAgentToken",
 			[]string{"kms:Decrypt"}, []string{"*"},
 			map[string]map[string]any{"StringEquals": {"kms:ViaService": "secretsmanager." + region + ".amazonaws.com"}}), nil)
-		policy.Document().AddStatements(props.Readers.Statement("SpokesReadAgentToken",
+		statements = append(statements, props.Readers.Statement("SpokesReadAgentToken",
 			[]string{"secretsmanager:GetSecretValue"}, []string{"*"}, nil))
 	}
 	if !props.Describers.Empty() {
-		policy.Document().AddStatements(props.Describers.Statement("SpokesLookUpAgentToken",
+		statements = append(statements, props.Describers.Statement("SpokesLookUpAgentToken",
 			[]string{"secretsmanager:DescribeSecret"}, []string{"*"}, nil))
 	}
 	LimitPolicySize(this, "KMS key policy of "+alias, KMSKeyPolicyLimit, func() any { return key.Policy() })
-	LimitPolicySize(this, "Secrets Manager resource policy of "+props.SecretName, SecretPolicyLimit, func() any { return policy.Document() })
+	if len(statements) > 0 {
+		// One resource policy, made here so its size can be checked.
+		policy := awssecretsmanager.NewResourcePolicy(this, jsii.String("SecretPolicy"), &awssecretsmanager.ResourcePolicyProps{Secret: secret})
+		policy.Document().AddStatements(statements...)
+		policy.Node().DefaultChild().(awssecretsmanager.CfnResourcePolicy).SetBlockPublicPolicy(jsii.Bool(true))
+		LimitPolicySize(this, "Secrets Manager resource policy of "+props.SecretName, SecretPolicyLimit, func() any { return policy.Document() })
+	}
 	return &agentToken{Construct: this, secret: secret, key: key}
 }

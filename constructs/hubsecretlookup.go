@@ -50,7 +50,7 @@ type hubSecretLookup struct {
 }
 
 func (l *hubSecretLookup) SecretCompleteArn() *string { return l.arn }
-func (l *hubSecretLookup) Role() awsiam.IRole          { return l.role }
+func (l *hubSecretLookup) Role() awsiam.IRole         { return l.role }
 
 // NewHubSecretLookup creates the look-up function, its role and log group,
 // and the custom resource whose Arn attribute is the full secret ARN.

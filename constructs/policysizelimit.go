@@ -20,12 +20,40 @@ const (
 // the resolved document. Intrinsic functions left in it count with their JSON
 // text, which is longer than the value they resolve to, so the size errs high.
 func PolicySize(stack awscdk.Stack, document any) int {
-	resolved := stack.Resolve(document)
-	b, err := json.Marshal(resolved)
+	return len(ResolvedJSON(stack, document))
+}
+
+// ResolvedJSON resolves v in stack and renders it as compact JSON.
+func ResolvedJSON(stack awscdk.Stack, v any) string {
+	b, err := json.Marshal(unwrapJsiiMaps(stack.Resolve(v)))
 	if err != nil {
-		panic(fmt.Sprintf("policy document does not marshal: %v", err))
+		panic(fmt.Sprintf("resolved value does not marshal: %v", err))
 	}
-	return len(b)
+	return string(b)
+}
+
+// unwrapJsiiMaps removes the {"$jsii.map": {...}} wrappers that jsii leaves
+// on nested objects handed back to Go, which would otherwise count towards
+// the size.
+func unwrapJsiiMaps(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if inner, ok := x["$jsii.map"]; ok && len(x) == 1 {
+			return unwrapJsiiMaps(inner)
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = unwrapJsiiMaps(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = unwrapJsiiMaps(e)
+		}
+		return out
+	}
+	return v
 }
 
 // policySizeLimit fails synthesis when a policy document grows past an AWS

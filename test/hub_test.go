@@ -71,7 +71,7 @@ func TestHubSecret(t *testing.T) {
 // to exactly the spoke accounts, pinned to exactly the spoke roles.
 func TestHubPoliciesGrantOnlySpokeRoles(t *testing.T) {
 	f := testutil.ExampleFleet(t)
-	tpl := testutil.JSON(t, testutil.Template(example(t).Hub.Stack))
+	tpl := testutil.JSON(t, example(t).Hub.Stack)
 	var accounts, execs, lookups []string
 	for _, s := range f.Spokes {
 		accounts = append(accounts, "arn:aws:iam::"+s.Account+":root")
@@ -130,7 +130,7 @@ func TestHubOrganizationMode(t *testing.T) {
 	f := parseFleet(t, fleetgen.Options{Spokes: 5, OrganizationID: "o-exampleorg1"})
 	app := testutil.NewApp(t)
 	hub := stacks.NewHubStack(app, stacks.HubStackName, &stacks.HubStackProps{Fleet: f})
-	tpl := testutil.JSON(t, testutil.Template(hub.Stack))
+	tpl := testutil.JSON(t, hub.Stack)
 	n := 0
 	for _, st := range hubStatements(tpl) {
 		if st["Sid"] == nil {

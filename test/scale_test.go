@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	hc "hubspoke/constructs"
 	"hubspoke/config"
+	hc "hubspoke/constructs"
 	"hubspoke/internal/fleetgen"
 	"hubspoke/internal/testutil"
 	"hubspoke/stacks"

@@ -57,7 +57,7 @@ func TestSpokeTaskDefinition(t *testing.T) {
 			}},
 		})
 	})
-	td := testutil.Props(testutil.One(t, testutil.JSON(t, tpl), "AWS::ECS::TaskDefinition"))
+	td := testutil.Props(testutil.One(t, testutil.JSON(t, spokeByName(t, "prod-us").Stack), "AWS::ECS::TaskDefinition"))
 	for _, c := range td["ContainerDefinitions"].([]any) {
 		for _, e := range c.(map[string]any)["Environment"].([]any) {
 			if e.(map[string]any)["Name"] == "AZP_TOKEN" {
@@ -138,7 +138,7 @@ func TestSpokeRoles(t *testing.T) {
 			}}},
 		})
 	})
-	tj := testutil.JSON(t, tpl)
+	tj := testutil.JSON(t, spokeByName(t, "test").Stack)
 	taskRoles := 0
 	for id := range testutil.ResourcesOfType(tj, "AWS::IAM::Role") {
 		if strings.HasPrefix(id, "AgentsTaskRole") {
@@ -216,7 +216,7 @@ func TestSpokeSchedule(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.spoke, func(t *testing.T) {
-			tj := testutil.JSON(t, testutil.Template(spokeByName(t, tc.spoke).Stack))
+			tj := testutil.JSON(t, spokeByName(t, tc.spoke).Stack)
 			target := testutil.Props(testutil.One(t, tj, "AWS::ApplicationAutoScaling::ScalableTarget"))
 			if target["MinCapacity"] != 0.0 || target["MaxCapacity"] != float64(tc.max) {
 				t.Errorf("target min/max = %v/%v, want 0/%d", target["MinCapacity"], target["MaxCapacity"], tc.max)

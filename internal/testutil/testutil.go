@@ -88,10 +88,14 @@ func Template(stack awscdk.Stack) assertions.Template {
 	return assertions.Template_FromStack(stack, &assertions.TemplateParsingOptions{SkipCyclicalDependenciesCheck: jsii.Bool(true)})
 }
 
-// JSON is the template as Go values, for checks that are clearer in Go.
-func JSON(t testing.TB, tpl assertions.Template) map[string]any {
+// JSON is the synthesized template of stack as Go values, read from the
+// cloud assembly on disk (values handed back from jsii carry map wrappers),
+// for checks that are clearer in Go. It synthesizes the app if needed.
+func JSON(t testing.TB, stack awscdk.Stack) map[string]any {
 	t.Helper()
-	b, err := json.Marshal(tpl.ToJSON())
+	Template(stack) // synthesizes the stage
+	path := filepath.Join(*awscdk.Stage_Of(stack).Outdir(), *stack.TemplateFile())
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
