@@ -1,0 +1,119 @@
+package constructs
+
+import (
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/jsii-runtime-go"
+
+	"hubspoke/internal/testutil"
+	"hubspoke/schedule"
+)
+
+func spokeStack(t *testing.T) awscdk.Stack {
+	app := testutil.NewApp(t)
+	return awscdk.NewStack(app, jsii.String("Spoke"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("eu-west-1")}})
+}
+
+func newService(stack awscdk.Stack, props AgentServiceProps) AgentService {
+	if props.Network == nil {
+		props.Network = NewAgentNetwork(stack, "Net", &AgentNetworkProps{VpcID: "vpc-12345678", SubnetIDs: []string{"subnet-12345678"}, SecurityGroupIDs: []string{"sg-12345678"}})
+	}
+	props.Repository = awsecr.Repository_FromRepositoryName(stack, jsii.String("Repo"), jsii.String("agent"))
+	props.Token = awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String("Tok"), jsii.String("arn:aws:secretsmanager:eu-west-1:111111111111:secret:t-AbCdEf"))
+	props.ImageTag = "1"
+	return NewAgentService(stack, "Agents", &props)
+}
+
+// Defaults: 1 vCPU / 2 GiB, a month of logs, AZP_TOKEN as a secret, the full
+// stop timeout, no desired count, tag re-resolved for every task.
+func TestAgentServiceDefaults(t *testing.T) {
+	stack := spokeStack(t)
+	newService(stack, AgentServiceProps{})
+	tpl := testutil.Template(stack)
+	testutil.Check(t, "defaults", func() {
+		tpl.HasResourceProperties(str("AWS::ECS::TaskDefinition"), map[string]any{
+			"Cpu": "1024", "Memory": "2048",
+			"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
+				"Secrets":            []any{map[string]any{"Name": "AZP_TOKEN", "ValueFrom": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:t-AbCdEf"}},
+				"StopTimeout":        120,
+				"VersionConsistency": "disabled",
+			})},
+		})
+		tpl.HasResourceProperties(str("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
+		tpl.HasResourceProperties(str("AWS::ECS::Service"), map[string]any{"DesiredCount": assertions.Match_Absent()})
+		tpl.HasResourceProperties(str("AWS::IAM::Role"), map[string]any{"RoleName": assertions.Match_Absent()})
+	})
+}
+
+func TestAgentServiceOptions(t *testing.T) {
+	stack := spokeStack(t)
+	newService(stack, AgentServiceProps{CPU: 512, MemoryMiB: 4096, LogRetentionDays: 365, StopTimeoutSeconds: 30,
+		ExecutionRoleName: "x-exec", TokenVariable: "RUNNER_TOKEN", Environment: map[string]string{"B": "2", "A": "1"}})
+	tpl := testutil.Template(stack)
+	testutil.Check(t, "options", func() {
+		tpl.HasResourceProperties(str("AWS::ECS::TaskDefinition"), map[string]any{
+			"Cpu": "512", "Memory": "4096",
+			"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
+				"Environment": []any{map[string]any{"Name": "A", "Value": "1"}, map[string]any{"Name": "B", "Value": "2"}},
+				"Secrets":     []any{assertions.Match_ObjectLike(&map[string]any{"Name": "RUNNER_TOKEN"})},
+				"StopTimeout": 30,
+			})},
+		})
+		tpl.HasResourceProperties(str("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 365})
+		tpl.HasResourceProperties(str("AWS::IAM::Role"), map[string]any{"RoleName": "x-exec"})
+	})
+}
+
+// The schedule is one scalable target spanning 0..max with the week's actions.
+func TestAgentSchedule(t *testing.T) {
+	stack := spokeStack(t)
+	svc := newService(stack, AgentServiceProps{})
+	week := schedule.Week{TimeZone: "UTC", ScaleUp: 480, ScaleDown: 1080, RestoreAfter: 5, Weekday: 3, Night: 0, Weekend: 1}
+	s := NewAgentSchedule(stack, "Schedule", &AgentScheduleProps{Service: svc.Service(), Week: week})
+	if len(s.Actions()) != 5 {
+		t.Errorf("%d actions", len(s.Actions()))
+	}
+	tpl := testutil.Template(stack)
+	testutil.Check(t, "target", func() {
+		tpl.HasResourceProperties(str("AWS::ApplicationAutoScaling::ScalableTarget"), map[string]any{
+			"MinCapacity": 0, "MaxCapacity": 3,
+			"ScalableDimension": "ecs:service:DesiredCount",
+			"ScheduledActions": assertions.Match_ArrayWith(&[]any{map[string]any{
+				"ScheduledActionName":  "weekday-scale-up",
+				"Schedule":             "cron(0 8 ? * MON-FRI *)",
+				"Timezone":             "UTC",
+				"ScalableTargetAction": map[string]any{"MinCapacity": 3, "MaxCapacity": 3},
+			}}),
+		})
+	})
+}
+
+func TestAgentNetworkCreated(t *testing.T) {
+	stack := spokeStack(t)
+	n := NewAgentNetwork(stack, "Net", &AgentNetworkProps{Cidr: "10.1.0.0/24", AvailabilityZones: []string{"eu-west-1a", "eu-west-1b"}})
+	if !n.AssignPublicIP() {
+		t.Error("tasks in a created (public, NAT-less) VPC need a public IP")
+	}
+	tpl := testutil.Template(stack)
+	testutil.Check(t, "created network", func() {
+		tpl.HasResourceProperties(str("AWS::EC2::VPC"), map[string]any{"CidrBlock": "10.1.0.0/24"})
+		tpl.HasResourceProperties(str("AWS::EC2::Subnet"), map[string]any{"CidrBlock": "10.1.0.0/26", "AvailabilityZone": "eu-west-1a"})
+		tpl.HasResourceProperties(str("AWS::EC2::Subnet"), map[string]any{"CidrBlock": "10.1.0.64/26", "AvailabilityZone": "eu-west-1b"})
+		tpl.ResourceCountIs(str("AWS::EC2::NatGateway"), num(0))
+	})
+}
+
+func TestAgentNetworkImported(t *testing.T) {
+	stack := spokeStack(t)
+	n := NewAgentNetwork(stack, "Net", &AgentNetworkProps{VpcID: "vpc-12345678", SubnetIDs: []string{"subnet-12345678", "subnet-87654321"}, SecurityGroupIDs: []string{"sg-12345678"}, AssignPublicIP: true})
+	if got := len(*n.Subnets().Subnets); got != 2 {
+		t.Errorf("%d subnets", got)
+	}
+	if got := len(*n.SecurityGroups()); got != 1 || !n.AssignPublicIP() {
+		t.Errorf("%d groups, public ip %v", got, n.AssignPublicIP())
+	}
+}

@@ -1,0 +1,89 @@
+package test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"hubspoke/internal/testutil"
+)
+
+// buildApp compiles the app the way `go run .` in cdk.json does.
+func buildApp(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "hubspoke")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = testutil.RepoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runApp runs the app as the CDK CLI does: fleet path in CDK_CONTEXT_JSON,
+// output directory in CDK_OUTDIR.
+func runApp(t *testing.T, bin, fleet, outdir string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Dir = testutil.RepoRoot()
+	cmd.Env = append(os.Environ(), `CDK_CONTEXT_JSON={"config":"`+fleet+`"}`, "CDK_OUTDIR="+outdir)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	return stderr.String(), err
+}
+
+// A bad fleet file stops the app before anything is synthesized: exit code
+// 1, every problem with file, line and field, and no cdk.out at all. A good
+// one synthesizes every stack.
+func TestAppEndToEnd(t *testing.T) {
+	bin := buildApp(t)
+	dir := t.TempDir()
+	good, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "fleet.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.NewReplacer(`account: "333333333333"`, `account: "33333333333"`, "memory: 4096", "memory: 1000").Replace(string(good))
+	badPath := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(badPath, []byte(bad), 0o644)
+
+	out := filepath.Join(dir, "out-bad")
+	stderr, err := runApp(t, bin, badPath, out)
+	if code := exitCode(err); code != 1 {
+		t.Errorf("bad fleet: exit code %d, want 1\n%s", code, stderr)
+	}
+	for _, want := range []string{"2 problems", "bad.yaml:41: spokes[1].account", "spokes[2].agent.memory"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("bad fleet: stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("bad fleet: %s was written", out)
+	}
+
+	out = filepath.Join(dir, "out-good")
+	stderr, err = runApp(t, bin, filepath.Join(testutil.RepoRoot(), "fleet.yaml"), out)
+	if err != nil {
+		t.Fatalf("example fleet: %v\n%s", err, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*.template.json"))
+	if len(files) != 4 {
+		t.Errorf("example fleet wrote %d templates, want 4", len(files))
+	}
+	if strings.Contains(stderr, "end-of-life") {
+		t.Errorf("the Node 20 banner must be silenced:\n%.300s", stderr)
+	}
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	return -1
+}
