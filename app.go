@@ -24,7 +24,8 @@ func main() {
 }
 
 func run() int {
-	path := stacks.FleetPathFromContext(os.Getenv("CDK_CONTEXT_JSON"))
+	ctx := os.Getenv("CDK_CONTEXT_JSON")
+	path := stacks.FleetPathFromContext(ctx)
 	fleet, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -33,6 +34,9 @@ func run() int {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
 	stacks.AddFleet(app, fleet)
+	if stacks.NagFromContext(ctx) {
+		stacks.AddNagChecks(app)
+	}
 	if err := stacks.Synth(app); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

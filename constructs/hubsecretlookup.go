@@ -77,7 +77,7 @@ func NewHubSecretLookup(scope awsconstructs.Construct, id string, props *HubSecr
 	})
 	fn := awslambda.NewCfnFunction(this, jsii.String("Function"), &awslambda.CfnFunctionProps{
 		Description:   jsii.String("Looks up the full ARN of " + props.SecretPartialArn),
-		Runtime:       jsii.String("python3.13"),
+		Runtime:       jsii.String("python3.14"),
 		Handler:       jsii.String("index.handler"),
 		Code:          &awslambda.CfnFunction_CodeProperty{ZipFile: jsii.String(hubSecretLookupCode)},
 		Role:          role.RoleArn(),

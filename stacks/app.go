@@ -15,13 +15,31 @@ const DefaultFleetPath = "fleet.yaml"
 // FleetPathFromContext reads the "config" context value from the JSON the CDK
 // CLI passes in CDK_CONTEXT_JSON, falling back to DefaultFleetPath.
 func FleetPathFromContext(contextJSON string) string {
-	var ctx map[string]any
-	if json.Unmarshal([]byte(contextJSON), &ctx) == nil {
-		if p, ok := ctx["config"].(string); ok && p != "" {
-			return p
-		}
+	if p, ok := contextValue(contextJSON, "config").(string); ok && p != "" {
+		return p
 	}
 	return DefaultFleetPath
+}
+
+// NagFromContext reports whether `-c nag=true` asks for the cdk-nag checks.
+func NagFromContext(contextJSON string) bool {
+	switch v := contextValue(contextJSON, "nag").(type) {
+	case bool:
+		return v
+	case string:
+		return v == "true"
+	}
+	return false
+}
+
+// contextValue reads the context JSON before jsii starts, so a fleet file
+// can be validated without it.
+func contextValue(contextJSON, key string) any {
+	var ctx map[string]any
+	if json.Unmarshal([]byte(contextJSON), &ctx) != nil {
+		return nil
+	}
+	return ctx[key]
 }
 
 // Synth synthesizes app and turns a failed synth-time validation (such as a

@@ -1,0 +1,20 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// AddNagChecks runs the cdk-nag AwsSolutions pack over every stack in scope
+// and writes a JSON report per stack (AwsSolutions-<stack>-NagReport.json)
+// into the cloud assembly. An unsuppressed error fails synthesis. Aspects do
+// not reach into nested Stages: call it on each Stage too.
+func AddNagChecks(scope awsconstructs.IConstruct) {
+	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{
+		Verbose:       jsii.Bool(true),
+		Reports:       jsii.Bool(true),
+		ReportFormats: &[]cdknag.NagReportFormat{cdknag.NagReportFormat_JSON},
+	}), nil)
+}

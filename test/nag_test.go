@@ -1,0 +1,65 @@
+package test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"hubspoke/internal/testutil"
+	"hubspoke/stacks"
+)
+
+// nagFindings reads the cdk-nag JSON reports under dir (recursively, so
+// nested stage assemblies count) and returns every finding that is neither
+// compliant nor suppressed, and the number of reports read.
+func nagFindings(t *testing.T, dir string) ([]string, int) {
+	t.Helper()
+	var findings []string
+	reports := 0
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "-NagReport.json") {
+			return nil
+		}
+		reports++
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var report struct {
+			Lines []struct{ RuleID, ResourceID, Compliance, RuleLevel, RuleInfo string } `json:"lines"`
+		}
+		if err := json.Unmarshal(b, &report); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, l := range report.Lines {
+			if l.Compliance != "Compliant" && l.Compliance != "Suppressed" {
+				findings = append(findings, filepath.Base(path)+": "+l.RuleLevel+" "+l.RuleID+" on "+l.ResourceID+": "+l.RuleInfo)
+			}
+		}
+		return nil
+	})
+	return findings, reports
+}
+
+// Every stack of the example fleet passes the AwsSolutions pack: no
+// unsuppressed error or warning, and every suppression sits on its resource
+// with a reason (cdk-nag rejects a suppression without one).
+func TestCdkNagAwsSolutions(t *testing.T) {
+	dir := t.TempDir()
+	app := testutil.NewAppIn(t, dir)
+	stacks.AddFleet(app, testutil.ExampleFleet(t))
+	stacks.AddNagChecks(app)
+	synthErr := stacks.Synth(app)
+	findings, reports := nagFindings(t, dir)
+	if reports != 4 {
+		t.Errorf("%d nag reports, want one per stack (4)", reports)
+	}
+	for _, f := range findings {
+		t.Error(f)
+	}
+	if synthErr != nil {
+		t.Errorf("synth with cdk-nag: %v", synthErr)
+	}
+}
