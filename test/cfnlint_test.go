@@ -26,7 +26,9 @@ func synthFleet(t *testing.T, f *config.Fleet) string {
 }
 
 type cfnLintMatch struct {
-	Rule struct{ ID string `json:"Id"` } `json:"Rule"`
+	Rule struct {
+		ID string `json:"Id"`
+	} `json:"Rule"`
 	Message  string
 	Level    string
 	Filename string
