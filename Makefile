@@ -8,7 +8,7 @@ GO ?= go
 CDK := node_modules/.bin/cdk
 FLEET ?= fleet.yaml
 
-.PHONY: synth test deps lint bench clean update-snapshots
+.PHONY: synth test deps lint access-report bench clean update-snapshots
 
 ## synth: synthesize the fleet in $(FLEET) into cdk.out
 synth: deps
@@ -19,6 +19,15 @@ synth: deps
 test: deps
 	$(GO) vet ./...
 	$(GO) test ./...
+
+## lint: cdk-nag (AwsSolutions) on every stack, then cfn-lint on every template
+lint: deps
+	$(CDK) synth --quiet -c config=$(FLEET) -c nag=true
+	cfn-lint -- cdk.out/*.template.json
+
+## access-report: the access matrix of $(FLEET), decided by an IAM policy simulator
+access-report: deps
+	$(GO) run ./cmd/access-report -fleet $(FLEET)
 
 ## update-snapshots: rewrite the golden templates under test/ after a deliberate change
 update-snapshots: deps

@@ -1,0 +1,68 @@
+package test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"hubspoke/access"
+	"hubspoke/config"
+	"hubspoke/internal/fleetgen"
+	"hubspoke/internal/testutil"
+)
+
+// The access matrix, decided by an IAM policy simulator from the synthesized
+// templates: every spoke's execution role can pull, decrypt through Secrets
+// Manager and read the token, and nothing more; nobody else can.
+func TestAccessMatrix(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		fleet   func(t *testing.T) *config.Fleet
+		spokes  int
+		allowed int // allowed requests per spoke
+	}{
+		{"example fleet", func(t *testing.T) *config.Fleet { return testutil.ExampleFleet(t) }, 3, 7},
+		{"75 spokes", func(t *testing.T) *config.Fleet { return parseFleet(t, fleetgen.Options{Spokes: 75}) }, 75, 7},
+		// Organization mode also lets the role name in from any account of
+		// the organization (3 more per spoke), and no other organization.
+		{"organization mode", func(t *testing.T) *config.Fleet {
+			return parseFleet(t, fleetgen.Options{Spokes: 4, OrganizationID: "o-exampleorg1"})
+		}, 4, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stacks, err := access.ReadAssembly(synthFleet(t, tc.fleet(t)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hub, spokes, err := access.Extract(stacks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(spokes) != tc.spokes {
+				t.Fatalf("%d spokes in the assembly, want %d", len(spokes), tc.spokes)
+			}
+			cases := access.Cases(hub, spokes)
+			results, err := access.Run(testutil.RepoRoot(), cases)
+			if err != nil {
+				t.Fatal(err)
+			}
+			allowed := 0
+			for _, r := range results {
+				if !r.OK() {
+					t.Error(r)
+				}
+				if r.Decision == "Allowed" {
+					allowed++
+				}
+			}
+			if allowed != tc.allowed*tc.spokes {
+				t.Errorf("%d requests allowed, want %d per spoke", allowed, tc.allowed)
+			}
+			var buf bytes.Buffer
+			if wrong := access.WriteTable(&buf, results); wrong != 0 || !strings.Contains(buf.String(), "0 wrong") {
+				t.Errorf("report counts %d wrong", wrong)
+			}
+			t.Logf("%d requests decided for %d spokes", len(results), len(spokes))
+		})
+	}
+}
