@@ -8,7 +8,7 @@ GO ?= go
 CDK := node_modules/.bin/cdk
 FLEET ?= fleet.yaml
 
-.PHONY: synth test deps lint access-report bench clean update-snapshots
+.PHONY: synth test deps lint access-report validate preview bench clean update-snapshots
 
 ## synth: synthesize the fleet in $(FLEET) into cdk.out
 synth: deps
@@ -28,6 +28,14 @@ lint: deps
 ## access-report: the access matrix of $(FLEET), decided by an IAM policy simulator
 access-report: deps
 	$(GO) run ./cmd/access-report -fleet $(FLEET)
+
+## validate: check $(FLEET) in milliseconds (no CDK, no jsii)
+validate:
+	$(GO) run ./cmd/hubspoke validate -fleet $(FLEET)
+
+## preview: a week of every spoke's capacity and cost, and cdk.out/preview/week.{svg,png}
+preview:
+	$(GO) run ./cmd/hubspoke preview -fleet $(FLEET) $(if $(WEEK),-week $(WEEK))
 
 ## update-snapshots: rewrite the golden templates under test/ after a deliberate change
 update-snapshots: deps

@@ -3,6 +3,8 @@
 // a validated Fleet into constructs.
 package config
 
+import "hubspoke/schedule"
+
 // Fleet is a validated fleet file with every default applied.
 type Fleet struct {
 	// Source is the path the fleet was read from, used in messages.
@@ -54,6 +56,19 @@ type Schedule struct {
 	RefreshAt           string // HH:MM every day: capacity goes to 0
 	RestoreAfterMinutes int    // minutes after RefreshAt the capacity comes back
 	WeekendCapacity     int
+}
+
+// Week is the schedule model of a validated schedule: the one source of the
+// scheduled actions the stacks emit and the preview simulates.
+func (s Schedule) Week() schedule.Week {
+	up, _ := schedule.ParseClock(s.ScaleUpAt)
+	down, _ := schedule.ParseClock(s.ScaleDownAt)
+	ref, _ := schedule.ParseClock(s.RefreshAt)
+	return schedule.Week{
+		TimeZone: s.TimeZone, ScaleUp: up, ScaleDown: down, Refresh: ref,
+		RestoreAfter: s.RestoreAfterMinutes,
+		Weekday:      s.WeekdayCapacity, Night: s.NightCapacity, Weekend: s.WeekendCapacity,
+	}
 }
 
 // Spoke is one account/region that runs agents.

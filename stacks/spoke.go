@@ -9,7 +9,6 @@ import (
 
 	"hubspoke/config"
 	hc "hubspoke/constructs"
-	"hubspoke/schedule"
 )
 
 // SpokeStackProps configures one spoke stack.
@@ -85,21 +84,9 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 		TokenKeyAlias(h), "secretsmanager."+h.Region+".amazonaws.com")
 	sched := hc.NewAgentSchedule(stack, "Schedule", &hc.AgentScheduleProps{
 		Service: agents.Service(),
-		Week:    Week(s.Schedule),
+		Week:    s.Schedule.Week(),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("ClusterName"), &awscdk.CfnOutputProps{Value: agents.Cluster().ClusterName()})
 	awscdk.NewCfnOutput(stack, jsii.String("ServiceName"), &awscdk.CfnOutputProps{Value: agents.Service().ServiceName()})
 	return &SpokeStack{Stack: stack, Network: network, Lookup: lookup, Agents: agents, Schedule: sched}
-}
-
-// Week turns a validated schedule into the schedule model.
-func Week(s config.Schedule) schedule.Week {
-	up, _ := schedule.ParseClock(s.ScaleUpAt)
-	down, _ := schedule.ParseClock(s.ScaleDownAt)
-	ref, _ := schedule.ParseClock(s.RefreshAt)
-	return schedule.Week{
-		TimeZone: s.TimeZone, ScaleUp: up, ScaleDown: down, Refresh: ref,
-		RestoreAfter: s.RestoreAfterMinutes,
-		Weekday:      s.WeekdayCapacity, Night: s.NightCapacity, Weekend: s.WeekendCapacity,
-	}
 }
