@@ -33,9 +33,9 @@ func run() int {
 	}
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
-	stacks.AddFleet(app, fleet)
-	if stacks.NagFromContext(ctx) {
-		stacks.AddNagChecks(app)
+	if _, err := stacks.AddApp(app, fleet, path, stacks.AgentImageDir, stacks.NagFromContext(ctx)); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	if err := stacks.Synth(app); err != nil {
 		fmt.Fprintln(os.Stderr, err)

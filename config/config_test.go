@@ -102,15 +102,22 @@ func TestMalformedFleets(t *testing.T) {
 		{"azp url not https", "azpUrl: https://dev.azure.com/example-org", "azpUrl: http://dev.azure.com/example-org", "agent.azpUrl", "https URL", 10},
 		{"missing image tag", "  imageTag: \"1.0.0\"\n", "", "agent.imageTag", "missing", 7},
 		{"availability zone of another region", "cidr: 10.40.0.0/24}", "cidr: 10.40.0.0/24, availabilityZones: [us-east-1a]}", "spokes[0].network.createVpc.availabilityZones[0]", "not an availability zone of eu-west-1", 23},
+		{"pipeline connection not an ARN", "", "pipeline:\n  connectionArn: my-connection\n  repository: o/r\n  waves: [{name: default}, {name: prod}]\n", "pipeline.connectionArn", "not a CodeConnections connection ARN", 33},
+		{"spoke in a wave the pipeline does not list", "", "pipeline:\n  connectionArn: arn:aws:codeconnections:eu-west-1:111111111111:connection/01234567-89ab-cdef-0123-456789abcdef\n  repository: o/r\n  waves: [{name: default}]\n", "spokes[1].wave", "not in pipeline.waves (default)", 27},
+		{"pipeline wave without spokes", "", "pipeline:\n  connectionArn: arn:aws:codeconnections:eu-west-1:111111111111:connection/01234567-89ab-cdef-0123-456789abcdef\n  repository: o/r\n  waves: [{name: default}, {name: prod}, {name: qa}]\n", "pipeline.waves[2].name", `wave "qa" has no spokes`, 0},
+		{"github repository not owner/name", "  secretName: hubspoke/agent-token", "  secretName: hubspoke/agent-token\n  githubActions: {repository: build-agent}", "hub.githubActions.repository", "not a GitHub owner/name", 6},
 		{"weekday capacity zero", `scaleUp: {at: "07:00", capacity: 4}`, `scaleUp: {at: "07:00", capacity: 0}`, "schedule.scaleUp.capacity", "at least 1", 14},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			y := base(t)
-			if !strings.Contains(y, tc.from) {
+			if tc.from == "" {
+				y += tc.to // append a section
+			} else if !strings.Contains(y, tc.from) {
 				t.Fatalf("test bug: %q not in base fleet", tc.from)
+			} else {
+				y = strings.Replace(y, tc.from, tc.to, 1)
 			}
-			y = strings.Replace(y, tc.from, tc.to, 1)
 			_, err := Parse("fleet.yaml", []byte(y))
 			var probs *Problems
 			if !errors.As(err, &probs) {

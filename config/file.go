@@ -4,20 +4,41 @@ package config
 // per-spoke overrides can be told apart from an explicit zero.
 
 type fleetFile struct {
-	Hub      hubFile      `yaml:"hub"`
-	Agent    agentFile    `yaml:"agent"`
-	Schedule scheduleFile `yaml:"schedule"`
-	Spokes   []spokeFile  `yaml:"spokes"`
+	Hub      hubFile       `yaml:"hub"`
+	Agent    agentFile     `yaml:"agent"`
+	Schedule scheduleFile  `yaml:"schedule"`
+	Spokes   []spokeFile   `yaml:"spokes"`
+	Pipeline *pipelineFile `yaml:"pipeline"`
+}
+
+type pipelineFile struct {
+	Account       string     `yaml:"account"`
+	Region        string     `yaml:"region"`
+	ConnectionArn string     `yaml:"connectionArn"`
+	Repository    string     `yaml:"repository"`
+	Branch        string     `yaml:"branch"`
+	Waves         []waveFile `yaml:"waves"`
+}
+
+type waveFile struct {
+	Name           string `yaml:"name"`
+	ManualApproval bool   `yaml:"manualApproval"`
+}
+
+type githubFile struct {
+	Repository string `yaml:"repository"`
+	Branch     string `yaml:"branch"`
 }
 
 type hubFile struct {
-	Account        string `yaml:"account"`
-	Region         string `yaml:"region"`
-	RepositoryName string `yaml:"repositoryName"`
-	TagMutability  string `yaml:"tagMutability"`
-	ImagesKept     *int   `yaml:"imagesKept"`
-	SecretName     string `yaml:"secretName"`
-	OrganizationID string `yaml:"organizationId"`
+	Account        string      `yaml:"account"`
+	Region         string      `yaml:"region"`
+	RepositoryName string      `yaml:"repositoryName"`
+	TagMutability  string      `yaml:"tagMutability"`
+	ImagesKept     *int        `yaml:"imagesKept"`
+	SecretName     string      `yaml:"secretName"`
+	OrganizationID string      `yaml:"organizationId"`
+	GitHubActions  *githubFile `yaml:"githubActions"`
 }
 
 type agentFile struct {

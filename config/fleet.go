@@ -15,6 +15,24 @@ type Fleet struct {
 	Agent    Agent
 	Schedule Schedule
 	Spokes   []Spoke
+	// Pipeline is the CDK Pipelines delivery path; nil when the fleet file
+	// has no pipeline section.
+	Pipeline *Pipeline
+}
+
+// Pipeline configures the self-mutating pipeline that deploys the fleet.
+type Pipeline struct {
+	Account, Region string // the tooling account; default: the hub's
+	ConnectionArn   string // CodeStar/CodeConnections connection to the source
+	Repository      string // owner/name of the repository holding this app
+	Branch          string // default: main
+	Waves           []Wave // deployment order of the spokes' waves
+}
+
+// Wave is a group of spokes deployed in parallel.
+type Wave struct {
+	Name           string
+	ManualApproval bool // a person approves before the wave starts
 }
 
 // Hub is the account that owns the agent image repository and the agent token.
@@ -30,6 +48,15 @@ type Hub struct {
 	// OrganizationID switches the hub policies to organization mode (o-...).
 	// Empty means account mode: every spoke account and role is listed.
 	OrganizationID string
+	// GitHubActions, when set, lets GitHub Actions of that repository and
+	// branch push agent images to the repository (OIDC, no stored keys).
+	GitHubActions *GitHubActions
+}
+
+// GitHubActions names the GitHub repository and branch trusted to push.
+type GitHubActions struct {
+	Repository string // owner/name
+	Branch     string // default: main
 }
 
 // Partition is the AWS partition of the hub region (aws, aws-cn, aws-us-gov).
@@ -98,9 +125,16 @@ type Network struct {
 // Creates reports whether the spoke creates its own VPC.
 func (n Network) Creates() bool { return n.CreateVpcCidr != "" }
 
-// Waves lists the wave names in the order they first appear in the file.
+// Waves lists the wave names in deployment order: the pipeline's order when
+// there is a pipeline, else the order they first appear in the file.
 func (f *Fleet) Waves() []string {
 	var out []string
+	if f.Pipeline != nil {
+		for _, w := range f.Pipeline.Waves {
+			out = append(out, w.Name)
+		}
+		return out
+	}
 	seen := map[string]bool{}
 	for _, s := range f.Spokes {
 		if !seen[s.Wave] {

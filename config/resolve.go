@@ -102,7 +102,67 @@ func resolve(source string, ff *fleetFile, c *collector) *Fleet {
 		checkAgent(c, f.Agent, agentOrigin)
 		checkSchedule(c, f.Schedule, schedOrigin)
 	}
+	if ff.Pipeline != nil {
+		f.Pipeline = resolvePipeline(c, ff.Pipeline, f)
+	}
 	return f
+}
+
+func resolvePipeline(c *collector, pf *pipelineFile, f *Fleet) *Pipeline {
+	p := &Pipeline{Account: pf.Account, Region: pf.Region, ConnectionArn: pf.ConnectionArn, Repository: pf.Repository, Branch: pf.Branch}
+	if p.Account == "" {
+		p.Account = f.Hub.Account
+	} else {
+		checkAccount(c, "pipeline.account", p.Account)
+	}
+	if p.Region == "" {
+		p.Region = f.Hub.Region
+	} else {
+		checkRegion(c, "pipeline.region", p.Region)
+	}
+	if p.Branch == "" {
+		p.Branch = "main"
+	}
+	if !connectionRe.MatchString(p.ConnectionArn) {
+		c.add("pipeline.connectionArn", "%q is not a CodeConnections connection ARN such as arn:aws:codeconnections:eu-west-1:111111111111:connection/01234567-89ab-cdef-0123-456789abcdef", p.ConnectionArn)
+	}
+	if !gitRepoRe.MatchString(p.Repository) {
+		c.add("pipeline.repository", "%q is not owner/name of the repository holding this app", p.Repository)
+	}
+	if !branchRe.MatchString(p.Branch) {
+		c.add("pipeline.branch", "%q is not a branch name", p.Branch)
+	}
+	if len(pf.Waves) == 0 {
+		c.add("pipeline.waves", "missing: list the waves in deployment order, e.g. [{name: dev}, {name: prod, manualApproval: true}]")
+	}
+	listed := map[string]bool{}
+	for i, w := range pf.Waves {
+		path := fmt.Sprintf("pipeline.waves[%d].name", i)
+		switch {
+		case !waveNameRe.MatchString(w.Name):
+			c.add(path, "%q is not a wave name: use lower-case letters, digits and '-', starting with a letter", w.Name)
+		case listed[w.Name]:
+			c.add(path, "wave %q is listed twice", w.Name)
+		case len(f.SpokesInWave(w.Name)) == 0:
+			c.add(path, "wave %q has no spokes; remove it or set a spoke's wave to it", w.Name)
+		}
+		listed[w.Name] = true
+		p.Waves = append(p.Waves, Wave{Name: w.Name, ManualApproval: w.ManualApproval})
+	}
+	for i, s := range f.Spokes {
+		if !listed[s.Wave] {
+			c.add(fmt.Sprintf("spokes[%d].wave", i), "wave %q is not in pipeline.waves (%s); add it there or use one of those", s.Wave, strings.Join(waveNames(p.Waves), ", "))
+		}
+	}
+	return p
+}
+
+func waveNames(ws []Wave) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.Name)
+	}
+	return out
 }
 
 func copyMap(m map[string]string) map[string]string {
@@ -147,6 +207,18 @@ func resolveHub(h hubFile, c *collector) Hub {
 		c.add("hub.secretName", "%q is not a valid Secrets Manager name: 1-512 letters, digits and /_+=.@-", hub.SecretName)
 	case secretTailRe.MatchString(hub.SecretName):
 		c.add("hub.secretName", "%q ends in a hyphen and six characters, which Secrets Manager takes for its own ARN suffix and breaks look-ups by name; rename it, e.g. %q", hub.SecretName, strings.TrimSuffix(hub.SecretName, hub.SecretName[len(hub.SecretName)-7:])+"/token")
+	}
+	if g := h.GitHubActions; g != nil {
+		hub.GitHubActions = &GitHubActions{Repository: g.Repository, Branch: g.Branch}
+		if hub.GitHubActions.Branch == "" {
+			hub.GitHubActions.Branch = "main"
+		}
+		if !gitRepoRe.MatchString(g.Repository) {
+			c.add("hub.githubActions.repository", "%q is not a GitHub owner/name", g.Repository)
+		}
+		if !branchRe.MatchString(hub.GitHubActions.Branch) {
+			c.add("hub.githubActions.branch", "%q is not a branch name", hub.GitHubActions.Branch)
+		}
 	}
 	if hub.OrganizationID != "" && !orgRe.MatchString(hub.OrganizationID) {
 		c.add("hub.organizationId", "%q is not an AWS Organizations id (o- then 10-32 lower-case letters or digits); leave it out for account mode", hub.OrganizationID)

@@ -25,6 +25,16 @@ type AgentRegistryProps struct {
 	KeyAlias string
 	// Pullers may pull images from another account. Default: nobody.
 	Pullers TrustedPrincipals
+	// Pushers may push images from another account (the pipeline's image
+	// build role). Default: nobody.
+	Pushers TrustedPrincipals
+}
+
+// PushActions are what an image build needs: push, see whether a tag
+// exists, and read the scan findings.
+var PushActions = []string{
+	"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:DescribeImageScanFindings",
+	"ecr:DescribeImages", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart",
 }
 
 // AgentRegistry is an ECR repository for the agent image: scanned on push,
@@ -81,6 +91,9 @@ func NewAgentRegistry(scope awsconstructs.Construct, id string, props *AgentRegi
 	if !props.Pullers.Empty() {
 		// ECR repository policies have no Resource element.
 		repo.AddToResourcePolicy(props.Pullers.Statement("SpokesPullAgentImage", PullActions, nil, nil))
+	}
+	if !props.Pushers.Empty() {
+		repo.AddToResourcePolicy(props.Pushers.Statement("PipelinePushesAgentImage", PushActions, nil, nil))
 	}
 	cfnRepo := repo.Node().DefaultChild().(awsecr.CfnRepository)
 	LimitPolicySize(this, "ECR repository policy of "+props.RepositoryName, ECRRepositoryPolicyLimit,

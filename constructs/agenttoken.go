@@ -65,7 +65,7 @@ func NewAgentToken(scope awsconstructs.Construct, id string, props *AgentTokenPr
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 
-	suppress(secret, "AwsSolutions-SMG4", "The agent registration token is a personal access token issued by Azure DevOps; Secrets Manager cannot rotate it. Operators renew it there and store it with put-secret-value.")
+	Suppress(secret, "AwsSolutions-SMG4", "The agent registration token is a personal access token issued by Azure DevOps; Secrets Manager cannot rotate it. Operators renew it there and store it with put-secret-value.")
 	region := *awscdk.Stack_Of(this).Region()
 	var statements []awsiam.PolicyStatement
 	if !props.Readers.Empty() {

@@ -13,7 +13,7 @@ import (
 func GrantDecryptByAlias(grantee awsiam.IGrantable, partition, account, region, alias, viaService string) awsiam.Grant {
 	keys := "arn:" + partition + ":kms:" + region + ":" + account + ":key/*"
 	if c, ok := grantee.(awsconstructs.IConstruct); ok {
-		suppress(c, "AwsSolutions-IAM5", "The hub key's id is random and unknown to the spoke; the grant is narrowed to the key carrying the hub's alias (kms:ResourceAliases), used through Secrets Manager in the hub region (kms:ViaService).", "Resource::"+keys)
+		Suppress(c, "AwsSolutions-IAM5", "The hub key's id is random and unknown to the spoke; the grant is narrowed to the key carrying the hub's alias (kms:ResourceAliases), used through Secrets Manager in the hub region (kms:ViaService).", "Resource::"+keys)
 	}
 	return awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      grantee,

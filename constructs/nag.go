@@ -6,9 +6,9 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
-// suppress records, on the resource it concerns, why a cdk-nag rule does not
+// Suppress records, on the resource it concerns, why a cdk-nag rule does not
 // apply; appliesTo narrows it to findings such as "Resource::*".
-func suppress(scope awsconstructs.IConstruct, rule, reason string, appliesTo ...string) {
+func Suppress(scope awsconstructs.IConstruct, rule, reason string, appliesTo ...string) {
 	s := &cdknag.NagPackSuppression{Id: jsii.String(rule), Reason: jsii.String(reason)}
 	if len(appliesTo) > 0 {
 		a := make([]any, len(appliesTo))

@@ -1,16 +1,39 @@
 package stacks
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	awsconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"hubspoke/config"
 )
 
-// Fleet is the hub stack and the spoke stacks of one fleet file.
+// Fleet is the hub stack and the spoke stacks of one fleet file, and the
+// pipeline when the fleet file has one.
 type Fleet struct {
-	Hub    *HubStack
-	Spokes []*SpokeStack
+	Hub      *HubStack
+	Spokes   []*SpokeStack
+	Pipeline *PipelineStack
+}
+
+// AddApp adds everything the fleet file describes: HubStack and the
+// SpokeStack-* for `cdk deploy`, and PipelineStack when the fleet file has a
+// pipeline section. fleetPath is what the pipeline's synth step
+// synthesizes; agentDir is hashed into the agent image tag. With nag, cdk-nag
+// checks every stack, those inside the pipeline's Stages included.
+func AddApp(app awscdk.App, f *config.Fleet, fleetPath, agentDir string, nag bool) (*Fleet, error) {
+	out := AddFleet(app, f)
+	if f.Pipeline != nil {
+		tag, err := AgentImageTag(agentDir)
+		if err != nil {
+			return nil, err
+		}
+		out.Pipeline = NewPipelineStack(app, PipelineStackName, &PipelineStackProps{Fleet: f, FleetPath: fleetPath, ImageTag: tag, Nag: nag})
+	}
+	if nag {
+		AddNagChecks(app)
+	}
+	return out, nil
 }
 
 // AddFleet adds HubStack and one SpokeStack-<name> per spoke to scope. Each

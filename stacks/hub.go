@@ -39,7 +39,17 @@ func NewHubStack(scope awsconstructs.Construct, id string, props *HubStackProps)
 		ImagesKept:     f.Hub.ImagesKept,
 		KeyAlias:       RepositoryKeyAlias(f.Hub),
 		Pullers:        execs,
+		Pushers:        pipelinePusher(f),
 	})
+	if g := f.Hub.GitHubActions; g != nil {
+		push := hc.NewGitHubPushRole(stack, "GitHubActions", &hc.GitHubPushRoleProps{
+			Repository: registry.Repository(), GitHubRepository: g.Repository, Branch: g.Branch,
+		})
+		awscdk.NewCfnOutput(stack, jsii.String("GitHubActionsRoleArn"), &awscdk.CfnOutputProps{
+			Value:       push.Role().RoleArn(),
+			Description: jsii.String("role-to-assume for aws-actions/configure-aws-credentials in " + g.Repository),
+		})
+	}
 	token := hc.NewAgentToken(stack, "AgentToken", &hc.AgentTokenProps{
 		SecretName: f.Hub.SecretName,
 		KeyAlias:   TokenKeyAlias(f.Hub),
@@ -55,6 +65,18 @@ func NewHubStack(scope awsconstructs.Construct, id string, props *HubStackProps)
 		Description: jsii.String("Set the agent token with: aws secretsmanager put-secret-value --secret-id <this>"),
 	})
 	return &HubStack{Stack: stack, Registry: registry, Token: token}
+}
+
+// pipelinePusher trusts the pipeline's image build role (in the tooling
+// account) to push, when the fleet has a pipeline.
+func pipelinePusher(f *config.Fleet) hc.TrustedPrincipals {
+	if f.Pipeline == nil {
+		return hc.TrustedPrincipals{}
+	}
+	return hc.TrustedPrincipals{
+		Accounts: []string{f.Pipeline.Account},
+		RoleArns: []string{RoleArn(f.Hub.Partition(), f.Pipeline.Account, ImageBuildRoleName)},
+	}
 }
 
 // hubTrust returns who may use the hub: the spoke execution roles (pull,

@@ -52,3 +52,16 @@ func SecretPartialArn(h config.Hub) string {
 func RepositoryArn(h config.Hub) string {
 	return "arn:" + h.Partition() + ":ecr:" + h.Region + ":" + h.Account + ":repository/" + h.RepositoryName
 }
+
+// ClusterName is the spoke's ECS cluster; the pipeline's verification step
+// finds the service by these names.
+func ClusterName(s config.Spoke) string { return rolePrefix + s.Name }
+
+// ServiceName is the agent service in every spoke's cluster.
+const ServiceName = "build-agents"
+
+// ImageBuildRoleName is the pipeline's role that pushes the agent image.
+const ImageBuildRoleName = rolePrefix + "agent-image-build"
+
+// PipelineStackName is the stack id of the delivery pipeline.
+const PipelineStackName = "PipelineStack"

@@ -16,6 +16,9 @@ type SpokeStackProps struct {
 	awscdk.StackProps
 	Hub   config.Hub
 	Spoke config.Spoke
+	// ImageTag overrides Spoke.Agent.ImageTag: the pipeline deploys the tag
+	// it built. Default: the fleet file's tag.
+	ImageTag string
 }
 
 // SpokeStack runs the build agents of one account and region.
@@ -65,7 +68,7 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 	agents := hc.NewAgentService(stack, "Agents", &hc.AgentServiceProps{
 		Network:    network,
 		Repository: repo,
-		ImageTag:   s.Agent.ImageTag,
+		ImageTag:   firstNonEmpty(props.ImageTag, s.Agent.ImageTag),
 		Token:      token,
 		Environment: map[string]string{
 			"AZP_URL":        s.Agent.AzpURL,
@@ -75,6 +78,8 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 		CPU:                s.Agent.CPU,
 		MemoryMiB:          s.Agent.MemoryMiB,
 		ExecutionRoleName:  ExecutionRoleName(s),
+		ClusterName:        ClusterName(s),
+		ServiceName:        ServiceName,
 		LogRetentionDays:   s.Agent.LogRetentionDays,
 		StopTimeoutSeconds: s.Agent.StopTimeoutSeconds,
 	})
@@ -89,4 +94,11 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 	awscdk.NewCfnOutput(stack, jsii.String("ClusterName"), &awscdk.CfnOutputProps{Value: agents.Cluster().ClusterName()})
 	awscdk.NewCfnOutput(stack, jsii.String("ServiceName"), &awscdk.CfnOutputProps{Value: agents.Service().ServiceName()})
 	return &SpokeStack{Stack: stack, Network: network, Lookup: lookup, Agents: agents, Schedule: sched}
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -70,8 +70,9 @@ func TestAppEndToEnd(t *testing.T) {
 		t.Fatalf("example fleet: %v\n%s", err, stderr)
 	}
 	files, _ := filepath.Glob(filepath.Join(out, "*.template.json"))
-	if len(files) != 4 {
-		t.Errorf("example fleet wrote %d templates, want 4", len(files))
+	// HubStack, 3 spokes, PipelineStack and its us-east-1 support stack.
+	if len(files) != 6 {
+		t.Errorf("example fleet wrote %d templates, want 6", len(files))
 	}
 	if strings.Contains(stderr, "end-of-life") {
 		t.Errorf("the Node 20 banner must be silenced:\n%.300s", stderr)

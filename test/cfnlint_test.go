@@ -2,8 +2,10 @@ package test
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -13,16 +15,31 @@ import (
 	"hubspoke/stacks"
 )
 
-// synthFleet synthesizes a fleet into a new directory and returns it.
+// synthFleet synthesizes everything a fleet file describes (the pipeline
+// too, when it has one) into a new directory and returns it.
 func synthFleet(t *testing.T, f *config.Fleet) string {
 	t.Helper()
 	dir := t.TempDir()
 	app := testutil.NewAppIn(t, dir)
-	stacks.AddFleet(app, f)
+	if _, err := stacks.AddApp(app, f, "fleet.yaml", filepath.Join(testutil.RepoRoot(), stacks.AgentImageDir), false); err != nil {
+		t.Fatal(err)
+	}
 	if err := stacks.Synth(app); err != nil {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// templates lists every template under dir, nested Stage assemblies too.
+func templates(dir string) []string {
+	var out []string
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".template.json") {
+			out = append(out, path)
+		}
+		return err
+	})
+	return out
 }
 
 type cfnLintMatch struct {
@@ -77,11 +94,12 @@ func TestCfnLint(t *testing.T) {
 		fleet func(t *testing.T) *config.Fleet
 		want  int
 	}{
-		{"example fleet", func(t *testing.T) *config.Fleet { return testutil.ExampleFleet(t) }, 4},
+		// 6 top-level templates and the 4 inside the pipeline's Stages.
+		{"example fleet with its pipeline", func(t *testing.T) *config.Fleet { return testutil.ExampleFleet(t) }, 10},
 		{"75 spokes", func(t *testing.T) *config.Fleet { return parseFleet(t, fleetgen.Options{Spokes: 75, Waves: 3}) }, 76},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			files, _ := filepath.Glob(filepath.Join(synthFleet(t, tc.fleet(t)), "*.template.json"))
+			files := templates(synthFleet(t, tc.fleet(t)))
 			if len(files) != tc.want {
 				t.Fatalf("%d templates, want %d", len(files), tc.want)
 			}

@@ -211,3 +211,49 @@ func fmtJSON(v any) string {
 func str(s string) *string { return &s }
 
 func num(n float64) *float64 { return &n }
+
+// With hub.githubActions, GitHub Actions of that repository's branch may
+// assume a role through OIDC that pushes to the agent repository only.
+func TestHubGitHubActionsRole(t *testing.T) {
+	y := strings.Replace(string(fleetgen.YAML(fleetgen.Options{Spokes: 2})), "  region: eu-west-1\n",
+		"  region: eu-west-1\n  githubActions: {repository: example-org/build-agent, branch: release}\n", 1)
+	f, err := config.Parse("gh.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := testutil.NewApp(t)
+	hub := stacks.NewHubStack(app, stacks.HubStackName, &stacks.HubStackProps{Fleet: f})
+	tpl := testutil.Template(hub.Stack)
+	testutil.Check(t, "OIDC provider and role", func() {
+		tpl.HasResourceProperties(str("AWS::IAM::OIDCProvider"), map[string]any{
+			"Url": "https://token.actions.githubusercontent.com", "ClientIdList": []any{"sts.amazonaws.com"},
+		})
+		tpl.HasResourceProperties(str("AWS::IAM::Role"), map[string]any{
+			"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
+				"Action": "sts:AssumeRoleWithWebIdentity", "Effect": "Allow",
+				"Principal": map[string]any{"Federated": assertions.Match_AnyValue()},
+				"Condition": map[string]any{"StringEquals": map[string]any{
+					"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+					"token.actions.githubusercontent.com:sub": "repo:example-org/build-agent:ref:refs/heads/release",
+				}},
+			}}},
+		})
+	})
+	// Its policy: push and pull on the agent repository, the token call,
+	// nothing else.
+	tj := testutil.JSON(t, hub.Stack)
+	for _, p := range testutil.ResourcesOfType(tj, "AWS::IAM::Policy") {
+		for _, st := range p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			s := st.(map[string]any)
+			res := fmtJSON(s["Resource"])
+			for _, a := range testutil.Strings(s["Action"]) {
+				switch {
+				case a == "ecr:GetAuthorizationToken" && res == `"*"`:
+				case strings.HasPrefix(a, "ecr:") && strings.Contains(res, "AgentRegistryRepository"):
+				default:
+					t.Errorf("GitHub role may %s on %s", a, res)
+				}
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ package test
 
 import (
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -35,7 +36,11 @@ func example(t *testing.T) *stacks.Fleet {
 	t.Helper()
 	exampleOnce.Do(func() {
 		app := testutil.NewAppIn(t, sharedOutdir)
-		exampleFleet = stacks.AddFleet(app, testutil.ExampleFleet(t))
+		f, err := stacks.AddApp(app, testutil.ExampleFleet(t), "fleet.yaml", filepath.Join(testutil.RepoRoot(), stacks.AgentImageDir), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exampleFleet = f
 	})
 	return exampleFleet
 }

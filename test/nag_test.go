@@ -43,23 +43,49 @@ func nagFindings(t *testing.T, dir string) ([]string, int) {
 	return findings, reports
 }
 
-// Every stack of the example fleet passes the AwsSolutions pack: no
+// Every stack of the example fleet, those inside the pipeline's Stages
+// included, passes the AwsSolutions pack: no
 // unsuppressed error or warning, and every suppression sits on its resource
 // with a reason (cdk-nag rejects a suppression without one).
 func TestCdkNagAwsSolutions(t *testing.T) {
 	dir := t.TempDir()
 	app := testutil.NewAppIn(t, dir)
-	stacks.AddFleet(app, testutil.ExampleFleet(t))
-	stacks.AddNagChecks(app)
+	if _, err := stacks.AddApp(app, testutil.ExampleFleet(t), "fleet.yaml", filepath.Join(testutil.RepoRoot(), stacks.AgentImageDir), true); err != nil {
+		t.Fatal(err)
+	}
 	synthErr := stacks.Synth(app)
 	findings, reports := nagFindings(t, dir)
-	if reports != 4 {
-		t.Errorf("%d nag reports, want one per stack (4)", reports)
+	// 4 direct stacks, the pipeline, its cross-region support stack, and
+	// the 4 stacks inside the pipeline's Stages (reports in their nested
+	// assemblies).
+	if reports != 10 {
+		t.Errorf("%d nag reports, want one per stack (10), Stages included", reports)
 	}
 	for _, f := range findings {
 		t.Error(f)
 	}
 	if synthErr != nil {
 		t.Errorf("synth with cdk-nag: %v", synthErr)
+	}
+}
+
+// cdk-nag aspects added to the app do not reach stacks inside pipeline
+// Stages; the pipeline adds them to each Stage before CDK Pipelines
+// synthesizes it. With the checks on the Stages only, every stage stack
+// still gets its report.
+func TestCdkNagReachesStages(t *testing.T) {
+	dir := t.TempDir()
+	app := testutil.NewAppIn(t, dir)
+	fleet := testutil.ExampleFleet(t)
+	stacks.NewPipelineStack(app, stacks.PipelineStackName, &stacks.PipelineStackProps{Fleet: fleet, ImageTag: "agent-test", Nag: true})
+	if err := stacks.Synth(app); err != nil {
+		t.Fatal(err)
+	}
+	findings, reports := nagFindings(t, dir)
+	if reports != 1+len(fleet.Spokes) {
+		t.Errorf("%d nag reports from inside the Stages, want %d", reports, 1+len(fleet.Spokes))
+	}
+	for _, f := range findings {
+		t.Error(f)
 	}
 }

@@ -25,7 +25,9 @@ func synthExample(t *testing.T) map[string][]byte {
 	t.Helper()
 	dir := t.TempDir()
 	app := awscdk.NewApp(&awscdk.AppProps{PostCliContext: ptr(testutil.Context(t)), Outdir: jsii.String(dir)})
-	stacks.AddFleet(app, testutil.ExampleFleet(t))
+	if _, err := stacks.AddApp(app, testutil.ExampleFleet(t), "fleet.yaml", filepath.Join(testutil.RepoRoot(), stacks.AgentImageDir), false); err != nil {
+		t.Fatal(err)
+	}
 	if err := stacks.Synth(app); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,8 @@ func ptr[T any](v T) *T { return &v }
 // review the diff: a template change is an infrastructure change.
 func TestSnapshots(t *testing.T) {
 	got := synthExample(t)
-	want := []string{"HubStack.template.json", "SpokeStack-dev.template.json", "SpokeStack-prod-us.template.json", "SpokeStack-test.template.json"}
+	want := []string{"HubStack.template.json", "PipelineStack.template.json", "SpokeStack-dev.template.json", "SpokeStack-prod-us.template.json",
+		"SpokeStack-test.template.json", "cross-region-stack-111111111111_us-east-1.template.json"}
 	names := make([]string, 0, len(got))
 	for n := range got {
 		names = append(names, n)

@@ -14,6 +14,8 @@ type Options struct {
 	OrganizationID string
 	// Waves spreads spokes over this many waves (default 1).
 	Waves int
+	// Pipeline adds a pipeline section listing the waves in order.
+	Pipeline bool
 }
 
 var regions = []string{"eu-west-1", "eu-central-1", "us-east-1", "us-west-2"}
@@ -45,6 +47,12 @@ spokes:
 			fmt.Fprintf(&b, "    network:\n      createVpc: {cidr: 10.%d.%d.0/24}\n", 64+i/256, i%256)
 		} else {
 			fmt.Fprintf(&b, "    network:\n      vpcId: vpc-%017x\n      subnetIds: [subnet-%017x]\n      securityGroupIds: [sg-%017x]\n", i, i, i)
+		}
+	}
+	if opts.Pipeline {
+		b.WriteString("pipeline:\n  connectionArn: arn:aws:codeconnections:eu-west-1:111111111111:connection/01234567-89ab-cdef-0123-456789abcdef\n  repository: example-org/hubspoke\n  waves:\n")
+		for w := 0; w < waves; w++ {
+			fmt.Fprintf(&b, "    - name: wave-%d\n", w)
 		}
 	}
 	return []byte(b.String())

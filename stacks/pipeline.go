@@ -1,0 +1,197 @@
+package stacks
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"hubspoke/config"
+	hc "hubspoke/constructs"
+)
+
+// GoToolchainURL is the Go release the pipeline's synth step installs (the
+// CodeBuild image's own Go is older than go.mod needs).
+const GoToolchainURL = "https://go.dev/dl/go1.26.8.linux-amd64.tar.gz"
+
+// PipelineStackProps configures the delivery pipeline.
+type PipelineStackProps struct {
+	awscdk.StackProps
+	Fleet *config.Fleet
+	// FleetPath is the fleet file, relative to the repository root, that the
+	// synth step synthesizes. Default: fleet.yaml.
+	FleetPath string
+	// ImageTag is the agent image tag (AgentImageTag of agent/) the image
+	// step builds and the spokes deploy. Required.
+	ImageTag string
+	// Nag runs cdk-nag on every Stage. It must be set here: CDK Pipelines
+	// synthesizes the Stages while building the pipeline, after which
+	// aspects added to them no longer run. Default: false.
+	Nag bool
+}
+
+// PipelineStack is a self-mutating CDK pipeline: source, synth, update
+// itself, the hub, the agent image, then the spokes wave by wave.
+type PipelineStack struct {
+	awscdk.Stack
+	Pipeline pipelines.CodePipeline
+	// Stages are every Stage the pipeline deploys, hub first (for aspects
+	// such as cdk-nag, which do not reach into Stages from the app).
+	Stages []awscdk.Stage
+}
+
+// NewPipelineStack creates the pipeline in the tooling account and region.
+func NewPipelineStack(scope awsconstructs.Construct, id string, props *PipelineStackProps) *PipelineStack {
+	f, p := props.Fleet, props.Fleet.Pipeline
+	fleetPath := firstNonEmpty(props.FleetPath, DefaultFleetPath)
+	sp := props.StackProps
+	sp.Env = &awscdk.Environment{Account: jsii.String(p.Account), Region: jsii.String(p.Region)}
+	if sp.Description == nil {
+		sp.Description = jsii.String("hubspoke delivery pipeline: hub, agent image, then spokes in waves")
+	}
+	stack := awscdk.NewStack(scope, &id, &sp)
+	out := &PipelineStack{Stack: stack}
+
+	source := pipelines.CodePipelineSource_Connection(jsii.String(p.Repository), jsii.String(p.Branch),
+		&pipelines.ConnectionSourceOptions{ConnectionArn: jsii.String(p.ConnectionArn)})
+	synth := pipelines.NewCodeBuildStep(jsii.String("Synth"), &pipelines.CodeBuildStepProps{
+		Input: source,
+		InstallCommands: jsii.Strings(
+			"curl -fsSL " + GoToolchainURL + " | tar -C /usr/local -xz",
+		),
+		// The README's synth, on the same fleet file.
+		Commands:               jsii.Strings("export PATH=/usr/local/go/bin:$PATH && make synth FLEET=" + fleetPath),
+		PrimaryOutputDirectory: jsii.String("cdk.out"),
+		BuildEnvironment: &awscodebuild.BuildEnvironment{
+			BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
+			ComputeType: awscodebuild.ComputeType_MEDIUM, // the first Go build of aws-cdk-go needs ~1 GB
+		},
+	})
+	pipe := pipelines.NewCodePipeline(stack, jsii.String("Pipeline"), &pipelines.CodePipelineProps{
+		PipelineName:      jsii.String("hubspoke"),
+		Synth:             synth,
+		SelfMutation:      jsii.Bool(true),
+		CrossAccountKeys:  jsii.Bool(true),
+		EnableKeyRotation: jsii.Bool(true),
+		PipelineType:      awscodepipeline.PipelineType_V2,
+	})
+	out.Pipeline = pipe
+
+	hubStage, _ := NewHubStage(stack, "Hub", f)
+	if props.Nag {
+		AddNagChecks(hubStage)
+	}
+	pipe.AddStage(hubStage, nil)
+	out.Stages = append(out.Stages, hubStage)
+
+	pipe.AddWave(jsii.String("AgentImage"), &pipelines.WaveOptions{
+		Post: &[]pipelines.Step{agentImageStep(stack, f, source, props.ImageTag)},
+	})
+
+	for _, w := range p.Waves {
+		spokes := f.SpokesInWave(w.Name)
+		wp := &pipelines.WaveOptions{Post: &[]pipelines.Step{verifyStep(f, w.Name, spokes, source)}}
+		if w.ManualApproval {
+			wp.Pre = &[]pipelines.Step{pipelines.NewManualApprovalStep(jsii.String("Approve-"+w.Name), &pipelines.ManualApprovalStepProps{
+				Comment: jsii.String("Deploy wave " + w.Name + " (" + spokeNames(spokes) + ")?"),
+			})}
+		}
+		wave := pipe.AddWave(jsii.String("Wave-"+w.Name), wp)
+		for _, s := range spokes {
+			stage, _ := NewSpokeStage(stack, "Spoke-"+s.Name, f.Hub, s, props.ImageTag)
+			if props.Nag {
+				AddNagChecks(stage)
+			}
+			wave.AddStage(stage, nil)
+			out.Stages = append(out.Stages, stage)
+		}
+	}
+	pipe.BuildPipeline()
+	suppressPipelineFindings(pipe)
+	return out
+}
+
+// suppressPipelineFindings records why cdk-nag findings on what CDK
+// Pipelines generates do not apply.
+func suppressPipelineFindings(pipe pipelines.CodePipeline) {
+	hc.Suppress(pipe, "AwsSolutions-IAM5", "CDK Pipelines grants its own roles wildcard actions (s3:GetObject*, kms:GenerateDataKey*, ...) on the pipeline's own artifact bucket and key, and on its CodeBuild log and report groups; the resources are the pipeline's own.")
+	hc.Suppress(pipe, "AwsSolutions-S1", "The artifact bucket holds transient pipeline artifacts, encrypted with the pipeline key and reachable only by the pipeline's roles; CloudTrail records access.")
+	// cfn-lint E3703 ("prefer Fn::Sub over Fn::Join with an empty
+	// delimiter") flags the deploy actions' RoleArn that CDK Pipelines
+	// writes; the Join is correct CloudFormation. Ignored on this resource
+	// only.
+	cfnPipeline := pipe.Pipeline().Node().DefaultChild().(awscdk.CfnResource)
+	cfnPipeline.AddMetadata(jsii.String("cfn-lint"), map[string]any{"config": map[string]any{"ignore_checks": []string{"E3703"}}})
+	for _, support := range *pipe.Pipeline().CrossRegionSupport() {
+		hc.Suppress(support.ReplicationBucket, "AwsSolutions-S1", "The cross-region replication bucket of CodePipeline holds transient artifacts, encrypted, reachable only by the pipeline's roles.")
+	}
+}
+
+// agentImageStep builds agent/ and pushes it to the hub repository as tag,
+// skipping a tag that exists, with a role whose name the hub repository
+// policy trusts.
+func agentImageStep(stack awscdk.Stack, f *config.Fleet, source pipelines.IFileSetProducer, tag string) pipelines.Step {
+	role := awsiam.NewRole(stack, jsii.String("AgentImageBuildRole"), &awsiam.RoleProps{
+		RoleName:    jsii.String(ImageBuildRoleName),
+		Description: jsii.String("Builds the agent image and pushes it to the hub repository"),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("codebuild.amazonaws.com"), nil),
+	})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings(hc.PushActions...),
+		Resources: jsii.Strings(RepositoryArn(f.Hub)),
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ecr:GetAuthorizationToken"),
+		Resources: jsii.Strings("*"),
+	}))
+	hc.Suppress(role, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken has no resource-level permissions; CDK Pipelines adds its artifact bucket/key and log-group wildcards to the build role.")
+	return pipelines.NewCodeBuildStep(jsii.String("BuildAgentImage"), &pipelines.CodeBuildStepProps{
+		Input:    source,
+		Commands: jsii.Strings("bash tools/publish-agent-image.sh"),
+		Env: &map[string]*string{
+			"HUB_ACCOUNT": jsii.String(f.Hub.Account),
+			"HUB_REGION":  jsii.String(f.Hub.Region),
+			"REPO_NAME":   jsii.String(f.Hub.RepositoryName),
+			"TAG":         jsii.String(tag),
+		},
+		Role: role,
+		BuildEnvironment: &awscodebuild.BuildEnvironment{
+			BuildImage: awscodebuild.LinuxBuildImage_STANDARD_7_0(),
+			Privileged: jsii.Bool(true), // docker build
+		},
+	})
+}
+
+// verifyStep checks, after a wave, that each of its spokes has an ACTIVE
+// agent service with its scheduled actions, reading with each spoke's
+// read-only CDK lookup role. One step per wave, not per spoke: a CodeBuild
+// project per spoke would put hundreds of resources in the pipeline stack.
+func verifyStep(f *config.Fleet, wave string, spokes []config.Spoke, source pipelines.IFileSetProducer) pipelines.Step {
+	var targets, roles []string
+	for _, s := range spokes {
+		targets = append(targets, strings.Join([]string{s.Account, s.Region, ClusterName(s), ServiceName}, ":"))
+		roles = append(roles, "arn:"+config.PartitionOf(s.Region)+":iam::"+s.Account+":role/cdk-hnb659fds-lookup-role-"+s.Account+"-"+s.Region)
+	}
+	return pipelines.NewCodeBuildStep(jsii.String("Verify-"+wave), &pipelines.CodeBuildStepProps{
+		Input:    source,
+		Commands: jsii.Strings("bash tools/verify-spokes.sh"),
+		Env:      &map[string]*string{"SPOKES": jsii.String(strings.Join(targets, " "))},
+		RolePolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("sts:AssumeRole"),
+			Resources: jsii.Strings(roles...),
+		})},
+	})
+}
+
+func spokeNames(spokes []config.Spoke) string {
+	var names []string
+	for _, s := range spokes {
+		names = append(names, s.Name)
+	}
+	return strings.Join(names, ", ")
+}

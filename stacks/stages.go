@@ -1,0 +1,30 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"hubspoke/config"
+)
+
+// The pipeline deploys the very HubStack and SpokeStack classes that
+// `cdk deploy HubStack SpokeStack-*` deploys, wrapped in Stages, under the
+// same CloudFormation stack names: one code path, two ways to deliver.
+
+// NewHubStage wraps the hub stack in a Stage.
+func NewHubStage(scope awsconstructs.Construct, id string, f *config.Fleet) (awscdk.Stage, *HubStack) {
+	stage := awscdk.NewStage(scope, jsii.String(id), nil)
+	hub := NewHubStack(stage, HubStackName, &HubStackProps{StackProps: awscdk.StackProps{StackName: jsii.String(HubStackName)}, Fleet: f})
+	return stage, hub
+}
+
+// NewSpokeStage wraps one spoke stack in a Stage, deploying imageTag.
+func NewSpokeStage(scope awsconstructs.Construct, id string, h config.Hub, s config.Spoke, imageTag string) (awscdk.Stage, *SpokeStack) {
+	stage := awscdk.NewStage(scope, jsii.String(id), nil)
+	spoke := NewSpokeStack(stage, SpokeStackName(s), &SpokeStackProps{
+		StackProps: awscdk.StackProps{StackName: jsii.String(SpokeStackName(s))},
+		Hub:        h, Spoke: s, ImageTag: imageTag,
+	})
+	return stage, spoke
+}

@@ -1,0 +1,186 @@
+package test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"hubspoke/internal/fleetgen"
+	"hubspoke/internal/testutil"
+	"hubspoke/stacks"
+)
+
+// pipelineStages returns the CodePipeline stages of a pipeline template.
+func pipelineStages(t *testing.T, tpl map[string]any) []map[string]any {
+	t.Helper()
+	p := testutil.Props(testutil.One(t, tpl, "AWS::CodePipeline::Pipeline"))
+	var out []map[string]any
+	for _, s := range p["Stages"].([]any) {
+		out = append(out, s.(map[string]any))
+	}
+	return out
+}
+
+func actions(stage map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, a := range stage["Actions"].([]any) {
+		out = append(out, a.(map[string]any))
+	}
+	return out
+}
+
+// Source, synth, self-mutation, hub, agent image, then the waves in the
+// fleet file's order; V2; cross-account keys; an approval before prod.
+func TestPipelineShape(t *testing.T) {
+	built := example(t)
+	tpl := testutil.JSON(t, built.Pipeline.Stack)
+	var names []string
+	for _, s := range pipelineStages(t, tpl) {
+		names = append(names, s["Name"].(string))
+	}
+	// Assets publishes the file assets (a created VPC's helper function).
+	want := "Source,Build,UpdatePipeline,Assets,Hub,AgentImage,Spoke-dev,Spoke-test,Spoke-prod-us"
+	if got := strings.Join(names, ","); got != want {
+		t.Errorf("stages = %s, want %s", got, want)
+	}
+	p := testutil.Props(testutil.One(t, tpl, "AWS::CodePipeline::Pipeline"))
+	if p["PipelineType"] != "V2" {
+		t.Errorf("pipeline type %v, want V2", p["PipelineType"])
+	}
+	// Cross-account keys: every region's artifact store is encrypted with a
+	// customer-managed key (the spokes' accounts must read the artifacts).
+	stores, _ := p["ArtifactStores"].([]any)
+	if len(stores) != 2 {
+		t.Errorf("%d artifact stores, want the pipeline's region and us-east-1", len(stores))
+	}
+	for _, st := range stores {
+		key, _ := st.(map[string]any)["ArtifactStore"].(map[string]any)["EncryptionKey"].(map[string]any)
+		if key["Type"] != "KMS" || key["Id"] == nil {
+			t.Errorf("artifact store %v is not encrypted with a customer-managed key", st)
+		}
+	}
+	stages := map[string]map[string]any{}
+	for _, s := range pipelineStages(t, tpl) {
+		stages[s["Name"].(string)] = s
+	}
+	prod := actions(stages["Spoke-prod-us"])
+	if prod[0]["ActionTypeId"].(map[string]any)["Category"] != "Approval" || prod[0]["RunOrder"] != 1.0 {
+		t.Errorf("prod must start with a manual approval, got %v", prod[0]["Name"])
+	}
+	for _, a := range prod[1:] {
+		if a["RunOrder"].(float64) <= 1 {
+			t.Errorf("%s runs with the approval, not after it", a["Name"])
+		}
+	}
+	for _, name := range []string{"Spoke-dev", "Spoke-test"} { // no approval asked for
+		if actions(stages[name])[0]["ActionTypeId"].(map[string]any)["Category"] == "Approval" {
+			t.Errorf("%s has an approval the fleet file does not ask for", name)
+		}
+	}
+	// Self-mutation is on; the image step builds the content tag.
+	tag, err := stacks.AgentImageTag(filepath.Join(testutil.RepoRoot(), stacks.AgentImageDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := fmtJSON(stages["UpdatePipeline"]); !strings.Contains(s, "SelfMutate") {
+		t.Error("no self-mutation action")
+	}
+	if image := fmtJSON(actions(stages["AgentImage"])[0]); !strings.Contains(image, "PipelineAgentImageBuildAgentImage") {
+		t.Errorf("the AgentImage stage does not run the image build: %s", image)
+	}
+	found := false
+	for _, proj := range testutil.ResourcesOfType(tpl, "AWS::CodeBuild::Project") {
+		env := fmtJSON(testutil.Props(proj)["Environment"])
+		if strings.Contains(env, `"Name":"TAG","Type":"PLAINTEXT","Value":"`+tag+`"`) {
+			found = true
+			if !strings.Contains(env, `"PrivilegedMode":true`) {
+				t.Error("the image build needs privileged mode for docker")
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no CodeBuild project builds TAG=%s", tag)
+	}
+}
+
+// The stacks inside the Stages are the same classes under the same
+// CloudFormation names, deploying the image the pipeline built.
+func TestPipelineDeploysTheSameStacks(t *testing.T) {
+	built := example(t)
+	tag, _ := stacks.AgentImageTag(filepath.Join(testutil.RepoRoot(), stacks.AgentImageDir))
+	var names []string
+	for _, st := range built.Pipeline.Stages {
+		for _, c := range *st.Node().Children() {
+			if s, ok := c.(interface{ StackName() *string }); ok {
+				names = append(names, *s.StackName())
+			}
+		}
+	}
+	if got := strings.Join(names, ","); got != "HubStack,SpokeStack-dev,SpokeStack-test,SpokeStack-prod-us" {
+		t.Errorf("stage stacks = %s", got)
+	}
+	files, _ := filepath.Glob(filepath.Join(sharedOutdir, "assembly-PipelineStack-Spoke-dev", "*.template.json"))
+	if len(files) != 1 {
+		t.Fatalf("stage assembly has %d templates", len(files))
+	}
+	tpl := readTemplate(t, files[0])
+	td := testutil.Props(testutil.One(t, tpl, "AWS::ECS::TaskDefinition"))
+	if img := fmtJSON(td["ContainerDefinitions"]); !strings.Contains(img, "/hubspoke/build-agent:"+tag) {
+		t.Errorf("the pipeline's spoke does not run %s: %s", tag, img)
+	}
+}
+
+// Within a wave the spokes deploy in parallel: all prepare at run order 1,
+// all deploy at 2, the verification after them.
+func TestPipelineWaveIsParallel(t *testing.T) {
+	f := parseFleet(t, fleetgenWithPipeline(3, 1))
+	dir := t.TempDir()
+	app := testutil.NewAppIn(t, dir)
+	pipe := stacks.NewPipelineStack(app, stacks.PipelineStackName, &stacks.PipelineStackProps{Fleet: f, ImageTag: "agent-test"})
+	tpl := testutil.JSON(t, pipe.Stack)
+	stages := pipelineStages(t, tpl)
+	wave := stages[len(stages)-1]
+	byOrder := map[float64][]string{}
+	for _, a := range actions(wave) {
+		byOrder[a["RunOrder"].(float64)] = append(byOrder[a["RunOrder"].(float64)], a["Name"].(string))
+	}
+	if len(byOrder[1]) != 3 || len(byOrder[2]) != 3 || len(byOrder[3]) != 1 {
+		t.Errorf("wave actions by run order = %v; want 3 prepares, 3 deploys, 1 verification", byOrder)
+	}
+}
+
+// 300 spokes still make a valid pipeline: CDK splits big waves, every
+// CodePipeline stage stays within 50 actions, and the template within
+// CloudFormation's limits.
+func TestPipelineAt300Spokes(t *testing.T) {
+	f := parseFleet(t, fleetgenWithPipeline(300, 3))
+	dir := t.TempDir()
+	app := testutil.NewAppIn(t, dir)
+	pipe := stacks.NewPipelineStack(app, stacks.PipelineStackName, &stacks.PipelineStackProps{Fleet: f, ImageTag: "agent-test"})
+	if err := stacks.Synth(app); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, *pipe.TemplateFile())
+	checkTemplateLimits(t, path)
+	tpl := readTemplate(t, path)
+	stages := pipelineStages(t, tpl)
+	total := 0
+	for _, s := range stages {
+		n := len(actions(s))
+		total += n
+		if n > 50 {
+			t.Errorf("stage %s has %d actions, over CodePipeline's 50", s["Name"], n)
+		}
+	}
+	if len(stages) > 50 {
+		t.Errorf("%d stages, over CodePipeline's 50", len(stages))
+	}
+	st, _ := os.Stat(path)
+	t.Logf("300 spokes: %d stages, %d actions, %d resources, template %d bytes",
+		len(stages), total, len(tpl["Resources"].(map[string]any)), st.Size())
+}
+
+func fleetgenWithPipeline(spokes, waves int) fleetgen.Options {
+	return fleetgen.Options{Spokes: spokes, Waves: waves, OrganizationID: "o-exampleorg1", Pipeline: true}
+}
