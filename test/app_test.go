@@ -88,3 +88,26 @@ func exitCode(err error) int {
 	}
 	return -1
 }
+
+// `cdk list` shows both delivery paths: the stacks for `cdk deploy HubStack
+// SpokeStack-*` and the pipeline with the same stacks inside its Stages.
+func TestCdkListShowsBothPaths(t *testing.T) {
+	cdk := filepath.Join(testutil.RepoRoot(), "node_modules", ".bin", "cdk")
+	if _, err := os.Stat(cdk); err != nil {
+		t.Fatalf("the CDK CLI is not installed (make test runs npm ci first): %v", err)
+	}
+	cmd := exec.Command(cdk, "list", "--no-notices")
+	cmd.Dir = testutil.RepoRoot()
+	cmd.Env = append(os.Environ(), "CDK_DISABLE_CLI_TELEMETRY=true")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("cdk list: %v", err)
+	}
+	got := string(out)
+	for _, want := range []string{"HubStack\n", "SpokeStack-dev\n", "SpokeStack-prod-us\n", "PipelineStack\n",
+		"PipelineStack/Hub/HubStack (HubStack)", "PipelineStack/Spoke-prod-us/SpokeStack-prod-us (SpokeStack-prod-us)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("cdk list lacks %q:\n%s", want, got)
+		}
+	}
+}
