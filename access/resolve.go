@@ -3,21 +3,15 @@ package access
 import (
 	"fmt"
 	"strings"
+
+	"hubspoke/config"
 )
 
 // SimulatedSecretSuffix stands for the random suffix Secrets Manager gives
 // the hub secret; the spoke learns the real one at deploy time.
 const SimulatedSecretSuffix = "-AbCdEf"
 
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
+var partitionOf = config.PartitionOf
 
 // resolver turns the intrinsic functions a policy may hold into the values
 // they take once deployed. What it cannot resolve is an error, never a guess.

@@ -70,12 +70,7 @@ func NewAgentRegistry(scope awsconstructs.Construct, id string, props *AgentRegi
 		mutability = awsecr.TagMutability_MUTABLE
 	}
 
-	key := awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the build-agent images in " + props.RepositoryName),
-		EnableKeyRotation: jsii.Bool(true),
-		Alias:             jsii.String(alias),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
+	key := newRetainedKey(this, "Encrypts the build-agent images in "+props.RepositoryName, alias)
 	repo := awsecr.NewRepository(this, jsii.String("Repository"), &awsecr.RepositoryProps{
 		RepositoryName:     jsii.String(props.RepositoryName),
 		ImageScanOnPush:    jsii.Bool(true),
@@ -100,4 +95,15 @@ func NewAgentRegistry(scope awsconstructs.Construct, id string, props *AgentRegi
 		func() any { return cfnRepo.RepositoryPolicyText() })
 	LimitPolicySize(this, "KMS key policy of "+alias, KMSKeyPolicyLimit, func() any { return key.Policy() })
 	return &agentRegistry{Construct: this, repository: repo, key: key}
+}
+
+// newRetainedKey is a customer-managed key with yearly rotation and an
+// alias, kept when its stack is deleted (what it encrypts is kept too).
+func newRetainedKey(scope awsconstructs.Construct, description, alias string) awskms.Key {
+	return awskms.NewKey(scope, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String(description),
+		EnableKeyRotation: jsii.Bool(true),
+		Alias:             jsii.String(alias),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
 }

@@ -50,12 +50,7 @@ func NewAgentToken(scope awsconstructs.Construct, id string, props *AgentTokenPr
 	if alias == "" {
 		alias = "alias/" + props.SecretName
 	}
-	key := awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the agent registration token " + props.SecretName),
-		EnableKeyRotation: jsii.Bool(true),
-		Alias:             jsii.String(alias),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
+	key := newRetainedKey(this, "Encrypts the agent registration token "+props.SecretName, alias)
 	// No value is given: Secrets Manager generates a random placeholder at
 	// creation, and the operator replaces it with put-secret-value.
 	secret := awssecretsmanager.NewSecret(this, jsii.String("Secret"), &awssecretsmanager.SecretProps{

@@ -38,7 +38,7 @@ func BenchmarkSynth(b *testing.B) {
 					b.Fatal(err)
 				}
 				total := time.Since(start)
-				sizes = policySizes(b, readTemplate(b, filepath.Join(dir, "HubStack.template.json")))
+				sizes = policySizes(b, testutil.ReadTemplate(b, filepath.Join(dir, "HubStack.template.json")))
 				b.ReportMetric(float64(built.Milliseconds()), "build-ms")
 				b.ReportMetric(float64(total.Milliseconds()), "synth-ms")
 			}

@@ -124,7 +124,7 @@ func TestPipelineDeploysTheSameStacks(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("stage assembly has %d templates", len(files))
 	}
-	tpl := readTemplate(t, files[0])
+	tpl := testutil.ReadTemplate(t, files[0])
 	td := testutil.Props(testutil.One(t, tpl, "AWS::ECS::TaskDefinition"))
 	if img := fmtJSON(td["ContainerDefinitions"]); !strings.Contains(img, "/hubspoke/build-agent:"+tag) {
 		t.Errorf("the pipeline's spoke does not run %s: %s", tag, img)
@@ -163,7 +163,7 @@ func TestPipelineAt300Spokes(t *testing.T) {
 	}
 	path := filepath.Join(dir, *pipe.TemplateFile())
 	checkTemplateLimits(t, path)
-	tpl := readTemplate(t, path)
+	tpl := testutil.ReadTemplate(t, path)
 	stages := pipelineStages(t, tpl)
 	total := 0
 	for _, s := range stages {

@@ -30,20 +30,7 @@ func hubPolicySizes(t testing.TB, f *config.Fleet) (map[string]int, error) {
 	if err := stacks.Synth(app); err != nil {
 		return nil, err
 	}
-	return policySizes(t, readTemplate(t, filepath.Join(dir, "HubStack.template.json"))), nil
-}
-
-func readTemplate(t testing.TB, path string) map[string]any {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tpl map[string]any
-	if err := json.Unmarshal(b, &tpl); err != nil {
-		t.Fatal(err)
-	}
-	return tpl
+	return policySizes(t, testutil.ReadTemplate(t, filepath.Join(dir, "HubStack.template.json"))), nil
 }
 
 func policySizes(t testing.TB, tpl map[string]any) map[string]int {
@@ -86,7 +73,7 @@ func checkTemplateLimits(t testing.TB, path string) {
 	if st.Size() > templateSizeLimit {
 		t.Errorf("%s is %d bytes, over CloudFormation's %d", filepath.Base(path), st.Size(), templateSizeLimit)
 	}
-	if n := len(readTemplate(t, path)["Resources"].(map[string]any)); n > resourceCountLimit {
+	if n := len(testutil.ReadTemplate(t, path)["Resources"].(map[string]any)); n > resourceCountLimit {
 		t.Errorf("%s has %d resources, over CloudFormation's %d", filepath.Base(path), n, resourceCountLimit)
 	}
 }
@@ -112,7 +99,7 @@ func TestScaleOrganizationMode(t *testing.T) {
 	if err := stacks.Synth(app); err != nil {
 		t.Fatalf("1,000 spokes in organization mode must synthesize: %v", err)
 	}
-	got := policySizes(t, readTemplate(t, filepath.Join(dir, "HubStack.template.json")))
+	got := policySizes(t, testutil.ReadTemplate(t, filepath.Join(dir, "HubStack.template.json")))
 	for name, size := range got {
 		if size != want[name] {
 			t.Errorf("%s policy is %d chars at 1,000 spokes but %d at 5: organization mode must not grow", name, size, want[name])

@@ -94,14 +94,19 @@ func Template(stack awscdk.Stack) assertions.Template {
 func JSON(t testing.TB, stack awscdk.Stack) map[string]any {
 	t.Helper()
 	Template(stack) // synthesizes the stage
-	path := filepath.Join(*awscdk.Stage_Of(stack).Outdir(), *stack.TemplateFile())
+	return ReadTemplate(t, filepath.Join(*awscdk.Stage_Of(stack).Outdir(), *stack.TemplateFile()))
+}
+
+// ReadTemplate reads a template file of a cloud assembly.
+func ReadTemplate(t testing.TB, path string) map[string]any {
+	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out map[string]any
 	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	return out
 }
