@@ -8,7 +8,7 @@ GO ?= go
 CDK := node_modules/.bin/cdk
 FLEET ?= fleet.yaml
 
-.PHONY: synth test deps lint access-report validate preview bench clean update-snapshots
+.PHONY: synth test deps lint access-report validate preview diagram bench clean update-snapshots
 
 ## synth: synthesize the fleet in $(FLEET) into cdk.out
 synth: deps
@@ -36,6 +36,11 @@ validate:
 ## preview: a week of every spoke's capacity and cost, and cdk.out/preview/week.{svg,png}
 preview:
 	$(GO) run ./cmd/hubspoke preview -fleet $(FLEET) $(if $(WEEK),-week $(WEEK))
+
+## diagram: redraw docs/architecture.png with cdk-dia (needs graphviz: apt-get install graphviz)
+diagram: synth
+	npx --yes cdk-dia@0.12.3 --tree cdk.out/tree.json --target cdk.out/architecture.png --include HubStack SpokeStack-test
+	@echo "wrote cdk.out/architecture.png (docs/architecture.png is that picture scaled to 1100 px wide)"
 
 ## update-snapshots: rewrite the golden templates under test/ after a deliberate change
 update-snapshots: deps
