@@ -38,7 +38,8 @@ preview:
 	$(GO) run ./cmd/hubspoke preview -fleet $(FLEET) $(if $(WEEK),-week $(WEEK))
 
 ## diagram: redraw docs/architecture.png with cdk-dia (needs graphviz: apt-get install graphviz)
-diagram: synth
+diagram: deps
+	$(CDK) synth --quiet -c config=$(FLEET) -c tree=true
 	npx --yes cdk-dia@0.12.3 --tree cdk.out/tree.json --target cdk.out/architecture.png --include HubStack SpokeStack-test
 	@echo "wrote cdk.out/architecture.png (docs/architecture.png is that picture scaled to 1100 px wide)"
 

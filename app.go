@@ -32,8 +32,10 @@ func run() int {
 		return 1
 	}
 	defer jsii.Close()
-	app := awscdk.NewApp(nil)
-	if _, err := stacks.AddApp(app, fleet, path, stacks.AgentImageDir, stacks.NagFromContext(ctx)); err != nil {
+	// tree.json costs ~5 ms a spoke and only diagram tools read it:
+	// `-c tree=true` (make diagram) writes it.
+	app := awscdk.NewApp(&awscdk.AppProps{TreeMetadata: jsii.Bool(stacks.ContextFlag(ctx, "tree"))})
+	if _, err := stacks.AddApp(app, fleet, path, stacks.AgentImageDir, stacks.ContextFlag(ctx, "nag")); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -71,7 +71,7 @@ func TestMalformedFleets(t *testing.T) {
 		{"short account id", `account: "222222222222"`, `account: "22222222222"`, "spokes[0].account", "12 digits", 20},
 		{"account id with letters", `account: "111111111111"`, `account: "11111111111x"`, "hub.account", "12 digits", 2},
 		{"unknown region", "region: eu-west-1\n  repositoryName", "region: eu-west-9\n  repositoryName", "hub.region", "not a known AWS region", 3},
-		{"unknown key", "    wave: prod", "    wav: prod", "wav", `did you mean "wave"`, 27},
+		{"unknown key", "    wave: prod", "    wav: prod", "spokes[1].wav", `did you mean "wave"`, 27},
 		{"duplicate spoke name", "name: prod", "name: dev", "spokes[1].name", "duplicate spoke name", 24},
 		{"duplicate account and region", `account: "333333333333"`, `account: "222222222222"`, "spokes[1]", "one spoke per account and region", 0},
 		{"name unusable in a stack name", "name: prod", "name: Prod_1", "spokes[1].name", "lower-case letters", 24},
@@ -161,6 +161,26 @@ func TestAllProblemsReportedAtOnce(t *testing.T) {
 	// A default that is wrong for every spoke is reported once, not per spoke.
 	if n := strings.Count(err.Error(), "agent.memory"); n != 1 {
 		t.Errorf("agent.memory reported %d times, want once:\n%s", n, err)
+	}
+}
+
+// Every unknown key is reported, each with its full path and line.
+func TestAllUnknownKeysAtOnce(t *testing.T) {
+	y := strings.NewReplacer("  imageTag:", "  imagetag:", "    wave: prod", "    wave: prod\n    colour: blue",
+		"  weekendCapacity: 0", "  weekendCapacity: 0\n  holidays: []").Replace(base(t))
+	_, err := Parse("fleet.yaml", []byte(y))
+	var probs *Problems
+	if !errors.As(err, &probs) {
+		t.Fatalf("want problems, got %v", err)
+	}
+	want := map[string]string{"agent.imagetag": `did you mean "imageTag"`, "spokes[1].colour": "remove it", "schedule.holidays": "unknown key"}
+	for _, p := range probs.List {
+		if msg, ok := want[p.Path]; ok && strings.Contains(p.Message, msg) && p.Line > 0 {
+			delete(want, p.Path)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("not reported: %v\n%s", want, err)
 	}
 }
 

@@ -35,15 +35,19 @@ func Parse(source string, data []byte) (fleet *Fleet, err error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Problems{Source: source, List: []Problem{{Message: "the fleet file is empty; start from the example fleet.yaml"}}}
 	}
-	var ff fleetFile
-	if err := yaml.UnmarshalWithOptions(data, &ff, yaml.Strict()); err != nil {
-		return nil, &Problems{Source: source, List: []Problem{decodeProblem(err)}}
-	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, &Problems{Source: source, List: []Problem{decodeProblem(err)}}
 	}
 	c := &collector{file: file}
+	unknownKeys(c, file)
+	if p := c.problems(source); p != nil {
+		return nil, p
+	}
+	var ff fleetFile
+	if err := yaml.UnmarshalWithOptions(data, &ff, yaml.Strict()); err != nil {
+		return nil, &Problems{Source: source, List: []Problem{decodeProblem(err)}}
+	}
 	fleet = resolve(source, &ff, c)
 	if p := c.problems(source); p != nil {
 		return nil, p

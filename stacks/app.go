@@ -21,9 +21,10 @@ func FleetPathFromContext(contextJSON string) string {
 	return DefaultFleetPath
 }
 
-// NagFromContext reports whether `-c nag=true` asks for the cdk-nag checks.
-func NagFromContext(contextJSON string) bool {
-	switch v := contextValue(contextJSON, "nag").(type) {
+// ContextFlag reports whether `-c key=true` was given, e.g. nag (run the
+// cdk-nag checks) or tree (write tree.json).
+func ContextFlag(contextJSON, key string) bool {
+	switch v := contextValue(contextJSON, key).(type) {
 	case bool:
 		return v
 	case string:

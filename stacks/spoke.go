@@ -91,8 +91,6 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 		Service: agents.Service(),
 		Week:    s.Schedule.Week(),
 	})
-	awscdk.NewCfnOutput(stack, jsii.String("ClusterName"), &awscdk.CfnOutputProps{Value: agents.Cluster().ClusterName()})
-	awscdk.NewCfnOutput(stack, jsii.String("ServiceName"), &awscdk.CfnOutputProps{Value: agents.Service().ServiceName()})
 	return &SpokeStack{Stack: stack, Network: network, Lookup: lookup, Agents: agents, Schedule: sched}
 }
 
