@@ -23,7 +23,7 @@ test: deps
 ## lint: cdk-nag (AwsSolutions) on every stack, then cfn-lint on every template
 lint: deps
 	$(CDK) synth --quiet -c config=$(FLEET) -c nag=true
-	cfn-lint -- cdk.out/*.template.json
+	cfn-lint -- $$(ls cdk.out/*.template.json cdk.out/assembly-*/*.template.json 2>/dev/null)
 
 ## access-report: the access matrix of $(FLEET), decided by an IAM policy simulator
 access-report: deps
