@@ -147,7 +147,7 @@ func resolvePipeline(c *collector, pf *pipelineFile, f *Fleet) *Pipeline {
 			c.add(path, "wave %q has no spokes; remove it or set a spoke's wave to it", w.Name)
 		}
 		listed[w.Name] = true
-		p.Waves = append(p.Waves, Wave{Name: w.Name, ManualApproval: w.ManualApproval})
+		p.Waves = append(p.Waves, Wave(w))
 	}
 	for i, s := range f.Spokes {
 		if !listed[s.Wave] {

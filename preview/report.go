@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 )
 
 // DayProfiles describes each day of the week as capacity ranges in local
@@ -93,10 +92,4 @@ func saved(cost, always float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.0f%%", 100*(1-cost/always))
-}
-
-// Monday is a helper for callers that want a fixed week: the Monday of the
-// ISO date s (YYYY-MM-DD).
-func Monday(s string) (time.Time, error) {
-	return time.Parse("2006-01-02", s)
 }

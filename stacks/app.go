@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 )
 
 // DefaultFleetPath is the fleet file used when no -c config=... is given.
@@ -46,12 +45,6 @@ func contextValue(contextJSON, key string) any {
 // Synth synthesizes app and turns a failed synth-time validation (such as a
 // policy over an AWS size limit) into an error instead of a panic.
 func Synth(app awscdk.App) (err error) {
-	_, err = SynthAssembly(app)
-	return err
-}
-
-// SynthAssembly is Synth returning the cloud assembly.
-func SynthAssembly(app awscdk.App) (asm cxapi.CloudAssembly, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg := fmt.Sprint(r)
@@ -61,5 +54,6 @@ func SynthAssembly(app awscdk.App) (asm cxapi.CloudAssembly, err error) {
 			err = fmt.Errorf("synthesis failed: %s", msg)
 		}
 	}()
-	return app.Synth(nil), nil
+	app.Synth(nil)
+	return nil
 }
