@@ -74,12 +74,11 @@ func NewAgentNetwork(scope awsconstructs.Construct, id string, props *AgentNetwo
 	// Only the subnets given by id are used, never the VPC's own subnet lists
 	// or route tables, so the warnings about what an id-only import lacks do
 	// not apply.
-	awscdk.Annotations_Of(vpc).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones"),
+	notes := awscdk.Annotations_Of(this) // applies to the imports below it
+	notes.AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones"),
 		jsii.String("subnets are given by id; the VPC's zone list is never used"))
-	for _, s := range subnets {
-		awscdk.Annotations_Of(s).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:noSubnetRouteTableId"),
-			jsii.String("the agent service never reads the subnet's route table"))
-	}
+	notes.AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:noSubnetRouteTableId"),
+		jsii.String("the agent service never reads the subnet's route table"))
 	return &agentNetwork{Construct: this, vpc: vpc, subnets: &awsec2.SubnetSelection{Subnets: &subnets}, groups: &groups, publicIP: props.AssignPublicIP}
 }
 

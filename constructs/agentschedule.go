@@ -14,6 +14,9 @@ import (
 type AgentScheduleProps struct {
 	// Service whose task count the schedule sets. Required.
 	Service awsecs.FargateService
+	// ClusterName is the service's cluster name when it is known (a
+	// literal). Default: read from the service (a token).
+	ClusterName string
 	// Week is the capacity plan; its actions become scheduled actions.
 	// Required.
 	Week schedule.Week
@@ -58,18 +61,18 @@ func NewAgentSchedule(scope awsconstructs.Construct, id string, props *AgentSche
 		})
 	}
 	svc := props.Service
+	cluster := props.ClusterName
+	if cluster == "" {
+		cluster = *svc.Cluster().ClusterName()
+	}
 	target := awsapplicationautoscaling.NewCfnScalableTarget(this, jsii.String("Target"), &awsapplicationautoscaling.CfnScalableTargetProps{
 		ServiceNamespace:  jsii.String("ecs"),
 		ScalableDimension: jsii.String("ecs:service:DesiredCount"),
-		ResourceId:        awscdk.Fn_Join(jsii.String(""), jsii.Strings("service/", *svc.Cluster().ClusterName(), "/", *svc.ServiceName())),
+		ResourceId:        awscdk.Fn_Join(jsii.String(""), jsii.Strings("service/", cluster, "/", *svc.ServiceName())),
 		MinCapacity:       jsii.Number(0),
 		MaxCapacity:       jsii.Number(float64(max(props.Week.MaxCapacity(), 1))),
-		RoleArn: awscdk.Stack_Of(this).FormatArn(&awscdk.ArnComponents{
-			Service:      jsii.String("iam"),
-			Region:       jsii.String(""),
-			Resource:     jsii.String("role/aws-service-role/ecs.application-autoscaling.amazonaws.com"),
-			ResourceName: jsii.String("AWSServiceRoleForApplicationAutoScaling_ECSService"),
-		}),
+		RoleArn: awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/"+
+			"ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService"), nil),
 		ScheduledActions: &scheduled,
 	})
 	return &agentSchedule{Construct: this, target: target, actions: actions}

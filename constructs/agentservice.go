@@ -96,20 +96,19 @@ func NewAgentService(scope awsconstructs.Construct, id string, props *AgentServi
 		Retention:     retention,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
-	// Only ECS tasks of this account may assume the role (confused deputy).
+	// Only ECS tasks of this account may assume the roles (confused deputy).
+	ecsTasks := awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
+	})
 	execRole := awsiam.NewRole(this, jsii.String("ExecutionRole"), &awsiam.RoleProps{
 		RoleName:    optional(props.ExecutionRoleName),
 		Description: jsii.String("Pulls the agent image and reads the agent token from the hub"),
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
-		}),
+		AssumedBy:   ecsTasks,
 	})
 	// The agent itself needs no AWS permissions: its task role has none.
 	taskRole := awsiam.NewRole(this, jsii.String("TaskRole"), &awsiam.RoleProps{
 		Description: jsii.String("Build agent task role: no permissions"),
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
-		}),
+		AssumedBy:   ecsTasks,
 	})
 	cluster := awsecs.NewCluster(this, jsii.String("Cluster"), &awsecs.ClusterProps{
 		ClusterName:         optional(props.ClusterName),

@@ -88,8 +88,9 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 	hc.GrantDecryptByAlias(agents.ExecutionRole(), h.Partition(), h.Account, h.Region,
 		TokenKeyAlias(h), "secretsmanager."+h.Region+".amazonaws.com")
 	sched := hc.NewAgentSchedule(stack, "Schedule", &hc.AgentScheduleProps{
-		Service: agents.Service(),
-		Week:    s.Schedule.Week(),
+		Service:     agents.Service(),
+		ClusterName: ClusterName(s),
+		Week:        s.Schedule.Week(),
 	})
 	return &SpokeStack{Stack: stack, Network: network, Lookup: lookup, Agents: agents, Schedule: sched}
 }
