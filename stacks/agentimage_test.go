@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,5 +50,22 @@ func TestAgentImageTag(t *testing.T) {
 	}
 	if _, err := AgentImageTag(filepath.Join(dir, "missing")); err == nil {
 		t.Error("a missing folder must be an error")
+	}
+}
+
+// The pipeline installs the CDK CLI that package.json pins.
+func TestPipelineCLIVersionMatchesPackageJSON(t *testing.T) {
+	b, err := os.ReadFile("../package.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct {
+		DevDependencies map[string]string `json:"devDependencies"`
+	}
+	if err := json.Unmarshal(b, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	if got := pkg.DevDependencies["aws-cdk"]; got != CDKCLIVersion {
+		t.Errorf("package.json pins aws-cdk %s, the pipeline installs %s", got, CDKCLIVersion)
 	}
 }

@@ -19,6 +19,10 @@ import (
 // CodeBuild image's own Go is older than go.mod needs).
 const GoToolchainURL = "https://go.dev/dl/go1.26.8.linux-amd64.tar.gz"
 
+// CDKCLIVersion is the CDK CLI the pipeline's self-mutation and asset steps
+// install: the same as package.json pins for `make synth`.
+const CDKCLIVersion = "2.1148.1"
+
 // PipelineStackProps configures the delivery pipeline.
 type PipelineStackProps struct {
 	awscdk.StackProps
@@ -79,6 +83,7 @@ func NewPipelineStack(scope awsconstructs.Construct, id string, props *PipelineS
 		CrossAccountKeys:  jsii.Bool(true),
 		EnableKeyRotation: jsii.Bool(true),
 		PipelineType:      awscodepipeline.PipelineType_V2,
+		CliVersion:        jsii.String(CDKCLIVersion),
 	})
 	out.Pipeline = pipe
 
