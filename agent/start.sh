@@ -14,13 +14,17 @@ chmod 600 "$token_file"
 printf '%s' "$AZP_TOKEN" > "$token_file"
 unset AZP_TOKEN
 
+# shellcheck disable=SC2317 # also invoked by the trap
 deregister() {
   ./config.sh remove --unattended --auth PAT --token "$(cat "$token_file")" || true
   rm -f "$token_file"
 }
+# shellcheck disable=SC2317 # invoked by the trap
 on_signal() {
   echo "stop requested: deregistering ${AZP_AGENT_NAME}"
-  [[ -n "${runner:-}" ]] && kill -TERM "$runner" 2>/dev/null || true
+  if [[ -n "${runner:-}" ]]; then
+    kill -TERM "$runner" 2>/dev/null || true
+  fi
   deregister
   exit 143
 }

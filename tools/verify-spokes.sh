@@ -11,7 +11,10 @@ for spoke in $SPOKES; do
   IFS=: read -r account region cluster service <<<"$spoke"
   creds=$(aws sts assume-role --role-arn "arn:aws:iam::${account}:role/cdk-${qualifier}-lookup-role-${account}-${region}" \
     --role-session-name hubspoke-verify --query Credentials --output json)
-  export AWS_ACCESS_KEY_ID=$(jq -r .AccessKeyId <<<"$creds") AWS_SECRET_ACCESS_KEY=$(jq -r .SecretAccessKey <<<"$creds") AWS_SESSION_TOKEN=$(jq -r .SessionToken <<<"$creds")
+  AWS_ACCESS_KEY_ID=$(jq -r .AccessKeyId <<<"$creds")
+  AWS_SECRET_ACCESS_KEY=$(jq -r .SecretAccessKey <<<"$creds")
+  AWS_SESSION_TOKEN=$(jq -r .SessionToken <<<"$creds")
+  export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
   status=$(aws ecs describe-services --region "$region" --cluster "$cluster" --services "$service" --query 'services[0].status' --output text)
   actions=$(aws application-autoscaling describe-scheduled-actions --region "$region" --service-namespace ecs \
     --resource-id "service/${cluster}/${service}" --query 'ScheduledActions[].ScheduledActionName' --output text | tr '\t' '\n' | sort | xargs)
