@@ -20,10 +20,11 @@ test: deps
 	$(GO) vet ./...
 	$(GO) test ./...
 
-## lint: cdk-nag (AwsSolutions) on every stack, then cfn-lint on every template
+## lint: cdk-nag (AwsSolutions) on every stack, cfn-lint on every template, shellcheck on the scripts
 lint: deps
 	$(CDK) synth --quiet -c config=$(FLEET) -c nag=true
 	cfn-lint -- $$(ls cdk.out/*.template.json cdk.out/assembly-*/*.template.json 2>/dev/null)
+	@if command -v shellcheck >/dev/null; then shellcheck agent/start.sh tools/*.sh .ci/run; else echo "shellcheck not installed (apt-get install shellcheck): scripts not checked"; fi
 
 ## access-report: the access matrix of $(FLEET), decided by an IAM policy simulator
 access-report: deps
