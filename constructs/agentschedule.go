@@ -29,7 +29,7 @@ type AgentScheduleProps struct {
 // the running count.
 //
 // It is one CfnScalableTarget rather than the L2 ScaleOnSchedule calls: the
-// same template, written in one call instead of five rounds of jsii calls,
+// equivalent template, written in one call instead of five rounds of jsii calls:
 // 0.6 s of synth time at 75 spokes.
 type AgentSchedule interface {
 	awsconstructs.IConstruct
