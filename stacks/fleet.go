@@ -22,12 +22,16 @@ type Fleet struct {
 // synthesizes; agentDir is hashed into the agent image tag. With nag, cdk-nag
 // checks every stack, those inside the pipeline's Stages included.
 func AddApp(app awscdk.App, f *config.Fleet, fleetPath, agentDir string, nag bool) (*Fleet, error) {
-	out := AddFleet(app, f)
+	var tag string
 	if f.Pipeline != nil {
-		tag, err := AgentImageTag(agentDir)
-		if err != nil {
+		// Before any construct: a missing agent/ is an error up front.
+		var err error
+		if tag, err = AgentImageTag(agentDir); err != nil {
 			return nil, err
 		}
+	}
+	out := AddFleet(app, f)
+	if f.Pipeline != nil {
 		out.Pipeline = NewPipelineStack(app, PipelineStackName, &PipelineStackProps{Fleet: f, FleetPath: fleetPath, ImageTag: tag, Nag: nag})
 	}
 	if nag {

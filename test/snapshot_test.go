@@ -10,11 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
-
 	"hubspoke/internal/testutil"
-	"hubspoke/stacks"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden templates in test/golden")
@@ -23,15 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden templates in test/go
 // bytes as CDK wrote them, by file name.
 func synthExample(t *testing.T) map[string][]byte {
 	t.Helper()
-	dir := t.TempDir()
-	app := awscdk.NewApp(&awscdk.AppProps{PostCliContext: ptr(testutil.Context(t)), Outdir: jsii.String(dir)})
-	if _, err := stacks.AddApp(app, testutil.ExampleFleet(t), "fleet.yaml", filepath.Join(testutil.RepoRoot(), stacks.AgentImageDir), false); err != nil {
-		t.Fatal(err)
-	}
-	if err := stacks.Synth(app); err != nil {
-		t.Fatal(err)
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	files, _ := filepath.Glob(filepath.Join(synthFleet(t, testutil.ExampleFleet(t)), "*.template.json"))
 	out := map[string][]byte{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -42,8 +30,6 @@ func synthExample(t *testing.T) map[string][]byte {
 	}
 	return out
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // TestSnapshots compares every synthesized template of the example fleet with
 // its golden file. Run `make update-snapshots` after a deliberate change and

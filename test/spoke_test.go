@@ -185,28 +185,23 @@ func TestSpokeServiceClusterLogs(t *testing.T) {
 // Five scheduled actions in the spoke's time zone, each setting min = max =
 // the capacity; the target spans 0..max so re-registering it keeps the count.
 func TestSpokeSchedule(t *testing.T) {
+	type action struct {
+		cron string
+		cap  int
+	}
 	cases := []struct {
 		spoke, tz string
-		want      map[string]struct {
-			cron string
-			cap  int
-		}
-		max int
+		want      map[string]action
+		max       int
 	}{
-		{"prod-us", "America/New_York", map[string]struct {
-			cron string
-			cap  int
-		}{
+		{"prod-us", "America/New_York", map[string]action{
 			schedule.WeekdayScaleUp: {"cron(0 8 ? * MON-FRI *)", 6},
 			schedule.NightScaleDown: {"cron(0 20 ? * MON-FRI *)", 1},
 			schedule.DailyRefresh:   {"cron(0 0 * * ? *)", 0},
 			schedule.WeekdayRestore: {"cron(5 0 ? * MON-FRI *)", 1},
 			schedule.WeekendRestore: {"cron(5 0 ? * SAT,SUN *)", 1},
 		}, 6},
-		{"dev", "Europe/Amsterdam", map[string]struct {
-			cron string
-			cap  int
-		}{
+		{"dev", "Europe/Amsterdam", map[string]action{
 			schedule.WeekdayScaleUp: {"cron(0 7 ? * MON-FRI *)", 2},
 			schedule.NightScaleDown: {"cron(0 19 ? * MON-FRI *)", 0},
 			schedule.DailyRefresh:   {"cron(0 0 * * ? *)", 0},
