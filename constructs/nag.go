@@ -6,9 +6,19 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
+// NagSuppressionsContext is the context key that, set to true, makes
+// Suppress record its suppressions. Only cdk-nag reads them, and loading
+// cdk-nag costs ~0.2 s of every synth, so without the checks (`-c nag=true`,
+// make lint) Suppress records nothing. Set it before the scope has children.
+const NagSuppressionsContext = "hubspoke:nag-suppressions"
+
 // Suppress records, on the resource it concerns, why a cdk-nag rule does not
-// apply; appliesTo narrows it to findings such as "Resource::*".
+// apply; appliesTo narrows it to findings such as "Resource::*". It records
+// nothing unless NagSuppressionsContext is true in scope's context.
 func Suppress(scope awsconstructs.IConstruct, rule, reason string, appliesTo ...string) {
+	if on, _ := scope.Node().TryGetContext(jsii.String(NagSuppressionsContext)).(bool); !on {
+		return
+	}
 	s := &cdknag.NagPackSuppression{Id: jsii.String(rule), Reason: jsii.String(reason)}
 	if len(appliesTo) > 0 {
 		a := make([]any, len(appliesTo))

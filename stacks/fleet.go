@@ -22,6 +22,9 @@ type Fleet struct {
 // synthesizes; agentDir is hashed into the agent image tag. With nag, cdk-nag
 // checks every stack, those inside the pipeline's Stages included.
 func AddApp(app awscdk.App, f *config.Fleet, fleetPath, agentDir string, nag bool) (*Fleet, error) {
+	if nag {
+		recordNagSuppressions(app)
+	}
 	var tag string
 	if f.Pipeline != nil {
 		// Before any construct: a missing agent/ is an error up front.

@@ -5,7 +5,15 @@ import (
 	awsconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	hc "hubspoke/constructs"
 )
+
+// recordNagSuppressions makes constructs.Suppress record its suppressions
+// under scope, for the cdk-nag checks; call it before scope has children.
+func recordNagSuppressions(scope awsconstructs.IConstruct) {
+	scope.Node().SetContext(jsii.String(hc.NagSuppressionsContext), true)
+}
 
 // AddNagChecks runs the cdk-nag AwsSolutions pack over every stack in scope
 // and writes a JSON report per stack (AwsSolutions-<stack>-NagReport.json)

@@ -33,9 +33,10 @@ type PipelineStackProps struct {
 	// ImageTag is the agent image tag (AgentImageTag of agent/) the image
 	// step builds and the spokes deploy. Required.
 	ImageTag string
-	// Nag runs cdk-nag on every Stage. It must be set here: CDK Pipelines
-	// synthesizes the Stages while building the pipeline, after which
-	// aspects added to them no longer run. Default: false.
+	// Nag runs cdk-nag on every Stage, and records the pipeline's and the
+	// Stages' suppressions. It must be set here: CDK Pipelines synthesizes
+	// the Stages while building the pipeline, after which aspects added to
+	// them no longer run. Default: false.
 	Nag bool
 }
 
@@ -59,6 +60,9 @@ func NewPipelineStack(scope awsconstructs.Construct, id string, props *PipelineS
 		sp.Description = jsii.String("hubspoke delivery pipeline: hub, agent image, then spokes in waves")
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
+	if props.Nag {
+		recordNagSuppressions(stack)
+	}
 	out := &PipelineStack{Stack: stack}
 
 	source := pipelines.CodePipelineSource_Connection(jsii.String(p.Repository), jsii.String(p.Branch),

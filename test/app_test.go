@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"hubspoke/internal/jsiienv"
 	"hubspoke/internal/testutil"
 )
 
@@ -24,12 +25,17 @@ func buildApp(t *testing.T) string {
 }
 
 // runApp runs the app as the CDK CLI does: fleet path in CDK_CONTEXT_JSON,
-// output directory in CDK_OUTDIR.
+// output directory in CDK_OUTDIR, and the app choosing its jsii runtime.
 func runApp(t *testing.T, bin, fleet, outdir string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(bin)
 	cmd.Dir = testutil.RepoRoot()
-	cmd.Env = append(os.Environ(), `CDK_CONTEXT_JSON={"config":"`+fleet+`"}`, "CDK_OUTDIR="+outdir)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "JSII_RUNTIME=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, `CDK_CONTEXT_JSON={"config":"`+fleet+`"}`, "CDK_OUTDIR="+outdir)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()
@@ -76,6 +82,21 @@ func TestAppEndToEnd(t *testing.T) {
 	}
 	if strings.Contains(stderr, "end-of-life") {
 		t.Errorf("the Node 20 banner must be silenced:\n%.300s", stderr)
+	}
+}
+
+// This suite synthesizes through the direct jsii runtime the app uses
+// (jsiienv.DirectRuntime), so every synthesis here exercises it.
+func TestSuiteRunsOnTheDirectJsiiRuntime(t *testing.T) {
+	if os.Getenv("HUBSPOKE_JSII_DIRECT") == "false" {
+		t.Skip("HUBSPOKE_JSII_DIRECT=false")
+	}
+	want, ok := jsiienv.DirectRuntime(os.LookupEnv)
+	if !ok {
+		t.Fatal("no direct jsii runtime: is the module cache populated (go mod download)?")
+	}
+	if got := os.Getenv("JSII_RUNTIME"); got != want {
+		t.Errorf("JSII_RUNTIME = %q, want the direct runtime %q", got, want)
 	}
 }
 

@@ -20,17 +20,21 @@ var Defaults = map[string]string{
 }
 
 // Ensure re-executes the running program with Defaults applied when any is
-// missing. It returns only when the environment is complete (or re-executing
-// failed, in which case the program goes on with what it has).
+// missing, and with the direct jsii runtime (see DirectRuntime) unless the
+// caller chose a runtime with JSII_RUNTIME or turned it off with
+// HUBSPOKE_JSII_DIRECT=false. It returns only when the environment is
+// complete (or re-executing failed, in which case the program goes on with
+// what it has).
 func Ensure() {
-	missing := false
-	for k, v := range Defaults {
-		if _, ok := os.LookupEnv(k); !ok {
+	want := Wanted(os.LookupEnv)
+	changed := false
+	for k, v := range want {
+		if cur, ok := os.LookupEnv(k); !ok || cur != v {
 			os.Setenv(k, v)
-			missing = true
+			changed = true
 		}
 	}
-	if !missing {
+	if !changed {
 		return
 	}
 	exe, err := os.Executable()
@@ -38,4 +42,29 @@ func Ensure() {
 		return
 	}
 	_ = syscall.Exec(exe, os.Args, os.Environ())
+}
+
+// Wanted is the environment Ensure establishes, given how the caller's
+// environment looks up a variable.
+func Wanted(lookup func(string) (string, bool)) map[string]string {
+	want := map[string]string{}
+	for k, v := range Defaults {
+		if cur, ok := lookup(k); ok {
+			v = cur
+		}
+		want[k] = v
+	}
+	if _, chosen := lookup("JSII_RUNTIME"); chosen {
+		return want
+	}
+	if off, _ := lookup("HUBSPOKE_JSII_DIRECT"); off == "false" {
+		return want
+	}
+	if cmd, ok := DirectRuntime(lookup); ok {
+		want["JSII_RUNTIME"] = cmd
+		// jsii runs JSII_RUNTIME with $SHELL -c; the command uses POSIX
+		// redirections.
+		want["SHELL"] = "/bin/sh"
+	}
+	return want
 }
