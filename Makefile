@@ -54,6 +54,14 @@ bench: deps
 
 deps: node_modules/.package-lock.json .gomod.stamp
 
+## bin/hubspoke: the app binary cdk.json runs, rebuilt when a Go source, an
+## embedded file, go.mod or go.sum is newer. go build decides what to rebuild;
+## this check only spares its own up-to-date check (~0.3 s) on every synth.
+APP_SOURCES = $(shell find . -path ./node_modules -prune -o -path ./cdk.out -prune -o \( -name '*.go' -o -name '*.py' \) -print) go.mod go.sum
+bin/hubspoke: $(APP_SOURCES)
+	$(GO) build -o $@ .
+	@touch $@
+
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@# node_modules holds Go template files of `cdk init`; a go.mod of its own
@@ -65,4 +73,4 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 clean:
-	rm -rf cdk.out .gomod.stamp
+	rm -rf cdk.out .gomod.stamp bin

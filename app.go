@@ -9,6 +9,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -25,23 +26,48 @@ func main() {
 
 func run() int {
 	ctx := os.Getenv("CDK_CONTEXT_JSON")
+	// `-c timing=true` prints how long each phase took.
+	phase := phaseTimer(stacks.ContextFlag(ctx, "timing"))
 	path := stacks.FleetPathFromContext(ctx)
 	fleet, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	phase("load and validate the fleet file")
 	defer jsii.Close()
 	// tree.json costs ~5 ms a spoke and only diagram tools read it:
 	// `-c tree=true` (make diagram) writes it.
 	app := awscdk.NewApp(&awscdk.AppProps{TreeMetadata: jsii.Bool(stacks.ContextFlag(ctx, "tree"))})
+	phase("start jsii and aws-cdk-lib")
 	if _, err := stacks.AddApp(app, fleet, path, stacks.AgentImageDir, stacks.ContextFlag(ctx, "nag")); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	phase(fmt.Sprintf("build the constructs (%d spokes)", len(fleet.Spokes)))
 	if err := stacks.Synth(app); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	phase("synthesize into " + firstNonEmpty(os.Getenv("CDK_OUTDIR"), "a temporary directory"))
 	return 0
+}
+
+// phaseTimer returns a function that, when on, prints to stderr the time
+// since the previous call (or since the start) with the phase's name.
+func phaseTimer(on bool) func(name string) {
+	last := time.Now()
+	return func(name string) {
+		if on {
+			fmt.Fprintf(os.Stderr, "%6d ms  %s\n", time.Since(last).Milliseconds(), name)
+		}
+		last = time.Now()
+	}
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -12,7 +12,7 @@ import (
 	"hubspoke/internal/testutil"
 )
 
-// buildApp compiles the app the way `go run .` in cdk.json does.
+// buildApp compiles the app as cdk.json does (make bin/hubspoke runs go build).
 func buildApp(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "hubspoke")
