@@ -1,8 +1,13 @@
 package test
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -48,3 +53,55 @@ func BenchmarkSynth(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCdkSynth75 is the 3-second target: `cdk synth` of 75 spokes
+// (a quarter of them creating VPCs) as a user runs it, CLI included, and
+// the app alone as the CLI starts it, with its phases (-c timing=true).
+// Each run is a fresh process pair, so -benchtime 5x gives five samples.
+//
+//	go test ./test/ -run '^$' -bench CdkSynth75 -benchtime 5x
+func BenchmarkCdkSynth75(b *testing.B) {
+	fleet := filepath.Join(b.TempDir(), "fleet-75.yaml")
+	if err := os.WriteFile(fleet, fleetgen.YAML(fleetgen.Options{Spokes: 75, Waves: 3}), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	root := testutil.RepoRoot()
+	cdk := filepath.Join(root, "node_modules", ".bin", "cdk")
+	// The binary cdk.json runs, up to date before timing starts.
+	if out, err := exec.Command("make", "-s", "-C", root, "bin/hubspoke").CombinedOutput(); err != nil {
+		b.Fatalf("make bin/hubspoke: %v\n%s", err, out)
+	}
+	b.Run("cdk-synth", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			cmd := exec.Command(cdk, "synth", "--quiet", "-c", "config="+fleet, "-o", b.TempDir())
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CDK_DISABLE_CLI_TELEMETRY=true")
+			start := time.Now()
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("cdk synth: %v\n%s", err, out)
+			}
+			b.ReportMetric(float64(time.Since(start).Milliseconds()), "wall-ms")
+		}
+	})
+	b.Run("app-alone", func(b *testing.B) {
+		ctx, _ := json.Marshal(map[string]any{"config": fleet, "timing": true, "aws:cdk:disable-creation-stack-traces": true})
+		for i := 0; i < b.N; i++ {
+			cmd := exec.Command(filepath.Join(root, "bin", "hubspoke"))
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+string(ctx), "CDK_OUTDIR="+b.TempDir())
+			start := time.Now()
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				b.Fatalf("app: %v\n%s", err, out)
+			}
+			b.ReportMetric(float64(time.Since(start).Milliseconds()), "wall-ms")
+			for _, m := range phaseRE.FindAllStringSubmatch(string(out), -1) {
+				ms, _ := strconv.Atoi(m[1])
+				b.ReportMetric(float64(ms), m[2]+"-ms")
+			}
+		}
+	})
+}
+
+// phaseRE reads the app's -c timing=true lines ("  1234 ms  build the ...").
+var phaseRE = regexp.MustCompile(`(?m)^\s*(\d+) ms  (load|start|build|synthesize)\b`)
