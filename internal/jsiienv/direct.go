@@ -24,10 +24,11 @@ const programInModule = "internal/embedded/resources/lib/program.js"
 var programProtocol = []byte("readFD:3,writeFD:3")
 
 // directLauncher runs the kernel program in the node process that jsii-
-// runtime-go starts. fd 3 reads the requests (stdin) and writes to fd 3 go
-// to fd 4 (the response pipe), so one descriptor pair serves as the
-// kernel's channel; the program's own stdout goes to stderr, which jsii-
-// runtime-go relays, as with the stock launcher.
+// runtime-go starts. The command's redirections make fd 3 the request pipe
+// (jsii's stdin), fd 4 the response pipe (jsii's stdout) and fd 1 the
+// stderr that jsii-runtime-go relays, as the stock launcher does with the
+// program's own output. The kernel reads and writes fd 3; its writes go to
+// fd 4.
 const directLauncher = `const fs=require("fs"),w=fs.writeSync;` +
 	`fs.writeSync=function(fd,...a){return w.call(fs,fd===3?4:fd,...a)};` +
 	`require(process.argv[1])`
@@ -39,17 +40,21 @@ const directLauncher = `const fs=require("fs"),w=fs.writeSync;` +
 // running the kernel program and copies every request and response between
 // them. With ~50 jsii calls per spoke, that extra hop is a third of the
 // build time: measured here, a trivial call takes 166 us through it and 85
-// us without it, and the app synthesizes 75 spokes ~0.5 s faster. The
-// program comes from the module cache, from the very jsii-runtime-go
-// version this binary was built with; when it is not there, or no longer
-// speaks the protocol the launcher expects, there is no direct runtime and
-// jsii uses its own.
+// us without it, and the app synthesizes 75 spokes ~0.6 s faster. The
+// program comes from the module cache, from the jsii-runtime-go version in
+// go.mod; when it is not there, or no longer speaks the protocol the
+// launcher expects, there is no direct runtime and jsii uses its own. Like
+// jsii, it runs JSII_NODE when set, else node from PATH.
 func DirectRuntime(lookup func(string) (string, bool)) (string, bool) {
 	program, ok := kernelProgram(lookup)
 	if !ok {
 		return "", false
 	}
-	return "exec node --preserve-symlinks -e " + shellQuote(directLauncher) +
+	node, _ := lookup("JSII_NODE") // jsii's own choice of node binary
+	if node == "" {
+		node = "node"
+	}
+	return "exec " + shellQuote(node) + " --preserve-symlinks -e " + shellQuote(directLauncher) +
 		" " + shellQuote(program) + " 3<&0 4>&1 1>&2", true
 }
 

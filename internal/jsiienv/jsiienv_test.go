@@ -100,6 +100,19 @@ func TestWanted(t *testing.T) {
 	}
 }
 
+// JSII_NODE, jsii's setting for the node binary, is honoured.
+func TestDirectRuntimeUsesJSIINode(t *testing.T) {
+	speaks := fakeCache(t, "readFD:3,writeFD:3")
+	cmd, ok := DirectRuntime(lookupIn(map[string]string{"GOMODCACHE": speaks, "JSII_NODE": "/opt/node 22/bin/node"}))
+	if !ok || !strings.HasPrefix(cmd, `exec '/opt/node 22/bin/node' --preserve-symlinks`) {
+		t.Errorf("command = %q, want it to start JSII_NODE", cmd)
+	}
+	cmd, _ = DirectRuntime(lookupIn(map[string]string{"GOMODCACHE": speaks}))
+	if !strings.HasPrefix(cmd, `exec 'node' --preserve-symlinks`) {
+		t.Errorf("command = %q, want node from PATH", cmd)
+	}
+}
+
 // The command starts the real kernel program of this build from the module
 // cache, and jsii's handshake comes back on stdout: requests and responses
 // flow through the redirected descriptors.
