@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"hubspoke/config"
+	"hubspoke/internal/appcontext"
 	"hubspoke/internal/jsiienv"
 	"hubspoke/stacks"
 )
@@ -38,7 +39,8 @@ func run() int {
 	defer jsii.Close()
 	// tree.json costs ~5 ms a spoke and only diagram tools read it:
 	// `-c tree=true` (make diagram) writes it.
-	app := awscdk.NewApp(&awscdk.AppProps{TreeMetadata: jsii.Bool(stacks.ContextFlag(ctx, "tree"))})
+	appContext := appcontext.Defaults()
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &appContext, TreeMetadata: jsii.Bool(stacks.ContextFlag(ctx, "tree"))})
 	phase("start jsii and aws-cdk-lib")
 	if _, err := stacks.AddApp(app, fleet, path, stacks.AgentImageDir, stacks.ContextFlag(ctx, "nag")); err != nil {
 		fmt.Fprintln(os.Stderr, err)

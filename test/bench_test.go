@@ -84,7 +84,7 @@ func BenchmarkCdkSynth75(b *testing.B) {
 		}
 	})
 	b.Run("app-alone", func(b *testing.B) {
-		ctx, _ := json.Marshal(map[string]any{"config": fleet, "timing": true, "aws:cdk:disable-creation-stack-traces": true})
+		ctx, _ := json.Marshal(map[string]any{"config": fleet, "timing": true})
 		for i := 0; i < b.N; i++ {
 			cmd := exec.Command(filepath.Join(root, "bin", "hubspoke"))
 			cmd.Dir = root

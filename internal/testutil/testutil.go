@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"hubspoke/config"
+	"hubspoke/internal/appcontext"
 	"hubspoke/internal/jsiienv"
 )
 
@@ -24,9 +25,10 @@ func RepoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// Context is the context `cdk synth` gives the app: the cdk.json context and
-// the CLI's own switches, so tests see the very templates the CLI writes. It
-// adds a switch for byte-stable output.
+// Context is the context `cdk synth` gives the app: the cdk.json context,
+// the app's own (appcontext.Defaults) and the CLI's switches, so tests see
+// the very templates the CLI writes. It adds a switch for byte-stable
+// output.
 func Context(t testing.TB) map[string]any {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(RepoRoot(), "cdk.json"))
@@ -40,6 +42,9 @@ func Context(t testing.TB) map[string]any {
 		t.Fatalf("cdk.json: %v", err)
 	}
 	ctx := doc.Context
+	for k, v := range appcontext.Defaults() {
+		ctx[k] = v
+	}
 	ctx["aws:cdk:enable-path-metadata"] = true
 	ctx["aws:cdk:enable-asset-metadata"] = true
 	ctx["aws:cdk:disable-version-reporting"] = true
