@@ -51,7 +51,7 @@ func run() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	phase("synthesize into " + firstNonEmpty(os.Getenv("CDK_OUTDIR"), "a temporary directory"))
+	phase("synthesize the cloud assembly")
 	return 0
 }
 
@@ -65,11 +65,4 @@ func phaseTimer(on bool) func(name string) {
 		}
 		last = time.Now()
 	}
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -44,10 +44,11 @@ func fakeCache(t *testing.T, src string) string {
 	return writeProgram(t, t.TempDir(), src)
 }
 
-// writeProgram puts a kernel program with src into the module cache at cache.
+// writeProgram puts a kernel program with src into the module cache at cache,
+// as jsiiRuntimeVersion's (TestJsiiRuntimeVersionIsGoMods ties it to go.mod).
 func writeProgram(t *testing.T, cache, src string) string {
 	t.Helper()
-	p := filepath.Join(cache, jsiiRuntimeModule+"@"+jsiiVersion(t), programInModule)
+	p := filepath.Join(cache, jsiiRuntimeModule+"@"+jsiiRuntimeVersion, programInModule)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
 	}
