@@ -15,16 +15,17 @@ synth: deps
 	$(CDK) synth --quiet -c config=$(FLEET)
 	@echo "cdk.out: $$(ls cdk.out/*.template.json | wc -l) templates"
 
-## test: run every test (offline)
+## test: run every test (offline); needs tini, shellcheck and cfn-lint (.ci/run installs them)
 test: deps
 	$(GO) vet ./...
+	@command -v shellcheck >/dev/null || { echo "shellcheck is not installed: apt-get install -y shellcheck" >&2; exit 1; }
+	shellcheck agent/start.sh tools/*.sh .ci/run test/agentlife/testdata/standin/config.sh test/agentlife/testdata/standin/bin/*
 	$(GO) test ./...
 
 ## lint: cdk-nag (AwsSolutions) on every stack, cfn-lint on every template, shellcheck on the scripts
 lint: deps
 	$(CDK) synth --quiet -c config=$(FLEET) -c nag=true
 	cfn-lint -- $$(ls cdk.out/*.template.json cdk.out/assembly-*/*.template.json 2>/dev/null)
-	@if command -v shellcheck >/dev/null; then shellcheck agent/start.sh tools/*.sh .ci/run; else echo "shellcheck not installed (apt-get install shellcheck): scripts not checked"; fi
 
 ## access-report: the access matrix of $(FLEET), decided by an IAM policy simulator
 access-report: deps

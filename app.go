@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"hubspoke/agentimage"
 	"hubspoke/config"
 	"hubspoke/internal/appcontext"
 	"hubspoke/internal/jsiienv"
@@ -42,7 +43,13 @@ func run() int {
 	appContext := appcontext.Defaults()
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &appContext, TreeMetadata: jsii.Bool(stacks.ContextFlag(ctx, "tree"))})
 	phase("start jsii and aws-cdk-lib")
-	if _, err := stacks.AddApp(app, fleet, path, stacks.AgentImageDir, stacks.ContextFlag(ctx, "nag")); err != nil {
+	buildDate, err := stacks.BuildDateFromContext(ctx, time.Now())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	opts := stacks.AppOptions{FleetPath: path, AgentDir: agentimage.Dir, BuildDate: buildDate, Nag: stacks.ContextFlag(ctx, "nag")}
+	if _, err := stacks.AddApp(app, fleet, opts); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -100,7 +100,15 @@ func TestMalformedFleets(t *testing.T) {
 		{"stop timeout over the Fargate maximum", "  pool: hubspoke", "  pool: hubspoke\n  stopTimeoutSeconds: 300", "agent.stopTimeoutSeconds", "2 to 120 seconds", 12},
 		{"log retention CloudWatch does not offer", "  pool: hubspoke", "  pool: hubspoke\n  logRetentionDays: 10", "agent.logRetentionDays", "not a CloudWatch Logs retention", 12},
 		{"azp url not https", "azpUrl: https://dev.azure.com/example-org", "azpUrl: http://dev.azure.com/example-org", "agent.azpUrl", "https URL", 10},
-		{"missing image tag", "  imageTag: \"1.0.0\"\n", "", "agent.imageTag", "missing", 7},
+		{"image tag set by hand (earlier fleet files)", "  maxJobMinutes: 120", "  imageTag: \"1.0.0\"", "agent.imageTag", "remove this line: the agent image tag is computed", 7},
+		{"image tag set by hand on a spoke", "    wave: prod", "    wave: prod\n    agent: {imageTag: \"2\"}", "spokes[1].agent.imageTag", "remove this line", 28},
+		{"job protection past the ECS maximum", "maxJobMinutes: 120", "maxJobMinutes: 3000", "agent.maxJobMinutes", "1 to 2880 minutes", 7},
+		{"job protection zero", "maxJobMinutes: 120", "maxJobMinutes: 0", "agent.maxJobMinutes", "1 to 2880 minutes", 7},
+		{"unknown rebuild period", "", "image: {rebuild: fortnightly}\n", "image.rebuild", "daily, weekly or monthly", 32},
+		{"unknown scan severity", "", "image: {failOnSeverity: LOW}\n", "image.failOnSeverity", "CRITICAL", 32},
+		{"too few images kept to roll back", "  secretName: hubspoke/agent-token", "  secretName: hubspoke/agent-token\n  imagesKept: 2", "hub.imagesKept", "use 3 to 1000", 6},
+		{"refresh too close to scale-up once clocks go forward", `refresh: {at: "00:00"`, `refresh: {at: "06:00"`, "schedule.refresh.at", "60 minutes it moves later in daylight-saving time", 16},
+		{"scale-up in a daylight-saving gap", "timeZone: Europe/Amsterdam\n  scaleUp: {at: \"07:00\"", "timeZone: Australia/Lord_Howe\n  scaleUp: {at: \"02:10\"", "schedule.scaleUp.at", "02:10 does not exist in Australia/Lord_Howe", 14},
 		{"availability zone of another region", "cidr: 10.40.0.0/24}", "cidr: 10.40.0.0/24, availabilityZones: [us-east-1a]}", "spokes[0].network.createVpc.availabilityZones[0]", "not an availability zone of eu-west-1", 23},
 		{"pipeline connection not an ARN", "", "pipeline:\n  connectionArn: my-connection\n  repository: o/r\n  waves: [{name: default}, {name: prod}]\n", "pipeline.connectionArn", "not a CodeConnections connection ARN", 33},
 		{"spoke in a wave the pipeline does not list", "", "pipeline:\n  connectionArn: arn:aws:codeconnections:eu-west-1:111111111111:connection/01234567-89ab-cdef-0123-456789abcdef\n  repository: o/r\n  waves: [{name: default}]\n", "spokes[1].wave", "not in pipeline.waves (default)", 27},
@@ -166,14 +174,14 @@ func TestAllProblemsReportedAtOnce(t *testing.T) {
 
 // Every unknown key is reported, each with its full path and line.
 func TestAllUnknownKeysAtOnce(t *testing.T) {
-	y := strings.NewReplacer("  imageTag:", "  imagetag:", "    wave: prod", "    wave: prod\n    colour: blue",
+	y := strings.NewReplacer("  maxJobMinutes:", "  maxjobminutes:", "    wave: prod", "    wave: prod\n    colour: blue",
 		"  weekendCapacity: 0", "  weekendCapacity: 0\n  holidays: []").Replace(base(t))
 	_, err := Parse("fleet.yaml", []byte(y))
 	var probs *Problems
 	if !errors.As(err, &probs) {
 		t.Fatalf("want problems, got %v", err)
 	}
-	want := map[string]string{"agent.imagetag": `did you mean "imageTag"`, "spokes[1].colour": "remove it", "schedule.holidays": "unknown key"}
+	want := map[string]string{"agent.maxjobminutes": `did you mean "maxJobMinutes"`, "spokes[1].colour": "remove it", "schedule.holidays": "unknown key"}
 	for _, p := range probs.List {
 		if msg, ok := want[p.Path]; ok && strings.Contains(p.Message, msg) && p.Line > 0 {
 			delete(want, p.Path)
@@ -196,13 +204,21 @@ func TestEmptyAndMissingFiles(t *testing.T) {
 	}
 }
 
-func TestExampleFleetIsValid(t *testing.T) {
-	f, err := Load("../fleet.yaml")
+// The user's fleet.yaml is theirs to edit: the only test that reads it
+// checks that it is valid, whatever they put in it.
+func TestUsersFleetIsValid(t *testing.T) {
+	if _, err := Load("../fleet.yaml"); err != nil {
+		t.Fatalf("fleet.yaml does not validate: %v", err)
+	}
+}
+
+func TestExampleFixtureIsValid(t *testing.T) {
+	f, err := Load("../test/testdata/fleet.yaml")
 	if err != nil {
-		t.Fatalf("the example fleet.yaml must load: %v", err)
+		t.Fatalf("the example fixture must load: %v", err)
 	}
 	if len(f.Spokes) != 3 {
-		t.Errorf("example fleet has %d spokes, want 3", len(f.Spokes))
+		t.Errorf("example fixture has %d spokes, want 3", len(f.Spokes))
 	}
 }
 
@@ -214,7 +230,7 @@ func FuzzParse(f *testing.F) {
 	if b, err := os.ReadFile("testdata/base.yaml"); err == nil {
 		seeds = append(seeds, string(b))
 	}
-	if b, err := os.ReadFile("../fleet.yaml"); err == nil {
+	if b, err := os.ReadFile("../test/testdata/fleet.yaml"); err == nil {
 		seeds = append(seeds, string(b))
 	}
 	for _, s := range seeds {

@@ -6,6 +6,7 @@ package config
 type fleetFile struct {
 	Hub      hubFile       `yaml:"hub"`
 	Agent    agentFile     `yaml:"agent"`
+	Image    *imageFile    `yaml:"image"`
 	Schedule scheduleFile  `yaml:"schedule"`
 	Spokes   []spokeFile   `yaml:"spokes"`
 	Pipeline *pipelineFile `yaml:"pipeline"`
@@ -41,8 +42,15 @@ type hubFile struct {
 	GitHubActions  *githubFile `yaml:"githubActions"`
 }
 
+type imageFile struct {
+	Rebuild        *string `yaml:"rebuild"`
+	FailOnSeverity *string `yaml:"failOnSeverity"`
+}
+
 type agentFile struct {
+	// ImageTag is no longer set by hand; read only to say so.
 	ImageTag           *string `yaml:"imageTag"`
+	MaxJobMinutes      *int    `yaml:"maxJobMinutes"`
 	CPU                *int    `yaml:"cpu"`
 	MemoryMiB          *int    `yaml:"memory"`
 	AzpURL             *string `yaml:"azpUrl"`

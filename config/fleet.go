@@ -14,6 +14,7 @@ type Fleet struct {
 	// resolved copy with its own overrides applied.
 	Agent    Agent
 	Schedule Schedule
+	Image    Image
 	Spokes   []Spoke
 	// Pipeline is the CDK Pipelines delivery path; nil when the fleet file
 	// has no pipeline section.
@@ -62,9 +63,23 @@ type GitHubActions struct {
 // Partition is the AWS partition of the hub region (aws, aws-cn, aws-us-gov).
 func (h Hub) Partition() string { return PartitionOf(h.Region) }
 
+// Image says how the agent image is kept patched. Its tag is not in the
+// fleet file: it is computed from agent/ and the rebuild period, the same for
+// `cdk deploy` and the pipeline (stacks.AgentImageTag).
+type Image struct {
+	// Rebuild is daily, weekly (default) or monthly: a new image and tag
+	// each period; the pipeline starts itself at the period's start.
+	Rebuild string
+	// FailOnSeverity is CRITICAL (default) or HIGH: scan findings of that
+	// severity or worse stop the rollout.
+	FailOnSeverity string
+}
+
 // Agent describes the build-agent task.
 type Agent struct {
-	ImageTag           string
+	// MaxJobMinutes is how long a running job protects its task from
+	// scale-in (ECS task protection expiry, 1-2880).
+	MaxJobMinutes      int
 	CPU                int // Fargate CPU units, e.g. 1024
 	MemoryMiB          int // Fargate memory in MiB, e.g. 2048
 	AzpURL             string

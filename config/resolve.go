@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones must resolve the same on every machine
+
+	"hubspoke/schedule"
 )
 
 // Defaults applied when the fleet file leaves a value out.
@@ -21,6 +23,9 @@ const (
 	DefaultPool               = "Default"
 	DefaultLogRetentionDays   = 30
 	DefaultStopTimeoutSeconds = 120
+	DefaultMaxJobMinutes      = 120
+	DefaultRebuild            = "weekly"
+	DefaultFailOnSeverity     = "CRITICAL"
 	DefaultTimeZone           = "UTC"
 	DefaultScaleUpAt          = "07:00"
 	DefaultWeekdayCapacity    = 2
@@ -39,12 +44,12 @@ func resolve(source string, ff *fleetFile, c *collector) *Fleet {
 	base := Agent{
 		CPU: DefaultCPU, MemoryMiB: DefaultMemoryMiB, Pool: DefaultPool,
 		LogRetentionDays: DefaultLogRetentionDays, StopTimeoutSeconds: DefaultStopTimeoutSeconds,
+		MaxJobMinutes: DefaultMaxJobMinutes,
 	}
 	agentOrigin := map[string]string{}
 	f.Agent = mergeAgent(base, &ff.Agent, "agent", agentOrigin)
-	if ff.Agent.ImageTag == nil {
-		c.add("agent.imageTag", "missing: set the tag of the agent image in the hub repository, e.g. imageTag: \"2026.11.1\"")
-	}
+	f.Image = resolveImage(c, ff.Image)
+	checkNoImageTag(c, &ff.Agent, "agent")
 	if ff.Agent.AzpURL == nil {
 		c.add("agent.azpUrl", "missing: set the Azure DevOps organization URL, e.g. azpUrl: https://dev.azure.com/your-org")
 	}
@@ -90,6 +95,7 @@ func resolve(source string, ff *fleetFile, c *collector) *Fleet {
 		}
 		s.Network = resolveNetwork(c, p+".network", sf.Network, s.Region)
 
+		checkNoImageTag(c, sf.Agent, p+".agent")
 		ao := copyMap(agentOrigin)
 		s.Agent = mergeAgent(f.Agent, sf.Agent, p+".agent", ao)
 		checkAgent(c, s.Agent, ao)
@@ -106,6 +112,34 @@ func resolve(source string, ff *fleetFile, c *collector) *Fleet {
 		f.Pipeline = resolvePipeline(c, ff.Pipeline, f)
 	}
 	return f
+}
+
+// checkNoImageTag rejects the imageTag of earlier fleet files: one tag for
+// both delivery paths is computed, never typed.
+func checkNoImageTag(c *collector, a *agentFile, path string) {
+	if a != nil && a.ImageTag != nil {
+		c.add(path+".imageTag", "remove this line: the agent image tag is computed from agent/ and image.rebuild (the same for `cdk deploy` and the pipeline); `hubspoke image-tag` prints it")
+	}
+}
+
+func resolveImage(c *collector, f *imageFile) Image {
+	img := Image{Rebuild: DefaultRebuild, FailOnSeverity: DefaultFailOnSeverity}
+	if f == nil {
+		return img
+	}
+	if f.Rebuild != nil {
+		img.Rebuild = *f.Rebuild
+	}
+	if f.FailOnSeverity != nil {
+		img.FailOnSeverity = *f.FailOnSeverity
+	}
+	if !slices.Contains([]string{"daily", "weekly", "monthly"}, img.Rebuild) {
+		c.add("image.rebuild", "%q: use daily, weekly or monthly (a new, patched image and tag each period)", img.Rebuild)
+	}
+	if img.FailOnSeverity != "CRITICAL" && img.FailOnSeverity != "HIGH" {
+		c.add("image.failOnSeverity", "%q: use CRITICAL (stop the rollout on critical findings) or HIGH (on high or critical)", img.FailOnSeverity)
+	}
+	return img
 }
 
 func resolvePipeline(c *collector, pf *pipelineFile, f *Fleet) *Pipeline {
@@ -199,8 +233,8 @@ func resolveHub(h hubFile, c *collector) Hub {
 	if hub.TagMutability != "IMMUTABLE" && hub.TagMutability != "MUTABLE" {
 		c.add("hub.tagMutability", "%q is not IMMUTABLE or MUTABLE", hub.TagMutability)
 	}
-	if hub.ImagesKept < 1 || hub.ImagesKept > 1000 {
-		c.add("hub.imagesKept", "%d images kept: use 1 to 1000", hub.ImagesKept)
+	if hub.ImagesKept < 3 || hub.ImagesKept > 1000 {
+		c.add("hub.imagesKept", "%d images kept: use 3 to 1000 (the running build, its rollback target and the one rolling out)", hub.ImagesKept)
 	}
 	switch {
 	case !secretNameRe.MatchString(hub.SecretName):
@@ -230,7 +264,7 @@ func mergeAgent(base Agent, a *agentFile, path string, origin map[string]string)
 	if a == nil {
 		return base
 	}
-	setStr(&base.ImageTag, a.ImageTag, path+".imageTag", "imageTag", origin)
+	setInt(&base.MaxJobMinutes, a.MaxJobMinutes, path+".maxJobMinutes", "maxJobMinutes", origin)
 	setInt(&base.CPU, a.CPU, path+".cpu", "cpu", origin)
 	setInt(&base.MemoryMiB, a.MemoryMiB, path+".memory", "memory", origin)
 	setStr(&base.AzpURL, a.AzpURL, path+".azpUrl", "azpUrl", origin)
@@ -284,8 +318,8 @@ func at(origin map[string]string, section, key string) string {
 }
 
 func checkAgent(c *collector, a Agent, o map[string]string) {
-	if a.ImageTag != "" && !imageTagRe.MatchString(a.ImageTag) {
-		c.add(at(o, "agent", "imageTag"), "%q is not a valid image tag: up to 128 letters, digits, _ . -, not starting with . or -", a.ImageTag)
+	if a.MaxJobMinutes < 1 || a.MaxJobMinutes > 2880 {
+		c.add(at(o, "agent", "maxJobMinutes"), "%d: ECS task protection lasts 1 to 2880 minutes (48 hours); set the longest a job may hold its agent from scale-in", a.MaxJobMinutes)
 	}
 	if _, ok := fargateMemory[a.CPU]; !ok {
 		c.add(at(o, "agent", "cpu"), "%d is not a Fargate CPU size: use one of 256, 512, 1024, 2048, 4096, 8192, 16384", a.CPU)
@@ -339,8 +373,28 @@ func checkSchedule(c *collector, s Schedule, o map[string]string) {
 	if upOK && downOK && down <= up {
 		c.add(at(o, "schedule", "scaleDown.at"), "scale-down %s is not after scale-up %s on the same day; both are weekday times in the schedule's time zone", s.ScaleDownAt, s.ScaleUpAt)
 	}
-	if refOK && upOK && s.RestoreAfterMinutes >= 1 && ref+s.RestoreAfterMinutes >= up {
-		c.add(at(o, "schedule", "refresh.at"), "refresh at %s plus %d minutes must come before the scale-up at %s; refresh between midnight and the morning scale-up (00:00 is usual)", s.RefreshAt, s.RestoreAfterMinutes, s.ScaleUpAt)
+	zone, zoneErr := schedule.ZoneOf(s.TimeZone)
+	if zoneErr != nil {
+		return
+	}
+	// The refresh runs at a fixed UTC time (schedule.Week): in daylight-
+	// saving time it comes later on the local clock by the zone's shift.
+	shift := zone.MaxOffset - zone.MinOffset
+	if refOK && upOK && s.RestoreAfterMinutes >= 1 && ref+s.RestoreAfterMinutes+shift >= up {
+		extra := ""
+		if shift > 0 {
+			extra = fmt.Sprintf(" (and the %d minutes it moves later in daylight-saving time in %s: it runs at a fixed UTC time so that no agent lives over 24 hours)", shift, s.TimeZone)
+		}
+		c.add(at(o, "schedule", "refresh.at"), "refresh at %s plus %d minutes%s must come before the scale-up at %s; refresh between midnight and the morning scale-up (00:00 is usual)", s.RefreshAt, s.RestoreAfterMinutes, extra, s.ScaleUpAt)
+	}
+	for _, t := range []struct {
+		key string
+		at  int
+		ok  bool
+	}{{"scaleUp.at", up, upOK}, {"scaleDown.at", down, downOK}} {
+		if g, skipped := zone.FirstGapAt(schedule.Clock(t.at)); t.ok && skipped {
+			c.add(at(o, "schedule", t.key), "%s does not exist in %s on %s (clocks go from %s to %s): choose a time outside the daylight-saving change", schedule.Clock(t.at), s.TimeZone, g.Day.Format("2006-01-02"), g.From, g.To)
+		}
 	}
 }
 

@@ -18,7 +18,8 @@ type AgentRegistryProps struct {
 	RepositoryName string
 	// MutableTags allows a tag to be pushed again. Default: false (IMMUTABLE).
 	MutableTags bool
-	// ImagesKept is how many images the lifecycle rule keeps. Default: 30.
+	// ImagesKept is how many agent- builds the lifecycle rule keeps (other
+	// tags are kept always). Default: 30.
 	ImagesKept int
 	// KeyAlias names the repository's customer-managed key.
 	// Default: "alias/" + RepositoryName + "/ecr".
@@ -54,6 +55,9 @@ type agentRegistry struct {
 func (r *agentRegistry) Repository() awsecr.Repository { return r.repository }
 func (r *agentRegistry) Key() awskms.Key               { return r.key }
 
+// AgentImageTagPrefix starts every tag the pipeline builds.
+const AgentImageTagPrefix = "agent-"
+
 // NewAgentRegistry creates the repository, its key and its pull policy.
 func NewAgentRegistry(scope awsconstructs.Construct, id string, props *AgentRegistryProps) AgentRegistry {
 	this := awsconstructs.NewConstruct(scope, &id)
@@ -77,8 +81,20 @@ func NewAgentRegistry(scope awsconstructs.Construct, id string, props *AgentRegi
 		ImageTagMutability: mutability,
 		Encryption:         awsecr.RepositoryEncryption_KMS(),
 		EncryptionKey:      key,
+		// Only the pipeline's own builds (tags agent-...) are counted and
+		// expired, newest kept: a tag a spoke runs or may roll back to goes
+		// only after ImagesKept newer builds. Other tags are never touched;
+		// untagged leftovers go after a day.
 		LifecycleRules: &[]*awsecr.LifecycleRule{{
-			Description:   jsii.String("Keep the newest images only"),
+			RulePriority: jsii.Number(1),
+			Description:  jsii.String("Untagged images (interrupted pushes) go after a day"),
+			TagStatus:    awsecr.TagStatus_UNTAGGED,
+			MaxImageAge:  awscdk.Duration_Days(jsii.Number(1)),
+		}, {
+			RulePriority:  jsii.Number(2),
+			Description:   jsii.String("Keep the newest agent- builds"),
+			TagStatus:     awsecr.TagStatus_TAGGED,
+			TagPrefixList: jsii.Strings(AgentImageTagPrefix),
 			MaxImageCount: jsii.Number(float64(imagesKept)),
 		}},
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,

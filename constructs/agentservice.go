@@ -49,6 +49,10 @@ type AgentServiceProps struct {
 	// StopTimeoutSeconds is how long an agent has after SIGTERM to finish
 	// deregistering before it is killed. Default: 120 (the Fargate maximum).
 	StopTimeoutSeconds int
+	// MaxJobMinutes is how long a running job protects its task from
+	// scale-in (ECS task protection's expiry, 1-2880): a stuck job cannot
+	// pin a task longer. Default: 120.
+	MaxJobMinutes int
 }
 
 // AgentService is a Fargate cluster (Container Insights on) running the agent
@@ -105,16 +109,32 @@ func NewAgentService(scope awsconstructs.Construct, id string, props *AgentServi
 		Description: jsii.String("Pulls the agent image and reads the agent token from the hub"),
 		AssumedBy:   ecsTasks,
 	})
-	// The agent itself needs no AWS permissions: its task role has none.
-	taskRole := awsiam.NewRole(this, jsii.String("TaskRole"), &awsiam.RoleProps{
-		Description: jsii.String("Build agent task role: no permissions"),
-		AssumedBy:   ecsTasks,
-	})
 	cluster := awsecs.NewCluster(this, jsii.String("Cluster"), &awsecs.ClusterProps{
 		ClusterName:         optional(props.ClusterName),
 		Vpc:                 props.Network.Vpc(),
 		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
 	})
+	// The task role serves the ECS agent's task-protection endpoint only
+	// (start.sh protects a task while its job runs): its own cluster's
+	// tasks. Jobs never see its credentials (start.sh drops the endpoint
+	// variables from the job's environment).
+	taskRole := awsiam.NewRole(this, jsii.String("TaskRole"), &awsiam.RoleProps{
+		Description: jsii.String("Build agent task role: scale-in protection of its own cluster's tasks"),
+		AssumedBy:   ecsTasks,
+	})
+	clusterTasks := awscdk.Stack_Of(this).FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("ecs"), Resource: jsii.String("task"),
+		ResourceName: jsii.String(firstNonEmptyStr(props.ClusterName, *cluster.ClusterName()) + "/*"),
+	})
+	taskRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ecs:UpdateTaskProtection"),
+		Resources: &[]*string{clusterTasks},
+	}))
+	var appliesTo []string
+	if !*awscdk.Token_IsUnresolved(clusterTasks) {
+		appliesTo = append(appliesTo, "Resource::"+*clusterTasks)
+	}
+	Suppress(taskRole, "AwsSolutions-IAM5", "Task ids are random: the resource is every task of this service's own cluster.", appliesTo...)
 	taskDef := awsecs.NewFargateTaskDefinition(this, jsii.String("Task"), &awsecs.FargateTaskDefinitionProps{
 		Cpu:            jsii.Number(float64(cpu)),
 		MemoryLimitMiB: jsii.Number(float64(memory)),
@@ -130,6 +150,9 @@ func NewAgentService(scope awsconstructs.Construct, id string, props *AgentServi
 	for _, k := range keys {
 		env[k] = jsii.String(props.Environment[k])
 	}
+	// start.sh: the protection's expiry and its own stop budget.
+	env["AZP_MAX_JOB_MINUTES"] = jsii.String(fmt.Sprint(orDefault(props.MaxJobMinutes, 120)))
+	env["AZP_STOP_TIMEOUT_SECONDS"] = jsii.String(fmt.Sprint(stop))
 	// FromEcrRepository and FromSecretsManager grant the execution role pull
 	// and read through L2 grants on the imported hub resources.
 	taskDef.AddContainer(jsii.String("Agent"), &awsecs.ContainerDefinitionOptions{
@@ -163,6 +186,13 @@ func NewAgentService(scope awsconstructs.Construct, id string, props *AgentServi
 		PlatformVersion:   awsecs.FargatePlatformVersion_LATEST,
 	})
 	return &agentService{Construct: this, cluster: cluster, service: service, taskDef: taskDef, execRole: execRole, logs: logs}
+}
+
+func firstNonEmptyStr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // optional is nil for "" (CloudFormation generates a name).

@@ -1,6 +1,8 @@
 package constructs
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -51,14 +53,16 @@ func TestAgentServiceDefaults(t *testing.T) {
 
 func TestAgentServiceOptions(t *testing.T) {
 	stack := spokeStack(t)
-	newService(stack, AgentServiceProps{CPU: 512, MemoryMiB: 4096, LogRetentionDays: 365, StopTimeoutSeconds: 30,
+	newService(stack, AgentServiceProps{CPU: 512, MemoryMiB: 4096, LogRetentionDays: 365, StopTimeoutSeconds: 30, MaxJobMinutes: 45,
 		ExecutionRoleName: "x-exec", TokenVariable: "RUNNER_TOKEN", Environment: map[string]string{"B": "2", "A": "1"}})
 	tpl := testutil.Template(stack)
 	testutil.Check(t, "options", func() {
 		tpl.HasResourceProperties(str("AWS::ECS::TaskDefinition"), map[string]any{
 			"Cpu": "512", "Memory": "4096",
 			"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
-				"Environment": []any{map[string]any{"Name": "A", "Value": "1"}, map[string]any{"Name": "B", "Value": "2"}},
+				"Environment": []any{map[string]any{"Name": "A", "Value": "1"},
+					map[string]any{"Name": "AZP_MAX_JOB_MINUTES", "Value": "45"}, map[string]any{"Name": "AZP_STOP_TIMEOUT_SECONDS", "Value": "30"},
+					map[string]any{"Name": "B", "Value": "2"}},
 				"Secrets":     []any{assertions.Match_ObjectLike(&map[string]any{"Name": "RUNNER_TOKEN"})},
 				"StopTimeout": 30,
 			})},
@@ -66,6 +70,36 @@ func TestAgentServiceOptions(t *testing.T) {
 		tpl.HasResourceProperties(str("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 365})
 		tpl.HasResourceProperties(str("AWS::IAM::Role"), map[string]any{"RoleName": "x-exec"})
 	})
+}
+
+// The task role may protect its own cluster's tasks from scale-in, nothing
+// else; start.sh reads the expiry and its stop budget from the environment.
+func TestAgentServiceTaskProtection(t *testing.T) {
+	stack := spokeStack(t)
+	svc := newService(stack, AgentServiceProps{ClusterName: "hubspoke-dev"})
+	tpl := testutil.Template(stack)
+	testutil.Check(t, "task protection", func() {
+		tpl.HasResourceProperties(str("AWS::IAM::Policy"), map[string]any{
+			"Roles": []any{map[string]any{"Ref": *stack.GetLogicalId(svc.TaskDefinition().TaskRole().Node().DefaultChild().(awscdk.CfnElement))}},
+			"PolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+				"Effect": "Allow", "Action": "ecs:UpdateTaskProtection",
+				"Resource": "arn:aws:ecs:eu-west-1:222222222222:task/hubspoke-dev/*",
+			}}},
+		})
+		tpl.HasResourceProperties(str("AWS::ECS::TaskDefinition"), map[string]any{
+			"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
+				"Environment": assertions.Match_ArrayWith(&[]any{map[string]any{"Name": "AZP_MAX_JOB_MINUTES", "Value": "120"}, map[string]any{"Name": "AZP_STOP_TIMEOUT_SECONDS", "Value": "120"}}),
+			})},
+		})
+	})
+	// The execution role (pull, token) gets nothing of it.
+	for id, p := range testutil.ResourcesOfType(testutil.JSON(t, stack), "AWS::IAM::Policy") {
+		doc := fmt.Sprint(testutil.Props(p)["PolicyDocument"])
+		roles := fmt.Sprint(testutil.Props(p)["Roles"])
+		if strings.Contains(doc, "UpdateTaskProtection") && !strings.Contains(roles, "TaskRole") {
+			t.Errorf("%s grants task protection to %s", id, roles)
+		}
+	}
 }
 
 // The schedule is one scalable target spanning 0..max with the week's actions.

@@ -50,10 +50,10 @@ type Result struct {
 	Cost    Cost
 }
 
-// WeekStart is Monday 00:00, in loc, of the week containing day.
+// WeekStart is Monday 00:00, in loc, of the week containing the calendar
+// date of day (its year, month and day as written, whatever its zone).
 func WeekStart(day time.Time, loc *time.Location) time.Time {
-	d := day.In(loc)
-	d = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
+	d := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
 	offset := (int(d.Weekday()) + 6) % 7 // days since Monday
 	return d.AddDate(0, 0, -offset)
 }
@@ -72,14 +72,37 @@ func Simulate(sp Spoke, day time.Time) (Result, error) {
 	}
 	start := WeekStart(day, loc)
 	end := start.AddDate(0, 0, 7)
-	// Look a week back (what capacity the week starts with) and two days
-	// ahead (how long the last stretch goes on).
+	timeline, err := simulate(sp, start, end)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Spoke: sp, Start: start, End: end}
+	for _, s := range timeline {
+		if s.To.After(start) && s.From.Before(end) {
+			c := Segment{From: maxTime(s.From, start), To: minTime(s.To, end), Capacity: s.Capacity}
+			res.Segments = append(res.Segments, c)
+			res.AgentHours += float64(c.Capacity) * c.Hours()
+		}
+	}
+	res.LongestLife, res.TooLong = lives(timeline, start, end)
+	res.Cost = CostOf(sp, res.AgentHours)
+	return res, nil
+}
+
+// simulate is the capacity timeline from the spoke's actions, each in its
+// own time zone, covering start to end: it looks a week back (the capacity
+// start begins with) and two days ahead (how long the last stretch goes on).
+func simulate(sp Spoke, start, end time.Time) ([]Segment, error) {
 	from, to := start.AddDate(0, 0, -7), end.AddDate(0, 0, 2)
 	var events []event
 	for i, a := range sp.Week.Actions() {
+		loc, err := time.LoadLocation(a.TimeZone)
+		if err != nil {
+			return nil, fmt.Errorf("spoke %s: action %s: time zone: %w", sp.Name, a.Name, err)
+		}
 		times, err := fireTimes(a.Cron, from, to, loc)
 		if err != nil {
-			return Result{}, fmt.Errorf("spoke %s: action %s: %w", sp.Name, a.Name, err)
+			return nil, fmt.Errorf("spoke %s: action %s: %w", sp.Name, a.Name, err)
 		}
 		for _, t := range times {
 			events = append(events, event{t, a.Capacity, i})
@@ -92,20 +115,44 @@ func Simulate(sp Spoke, day time.Time) (Result, error) {
 		return events[i].order < events[j].order
 	})
 	if len(events) == 0 || !events[0].at.Before(start) {
-		return Result{}, fmt.Errorf("spoke %s: no scheduled action in the week before %s", sp.Name, start.Format("2006-01-02"))
+		return nil, fmt.Errorf("spoke %s: no scheduled action in the week before %s", sp.Name, start.Format("2006-01-02"))
 	}
-	timeline := segments(events, from, to)
-	res := Result{Spoke: sp, Start: start, End: end}
-	for _, s := range timeline {
-		if s.To.After(start) && s.From.Before(end) {
-			c := Segment{From: maxTime(s.From, start), To: minTime(s.To, end), Capacity: s.Capacity}
-			res.Segments = append(res.Segments, c)
-			res.AgentHours += float64(c.Capacity) * c.Hours()
+	return segments(events, from, to), nil
+}
+
+// Year is the longest an agent can live in a calendar year of a spoke.
+type Year struct {
+	Spoke       Spoke
+	Year        int
+	LongestLife time.Duration
+	// LongestFrom is when the longest stretch begins.
+	LongestFrom time.Time
+	// TooLong lists each stretch over 24 hours.
+	TooLong []string
+}
+
+// SimulateYear runs a whole calendar year of sp, in its zone: every
+// daylight-saving change, whatever day of the week it falls on.
+func SimulateYear(sp Spoke, year int) (Year, error) {
+	loc, err := time.LoadLocation(sp.Week.TimeZone)
+	if err != nil {
+		return Year{}, fmt.Errorf("spoke %s: time zone: %w", sp.Name, err)
+	}
+	start := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
+	end := time.Date(year+1, 1, 1, 0, 0, 0, 0, loc)
+	timeline, err := simulate(sp, start, end)
+	if err != nil {
+		return Year{}, err
+	}
+	y := Year{Spoke: sp, Year: year}
+	y.LongestLife, y.TooLong = lives(timeline, start, end)
+	for _, s := range stretches(timeline, start, end) {
+		if s.To.Sub(s.From) == y.LongestLife {
+			y.LongestFrom = s.From
+			break
 		}
 	}
-	res.LongestLife, res.TooLong = lives(timeline, start, end)
-	res.Cost = CostOf(sp, res.AgentHours)
-	return res, nil
+	return y, nil
 }
 
 // fireTimes evaluates an AWS cron(...) expression between from and to.
@@ -142,21 +189,31 @@ func segments(events []event, from, to time.Time) []Segment {
 	return append(out, cur)
 }
 
-// lives finds the stretches with capacity above 0 that overlap the week.
+// lives finds the longest stretch with capacity above 0 that overlaps start
+// to end, and lists those over 24 hours.
 func lives(timeline []Segment, start, end time.Time) (time.Duration, []string) {
 	var longest time.Duration
 	var tooLong []string
+	for _, s := range stretches(timeline, start, end) {
+		d := s.To.Sub(s.From)
+		longest = max(longest, d)
+		if d > 24*time.Hour {
+			tooLong = append(tooLong, fmt.Sprintf("%s %s: %s", s.From.Format("Mon 02 Jan 15:04"), s.From.Format("MST"), formatDuration(d)))
+		}
+	}
+	return longest, tooLong
+}
+
+// stretches are the runs of capacity above 0 overlapping start to end: the
+// longest an agent started at a run's start can live before the capacity
+// reaches 0 (the refresh) and stops it.
+func stretches(timeline []Segment, start, end time.Time) []Segment {
+	var out []Segment
 	var runStart time.Time
 	running := false
 	flush := func(at time.Time) {
 		if running && at.After(start) && runStart.Before(end) {
-			d := at.Sub(runStart)
-			if d > longest {
-				longest = d
-			}
-			if d > 24*time.Hour {
-				tooLong = append(tooLong, fmt.Sprintf("%s %s: %s", runStart.Format("Mon 02 Jan 15:04"), runStart.Format("MST"), formatDuration(d)))
-			}
+			out = append(out, Segment{From: runStart, To: at})
 		}
 		running = false
 	}
@@ -170,7 +227,7 @@ func lives(timeline []Segment, start, end time.Time) (time.Duration, []string) {
 	if running {
 		flush(timeline[len(timeline)-1].To)
 	}
-	return longest, tooLong
+	return out
 }
 
 func formatDuration(d time.Duration) string {
@@ -191,6 +248,19 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// SimulateFleetYear runs a calendar year of every spoke of a validated fleet.
+func SimulateFleetYear(f *config.Fleet, year int) ([]Year, error) {
+	var out []Year
+	for _, s := range f.Spokes {
+		y, err := SimulateYear(Spoke{Name: s.Name, Region: s.Region, Week: s.Schedule.Week(), CPU: s.Agent.CPU, MemoryMiB: s.Agent.MemoryMiB}, year)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, y)
+	}
+	return out, nil
 }
 
 // SimulateFleet simulates every spoke of a validated fleet in the week

@@ -97,10 +97,10 @@ func TestDaylightSavingSpring(t *testing.T) {
 	}
 }
 
-// Fall back in New York (Sun 1 Nov 2026): Sunday has 25 hours, so with
-// weekend capacity an agent started after Sunday's refresh lives 24h55 until
-// Monday's: the preview must say so.
-func TestDaylightSavingFallFlagsLongLives(t *testing.T) {
+// Fall back in New York (Sun 1 Nov 2026): Sunday has 25 hours. A refresh on
+// the local clock let an agent started after Sunday's refresh live 24h55; the
+// refresh at a fixed UTC time keeps every life under 24 hours.
+func TestDaylightSavingFallKeepsLivesUnderADay(t *testing.T) {
 	r, err := Simulate(Spoke{Name: "s", Region: "us-east-1", Week: week("America/New_York", 1), CPU: 1024, MemoryMiB: 2048}, day("2026-10-28"))
 	if err != nil {
 		t.Fatal(err)
@@ -108,13 +108,44 @@ func TestDaylightSavingFallFlagsLongLives(t *testing.T) {
 	if h := r.End.Sub(r.Start).Hours(); h != 169 {
 		t.Errorf("week is %v hours, want 169", h)
 	}
-	if r.LifeOK() || len(r.TooLong) != 1 || !strings.HasPrefix(r.TooLong[0], "Sun 01 Nov 00:05") || !strings.HasSuffix(r.TooLong[0], "24h55") {
-		t.Errorf("TooLong = %v, want one stretch from Sun 01 Nov 00:05 of 24h55", r.TooLong)
+	if !r.LifeOK() || r.LongestLife != 23*time.Hour+55*time.Minute {
+		t.Errorf("longest life %v, too long %v; want 23h55 and none", r.LongestLife, r.TooLong)
 	}
-	// Without weekend capacity nobody runs on Sunday: fine again.
-	r, _ = Simulate(Spoke{Name: "s", Region: "us-east-1", Week: week("America/New_York", 0), CPU: 1024, MemoryMiB: 2048}, day("2026-10-28"))
-	if !r.LifeOK() {
-		t.Errorf("no weekend capacity, yet %v", r.TooLong)
+}
+
+// The check itself: a 25-hour stretch is reported with its start.
+func TestLivesFlagsStretchesOverADay(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 5, 0, 0, time.UTC)
+	timeline := []Segment{{t0.Add(-5 * time.Minute), t0, 0}, {t0, t0.Add(25 * time.Hour), 1}, {t0.Add(25 * time.Hour), t0.Add(48 * time.Hour), 0}}
+	longest, tooLong := lives(timeline, t0.Add(-time.Hour), t0.Add(47*time.Hour))
+	if longest != 25*time.Hour || len(tooLong) != 1 || !strings.HasPrefix(tooLong[0], "Sun 01 Nov 00:05") || !strings.HasSuffix(tooLong[0], "25h00") {
+		t.Errorf("longest %v, too long %v", longest, tooLong)
+	}
+}
+
+// A whole year of each zone, 2026 and 2027, whatever day of the week its
+// daylight-saving changes fall on (midnight changes in Santiago and Cairo, 30
+// minutes on Lord Howe, 45-minute offsets in Kathmandu and on Chatham): no
+// agent lives longer than a day. With weekend and night capacity agents run
+// around the clock, so the refresh is the only thing that ends a life.
+func TestYearLongestLifeEveryZone(t *testing.T) {
+	for _, tz := range []string{"Europe/Amsterdam", "America/New_York", "UTC", "America/Santiago", "Africa/Cairo",
+		"Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Chatham", "Asia/Beirut", "Europe/Dublin", "Africa/Casablanca"} {
+		for _, year := range []int{2026, 2027} {
+			w := week(tz, 1)
+			w.ScaleUp = 8 * 60 // after the refresh's daylight-saving shift
+			y, err := SimulateYear(Spoke{Name: "s", Region: "eu-west-1", Week: w}, year)
+			if err != nil {
+				t.Fatalf("%s %d: %v", tz, year, err)
+			}
+			t.Logf("%-20s %d: longest agent life %s (from %s)", tz, year, formatDuration(y.LongestLife), y.LongestFrom.Format("Mon 02 Jan 15:04 MST"))
+			if y.LongestLife > 24*time.Hour || len(y.TooLong) > 0 {
+				t.Errorf("%s %d: longest life %v, over a day: %v", tz, year, y.LongestLife, y.TooLong)
+			}
+			if y.LongestLife < 23*time.Hour {
+				t.Errorf("%s %d: longest life %v: the simulation lost the around-the-clock capacity", tz, year, y.LongestLife)
+			}
+		}
 	}
 }
 

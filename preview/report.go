@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // DayProfiles describes each day of the week as capacity ranges in local
@@ -85,6 +86,31 @@ func WriteReport(w io.Writer, results []Result) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nFargate on-demand Linux/x86 list prices as of %s; * = no price for the region, %s price used.\n"+
 		"USD/MONTH 24x7 is the weekday capacity running around the clock. A month is %.2f weeks.\n", PricesAsOf, DefaultPriceRegion, WeeksPerMonth)
+}
+
+// WriteYearReport prints, per spoke, the longest an agent can live over the
+// whole year: every daylight-saving change of its zone included.
+func WriteYearReport(w io.Writer, years []Year) {
+	if len(years) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nLongest agent life over %d (every day, daylight-saving changes included):\n", years[0].Year)
+	for _, y := range years {
+		verdict := "within 24 hours"
+		if len(y.TooLong) > 0 {
+			verdict = "NOT OK: over 24 hours: " + strings.Join(y.TooLong, "; ")
+		}
+		fmt.Fprintf(w, "  %s (%s): %s, from %s: %s\n", y.Spoke.Name, y.Spoke.Week.TimeZone, formatDuration(y.LongestLife),
+			y.LongestFrom.In(mustLoad(y.Spoke.Week.TimeZone)).Format("Mon 02 Jan 15:04 MST"), verdict)
+	}
+}
+
+func mustLoad(tz string) *time.Location {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 func saved(cost, always float64) string {

@@ -30,9 +30,17 @@ func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", c.Hour(), c.Min
 
 // Week is a weekly capacity plan in one IANA time zone:
 //   - weekdays (Mon-Fri) at ScaleUp: Weekday agents; at ScaleDown: Night agents;
-//   - every day at Refresh: 0 agents, so no agent lives longer than a day;
+//   - every day at Refresh: 0 agents, so no idle agent lives longer than a day;
 //   - RestoreAfter minutes later: Night agents on weekdays, Weekend agents on
 //     Saturday and Sunday (the capacity that hour should have).
+//
+// The scale-up and scale-down follow the zone's clock. The refresh and the
+// restores run at a fixed UTC time: Refresh in the zone's standard time (its
+// smallest UTC offset). A zone's daylight-saving days are 23 or 25 hours
+// long, and some skip midnight; a UTC day is always 24 hours, so an agent
+// never lives longer than a day, on any day. In daylight-saving time the
+// refresh happens later on the local clock by the difference (1 hour in most
+// zones, 30 minutes on Lord Howe).
 type Week struct {
 	TimeZone     string
 	ScaleUp      Clock
@@ -62,20 +70,69 @@ const (
 	WeekendRestore = "weekend-restore"
 )
 
-// Actions returns the scheduled actions that realise the week.
+// UTC is the time zone of the refresh and restore actions.
+const UTC = "UTC"
+
+// Actions returns the scheduled actions that realise the week. The week's
+// time zone must load (config validates it).
 func (w Week) Actions() []Action {
-	restore := w.Refresh + Clock(w.RestoreAfter)
+	z, _ := ZoneOf(w.TimeZone)
+	refresh, _ := toUTC(w.Refresh, z.MinOffset)
+	restore, shift := toUTC(w.Refresh+Clock(w.RestoreAfter), z.MinOffset)
 	return []Action{
 		{WeekdayScaleUp, cron(w.ScaleUp, "?", "MON-FRI"), w.TimeZone, w.Weekday},
 		{NightScaleDown, cron(w.ScaleDown, "?", "MON-FRI"), w.TimeZone, w.Night},
-		{DailyRefresh, cron(w.Refresh, "*", "?"), w.TimeZone, 0},
-		{WeekdayRestore, cron(restore, "?", "MON-FRI"), w.TimeZone, w.Night},
-		{WeekendRestore, cron(restore, "?", "SAT,SUN"), w.TimeZone, w.Weekend},
+		{DailyRefresh, cron(refresh, "*", "?"), UTC, 0},
+		{WeekdayRestore, cron(restore, "?", days(weekdays, shift)), UTC, w.Night},
+		{WeekendRestore, cron(restore, "?", days(weekend, shift)), UTC, w.Weekend},
 	}
 }
 
 // MaxCapacity is the largest capacity any action sets.
 func (w Week) MaxCapacity() int { return max(w.Weekday, w.Night, w.Weekend) }
+
+// DaylightShift is how many minutes later than Refresh, on the zone's
+// clock, the refresh and restore happen in daylight-saving time.
+func (w Week) DaylightShift() int {
+	z, _ := ZoneOf(w.TimeZone)
+	return z.MaxOffset - z.MinOffset
+}
+
+// toUTC converts a local clock at offset minutes east of UTC into a UTC
+// clock and the day shift (-1, 0, +1) from the local day to the UTC day.
+func toUTC(local Clock, offset int) (Clock, int) {
+	m := int(local) - offset
+	shift := 0
+	for m < 0 {
+		m += 24 * 60
+		shift--
+	}
+	for m >= 24*60 {
+		m -= 24 * 60
+		shift++
+	}
+	return Clock(m), shift
+}
+
+var dayNames = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
+
+var (
+	weekdays = []int{1, 2, 3, 4, 5}
+	weekend  = []int{6, 0}
+)
+
+// days is the AWS cron day-of-week field for local days moved by shift, in
+// the local days' order.
+func days(local []int, shift int) string {
+	if shift == 0 && len(local) == 5 {
+		return "MON-FRI"
+	}
+	out := make([]string, len(local))
+	for i, d := range local {
+		out[i] = dayNames[((d+shift)%7+7)%7]
+	}
+	return strings.Join(out, ",")
+}
 
 func cron(at Clock, dayOfMonth, dayOfWeek string) string {
 	return fmt.Sprintf("cron(%d %d %s * %s *)", at.Minute(), at.Hour(), dayOfMonth, dayOfWeek)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 )
@@ -18,6 +19,20 @@ func FleetPathFromContext(contextJSON string) string {
 		return p
 	}
 	return DefaultFleetPath
+}
+
+// BuildDateFromContext is the date `-c imageDate=YYYY-MM-DD` gives (to
+// reproduce another period's image tag), else now.
+func BuildDateFromContext(contextJSON string, now time.Time) (time.Time, error) {
+	s, _ := contextValue(contextJSON, "imageDate").(string)
+	if s == "" {
+		return now, nil
+	}
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("-c imageDate=%s: not a date YYYY-MM-DD", s)
+	}
+	return d, nil
 }
 
 // ContextFlag reports whether `-c key=true` was given, e.g. nag (run the

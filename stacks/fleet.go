@@ -1,10 +1,13 @@
 package stacks
 
 import (
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	awsconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"hubspoke/agentimage"
 	"hubspoke/config"
 )
 
@@ -16,24 +19,33 @@ type Fleet struct {
 	Pipeline *PipelineStack
 }
 
+// AppOptions are the inputs of AddApp besides the fleet.
+type AppOptions struct {
+	// FleetPath is what the pipeline's synth step synthesizes.
+	FleetPath string
+	// AgentDir is hashed into the agent image tag.
+	AgentDir string
+	// BuildDate picks the image rebuild period (AgentImageTag).
+	BuildDate time.Time
+	// Nag: cdk-nag checks every stack, those inside the pipeline's Stages
+	// included.
+	Nag bool
+}
+
 // AddApp adds everything the fleet file describes: HubStack and the
 // SpokeStack-* for `cdk deploy`, and PipelineStack when the fleet file has a
-// pipeline section. fleetPath is what the pipeline's synth step
-// synthesizes; agentDir is hashed into the agent image tag. With nag, cdk-nag
-// checks every stack, those inside the pipeline's Stages included.
-func AddApp(app awscdk.App, f *config.Fleet, fleetPath, agentDir string, nag bool) (*Fleet, error) {
+// pipeline section. Both paths deploy the same agent image tag.
+func AddApp(app awscdk.App, f *config.Fleet, o AppOptions) (*Fleet, error) {
+	// Before any construct: a missing agent/ is an error up front.
+	tag, err := agentimage.Tag(o.AgentDir, f.Image.Rebuild, o.BuildDate)
+	if err != nil {
+		return nil, err
+	}
+	fleetPath, nag := o.FleetPath, o.Nag
 	if nag {
 		recordNagSuppressions(app)
 	}
-	var tag string
-	if f.Pipeline != nil {
-		// Before any construct: a missing agent/ is an error up front.
-		var err error
-		if tag, err = AgentImageTag(agentDir); err != nil {
-			return nil, err
-		}
-	}
-	out := AddFleet(app, f)
+	out := AddFleet(app, f, tag)
 	if f.Pipeline != nil {
 		out.Pipeline = NewPipelineStack(app, PipelineStackName, &PipelineStackProps{Fleet: f, FleetPath: fleetPath, ImageTag: tag, Nag: nag})
 	}
@@ -43,13 +55,13 @@ func AddApp(app awscdk.App, f *config.Fleet, fleetPath, agentDir string, nag boo
 	return out, nil
 }
 
-// AddFleet adds HubStack and one SpokeStack-<name> per spoke to scope. Each
-// spoke depends on the hub, so `cdk deploy HubStack SpokeStack-*` deploys the
-// hub first.
-func AddFleet(scope awsconstructs.Construct, f *config.Fleet) *Fleet {
+// AddFleet adds HubStack and one SpokeStack-<name> per spoke, running the
+// agent image imageTag, to scope. Each spoke depends on the hub, so `cdk
+// deploy HubStack SpokeStack-*` deploys the hub first.
+func AddFleet(scope awsconstructs.Construct, f *config.Fleet, imageTag string) *Fleet {
 	out := &Fleet{Hub: NewHubStack(scope, HubStackName, &HubStackProps{Fleet: f})}
 	for _, s := range f.Spokes {
-		spoke := NewSpokeStack(scope, SpokeStackName(s), &SpokeStackProps{Hub: f.Hub, Spoke: s})
+		spoke := NewSpokeStack(scope, SpokeStackName(s), &SpokeStackProps{Hub: f.Hub, Spoke: s, ImageTag: imageTag})
 		spoke.AddStackDependency(out.Hub.Stack, jsii.String("the hub's repository, key and secret must exist first"))
 		out.Spokes = append(out.Spokes, spoke)
 	}

@@ -6,11 +6,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	awsconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"hubspoke/agentimage"
 	"hubspoke/config"
 	hc "hubspoke/constructs"
 )
@@ -30,8 +33,9 @@ type PipelineStackProps struct {
 	// FleetPath is the fleet file, relative to the repository root, that the
 	// synth step synthesizes. Default: fleet.yaml.
 	FleetPath string
-	// ImageTag is the agent image tag (AgentImageTag of agent/) the image
-	// step builds and the spokes deploy. Required.
+	// ImageTag is the agent image tag (AgentImageTag) the image step
+	// builds and the spokes deploy: the same as `cdk deploy` deploys.
+	// Required.
 	ImageTag string
 	// Nag runs cdk-nag on every Stage, and records the pipeline's and the
 	// Stages' suppressions. It must be set here: CDK Pipelines synthesizes
@@ -122,6 +126,14 @@ func NewPipelineStack(scope awsconstructs.Construct, id string, props *PipelineS
 	}
 	pipe.BuildPipeline()
 	suppressPipelineFindings(pipe)
+	// A new rebuild period means a new image tag: starting the pipeline
+	// then builds the image from the patched base image and rolls it out
+	// through the waves, approvals and verification.
+	rebuild := awsevents.NewRule(stack, jsii.String("RebuildAgentImage"), &awsevents.RuleProps{
+		Description: jsii.String("Starts the pipeline at the start of each agent image rebuild period (" + f.Image.Rebuild + ", UTC)"),
+		Schedule:    awsevents.Schedule_Expression(jsii.String(agentimage.RebuildSchedule(f.Image.Rebuild))),
+	})
+	rebuild.AddTarget(awseventstargets.NewCodePipeline(pipe.Pipeline(), nil))
 	return out
 }
 
@@ -167,6 +179,7 @@ func agentImageStep(stack awscdk.Stack, f *config.Fleet, source pipelines.IFileS
 			"HUB_REGION":  jsii.String(f.Hub.Region),
 			"REPO_NAME":   jsii.String(f.Hub.RepositoryName),
 			"TAG":         jsii.String(tag),
+			"FAIL_ON":     jsii.String(f.Image.FailOnSeverity),
 		},
 		Role: role,
 		BuildEnvironment: &awscodebuild.BuildEnvironment{

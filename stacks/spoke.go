@@ -16,8 +16,8 @@ type SpokeStackProps struct {
 	awscdk.StackProps
 	Hub   config.Hub
 	Spoke config.Spoke
-	// ImageTag overrides Spoke.Agent.ImageTag: the pipeline deploys the tag
-	// it built. Default: the fleet file's tag.
+	// ImageTag of the agent image (AgentImageTag): the same for `cdk
+	// deploy` and the pipeline. Required.
 	ImageTag string
 }
 
@@ -68,7 +68,7 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 	agents := hc.NewAgentService(stack, "Agents", &hc.AgentServiceProps{
 		Network:    network,
 		Repository: repo,
-		ImageTag:   firstNonEmpty(props.ImageTag, s.Agent.ImageTag),
+		ImageTag:   props.ImageTag,
 		Token:      token,
 		Environment: map[string]string{
 			"AZP_URL":        s.Agent.AzpURL,
@@ -82,6 +82,7 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 		ServiceName:        ServiceName,
 		LogRetentionDays:   s.Agent.LogRetentionDays,
 		StopTimeoutSeconds: s.Agent.StopTimeoutSeconds,
+		MaxJobMinutes:      s.Agent.MaxJobMinutes,
 	})
 	// Decrypting the token needs the hub key too; the spoke knows its alias,
 	// not its random key id.

@@ -48,7 +48,7 @@ func runApp(t *testing.T, bin, fleet, outdir string) (string, error) {
 func TestAppEndToEnd(t *testing.T) {
 	bin := buildApp(t)
 	dir := t.TempDir()
-	good, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "fleet.yaml"))
+	good, err := os.ReadFile(testutil.ExampleFleetPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestAppEndToEnd(t *testing.T) {
 	if code := exitCode(err); code != 1 {
 		t.Errorf("bad fleet: exit code %d, want 1\n%s", code, stderr)
 	}
-	for _, want := range []string{"2 problems", "bad.yaml:41: spokes[1].account", "spokes[2].agent.memory"} {
+	for _, want := range []string{"2 problems", "bad.yaml:48: spokes[1].account", "spokes[2].agent.memory"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("bad fleet: stderr lacks %q:\n%s", want, stderr)
 		}
@@ -71,7 +71,7 @@ func TestAppEndToEnd(t *testing.T) {
 	}
 
 	out = filepath.Join(dir, "out-good")
-	stderr, err = runApp(t, bin, filepath.Join(testutil.RepoRoot(), "fleet.yaml"), out)
+	stderr, err = runApp(t, bin, testutil.ExampleFleetPath(), out)
 	if err != nil {
 		t.Fatalf("example fleet: %v\n%s", err, stderr)
 	}

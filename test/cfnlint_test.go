@@ -21,7 +21,7 @@ func synthFleet(t *testing.T, f *config.Fleet) string {
 	t.Helper()
 	dir := t.TempDir()
 	app := testutil.NewAppIn(t, dir)
-	if _, err := stacks.AddApp(app, f, "fleet.yaml", filepath.Join(testutil.RepoRoot(), stacks.AgentImageDir), false); err != nil {
+	if _, err := stacks.AddApp(app, f, appOptions(false)); err != nil {
 		t.Fatal(err)
 	}
 	if err := stacks.Synth(app); err != nil {

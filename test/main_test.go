@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"hubspoke/agentimage"
 	"hubspoke/internal/testutil"
 	"hubspoke/stacks"
 )
@@ -36,11 +37,26 @@ func example(t *testing.T) *stacks.Fleet {
 	t.Helper()
 	exampleOnce.Do(func() {
 		app := testutil.NewAppIn(t, sharedOutdir)
-		f, err := stacks.AddApp(app, testutil.ExampleFleet(t), "fleet.yaml", filepath.Join(testutil.RepoRoot(), stacks.AgentImageDir), false)
+		f, err := stacks.AddApp(app, testutil.ExampleFleet(t), appOptions(false))
 		if err != nil {
 			t.Fatal(err)
 		}
 		exampleFleet = f
 	})
 	return exampleFleet
+}
+
+// appOptions are the app's options in tests: the repository's agent/, the
+// fixed testutil.BuildDate, fleet.yaml as the pipeline's fleet path.
+func appOptions(nag bool) stacks.AppOptions {
+	return stacks.AppOptions{FleetPath: "fleet.yaml", AgentDir: filepath.Join(testutil.RepoRoot(), agentimage.Dir), BuildDate: testutil.BuildDate, Nag: nag}
+}
+
+// exampleImageTag is the agent image tag the tests' apps deploy.
+func exampleImageTag(t testing.TB) string {
+	tag, err := agentimage.Tag(filepath.Join(testutil.RepoRoot(), agentimage.Dir), "weekly", testutil.BuildDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tag
 }

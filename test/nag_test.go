@@ -50,7 +50,7 @@ func nagFindings(t *testing.T, dir string) ([]string, int) {
 func TestCdkNagAwsSolutions(t *testing.T) {
 	dir := t.TempDir()
 	app := testutil.NewAppIn(t, dir)
-	if _, err := stacks.AddApp(app, testutil.ExampleFleet(t), "fleet.yaml", filepath.Join(testutil.RepoRoot(), stacks.AgentImageDir), true); err != nil {
+	if _, err := stacks.AddApp(app, testutil.ExampleFleet(t), appOptions(true)); err != nil {
 		t.Fatal(err)
 	}
 	synthErr := stacks.Synth(app)

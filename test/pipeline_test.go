@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"hubspoke/agentimage"
 	"hubspoke/internal/fleetgen"
 	"hubspoke/internal/testutil"
 	"hubspoke/stacks"
@@ -79,7 +80,7 @@ func TestPipelineShape(t *testing.T) {
 		}
 	}
 	// Self-mutation is on; the image step builds the content tag.
-	tag, err := stacks.AgentImageTag(filepath.Join(testutil.RepoRoot(), stacks.AgentImageDir))
+	tag, err := agentimage.Tag(filepath.Join(testutil.RepoRoot(), agentimage.Dir), "weekly", testutil.BuildDate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,13 +103,25 @@ func TestPipelineShape(t *testing.T) {
 	if !found {
 		t.Errorf("no CodeBuild project builds TAG=%s", tag)
 	}
+	// The pipeline starts itself each rebuild period (weekly by default):
+	// a new tag, built from the patched base, rolled out through the waves.
+	rules := testutil.ResourcesOfType(tpl, "AWS::Events::Rule")
+	if len(rules) != 1 {
+		t.Fatalf("%d event rules, want the one scheduled rebuild", len(rules))
+	}
+	for _, r := range rules {
+		p := testutil.Props(r)
+		if p["ScheduleExpression"] != "cron(0 3 ? * MON *)" || !strings.Contains(fmtJSON(p["Targets"]), "codepipeline") && !strings.Contains(fmtJSON(p["Targets"]), "Pipeline") {
+			t.Errorf("rebuild rule %s", fmtJSON(p))
+		}
+	}
 }
 
 // The stacks inside the Stages are the same classes under the same
 // CloudFormation names, deploying the image the pipeline built.
 func TestPipelineDeploysTheSameStacks(t *testing.T) {
 	built := example(t)
-	tag, _ := stacks.AgentImageTag(filepath.Join(testutil.RepoRoot(), stacks.AgentImageDir))
+	tag, _ := agentimage.Tag(filepath.Join(testutil.RepoRoot(), agentimage.Dir), "weekly", testutil.BuildDate)
 	var names []string
 	for _, st := range built.Pipeline.Stages {
 		for _, c := range *st.Node().Children() {
@@ -128,6 +141,13 @@ func TestPipelineDeploysTheSameStacks(t *testing.T) {
 	td := testutil.Props(testutil.One(t, tpl, "AWS::ECS::TaskDefinition"))
 	if img := fmtJSON(td["ContainerDefinitions"]); !strings.Contains(img, "/hubspoke/build-agent:"+tag) {
 		t.Errorf("the pipeline's spoke does not run %s: %s", tag, img)
+	}
+	// One tag whichever path deploys: `cdk deploy SpokeStack-*` too.
+	for _, s := range built.Spokes {
+		direct := testutil.Props(testutil.One(t, testutil.JSON(t, s.Stack), "AWS::ECS::TaskDefinition"))
+		if img := fmtJSON(direct["ContainerDefinitions"]); !strings.Contains(img, "/hubspoke/build-agent:"+tag+`"`) {
+			t.Errorf("%s (cdk deploy) does not run %s: %s", *s.StackName(), tag, img)
+		}
 	}
 }
 

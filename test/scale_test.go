@@ -94,7 +94,7 @@ func TestScaleOrganizationMode(t *testing.T) {
 	app := testutil.NewAppIn(t, dir)
 	hub := stacks.NewHubStack(app, stacks.HubStackName, &stacks.HubStackProps{Fleet: large})
 	for _, s := range []config.Spoke{large.Spokes[0], large.Spokes[1], large.Spokes[2], large.Spokes[999]} {
-		stacks.NewSpokeStack(app, stacks.SpokeStackName(s), &stacks.SpokeStackProps{Hub: large.Hub, Spoke: s}).AddStackDependency(hub.Stack, nil)
+		stacks.NewSpokeStack(app, stacks.SpokeStackName(s), &stacks.SpokeStackProps{Hub: large.Hub, Spoke: s, ImageTag: testutil.ImageTag}).AddStackDependency(hub.Stack, nil)
 	}
 	if err := stacks.Synth(app); err != nil {
 		t.Fatalf("1,000 spokes in organization mode must synthesize: %v", err)

@@ -34,7 +34,7 @@ func TestSpokeTaskDefinition(t *testing.T) {
 			"RequiresCompatibilities": []any{"FARGATE"},
 			"ContainerDefinitions": []any{map[string]any{
 				"Image": map[string]any{"Fn::Join": []any{"", []any{
-					"111111111111.dkr.ecr.eu-west-1.", map[string]any{"Ref": "AWS::URLSuffix"}, "/hubspoke/build-agent:2026.11.1"}}},
+					"111111111111.dkr.ecr.eu-west-1.", map[string]any{"Ref": "AWS::URLSuffix"}, "/hubspoke/build-agent:" + exampleImageTag(t)}}},
 				"Environment": assertions.Match_ArrayWith(&[]any{
 					map[string]any{"Name": "AZP_POOL", "Value": "hubspoke"},
 					map[string]any{"Name": "AZP_URL", "Value": "https://dev.azure.com/example-org"},
@@ -138,14 +138,20 @@ func TestSpokeRoles(t *testing.T) {
 			}}},
 		})
 	})
+	// The task role: scale-in protection of its own cluster's tasks only.
 	tj := testutil.JSON(t, spokeByName(t, "test").Stack)
 	taskRoles := 0
 	for id := range testutil.ResourcesOfType(tj, "AWS::IAM::Role") {
 		if strings.HasPrefix(id, "AgentsTaskRole") {
 			taskRoles++
 			for _, p := range testutil.ResourcesOfType(tj, "AWS::IAM::Policy") {
-				if strings.Contains(fmtJSON(testutil.Props(p)["Roles"]), id) {
-					t.Errorf("task role %s has a policy; the agent needs no AWS permissions", id)
+				if !strings.Contains(fmtJSON(testutil.Props(p)["Roles"]), id) {
+					continue
+				}
+				doc := fmtJSON(testutil.Props(p)["PolicyDocument"])
+				want := `{"Statement":[{"Action":"ecs:UpdateTaskProtection","Effect":"Allow","Resource":"arn:aws:ecs:eu-west-1:333333333333:task/hubspoke-test/*"}],"Version":"2012-10-17"}`
+				if doc != want {
+					t.Errorf("task role %s policy\n got %s\nwant %s", id, doc, want)
 				}
 			}
 		}
@@ -182,8 +188,10 @@ func TestSpokeServiceClusterLogs(t *testing.T) {
 	})
 }
 
-// Five scheduled actions in the spoke's time zone, each setting min = max =
-// the capacity; the target spans 0..max so re-registering it keeps the count.
+// Five scheduled actions, each setting min = max = the capacity; the target
+// spans 0..max so re-registering it keeps the count. Scale-up and scale-down
+// follow the spoke's clock; the refresh and restores run at a fixed UTC time
+// (local standard time), so no agent outlives a 25-hour day.
 func TestSpokeSchedule(t *testing.T) {
 	type action struct {
 		cron string
@@ -197,16 +205,16 @@ func TestSpokeSchedule(t *testing.T) {
 		{"prod-us", "America/New_York", map[string]action{
 			schedule.WeekdayScaleUp: {"cron(0 8 ? * MON-FRI *)", 6},
 			schedule.NightScaleDown: {"cron(0 20 ? * MON-FRI *)", 1},
-			schedule.DailyRefresh:   {"cron(0 0 * * ? *)", 0},
-			schedule.WeekdayRestore: {"cron(5 0 ? * MON-FRI *)", 1},
-			schedule.WeekendRestore: {"cron(5 0 ? * SAT,SUN *)", 1},
+			schedule.DailyRefresh:   {"cron(0 5 * * ? *)", 0},
+			schedule.WeekdayRestore: {"cron(5 5 ? * MON-FRI *)", 1},
+			schedule.WeekendRestore: {"cron(5 5 ? * SAT,SUN *)", 1},
 		}, 6},
 		{"dev", "Europe/Amsterdam", map[string]action{
 			schedule.WeekdayScaleUp: {"cron(0 7 ? * MON-FRI *)", 2},
 			schedule.NightScaleDown: {"cron(0 19 ? * MON-FRI *)", 0},
-			schedule.DailyRefresh:   {"cron(0 0 * * ? *)", 0},
-			schedule.WeekdayRestore: {"cron(5 0 ? * MON-FRI *)", 0},
-			schedule.WeekendRestore: {"cron(5 0 ? * SAT,SUN *)", 0},
+			schedule.DailyRefresh:   {"cron(0 23 * * ? *)", 0},
+			schedule.WeekdayRestore: {"cron(5 23 ? * SUN,MON,TUE,WED,THU *)", 0},
+			schedule.WeekendRestore: {"cron(5 23 ? * FRI,SAT *)", 0},
 		}, 2},
 	}
 	for _, tc := range cases {
@@ -228,8 +236,12 @@ func TestSpokeSchedule(t *testing.T) {
 					t.Errorf("unexpected action %s", name)
 					continue
 				}
-				if act["Schedule"] != w.cron || act["Timezone"] != tc.tz {
-					t.Errorf("%s = %v in %v, want %s in %s", name, act["Schedule"], act["Timezone"], w.cron, tc.tz)
+				tz := tc.tz
+				if name == schedule.DailyRefresh || name == schedule.WeekdayRestore || name == schedule.WeekendRestore {
+					tz = "UTC"
+				}
+				if act["Schedule"] != w.cron || act["Timezone"] != tz {
+					t.Errorf("%s = %v in %v, want %s in %s", name, act["Schedule"], act["Timezone"], w.cron, tz)
 				}
 				st := act["ScalableTargetAction"].(map[string]any)
 				if st["MinCapacity"] != float64(w.cap) || st["MaxCapacity"] != float64(w.cap) {

@@ -3,11 +3,15 @@
 //
 //	hubspoke validate [-fleet fleet.yaml]
 //	hubspoke preview  [-fleet fleet.yaml] [-week 2026-03-23] [-out cdk.out/preview]
+//	hubspoke image-tag [-fleet fleet.yaml] [-date 2026-11-23]
 //
 // validate checks the fleet file and lists every problem with its line.
 // preview simulates one week of every spoke's scheduled actions in its time
 // zone and prints capacity, agent-hours, the longest agent life and the
-// monthly cost, and draws week.svg and week.png.
+// monthly cost, draws week.svg and week.png, and checks the longest agent
+// life over the whole year. image-tag prints the agent image tag that
+// `cdk deploy` and the pipeline deploy (push an image you build yourself
+// under it).
 package main
 
 import (
@@ -17,6 +21,7 @@ import (
 	"os"
 	"time"
 
+	"hubspoke/agentimage"
 	"hubspoke/config"
 	"hubspoke/preview"
 )
@@ -26,8 +31,8 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || (args[0] != "validate" && args[0] != "preview") {
-		fmt.Fprintln(stderr, "usage: hubspoke validate|preview [-fleet fleet.yaml] [-week YYYY-MM-DD] [-out dir]")
+	if len(args) == 0 || (args[0] != "validate" && args[0] != "preview" && args[0] != "image-tag") {
+		fmt.Fprintln(stderr, "usage: hubspoke validate|preview|image-tag [-fleet fleet.yaml] [-week YYYY-MM-DD] [-out dir] [-date YYYY-MM-DD]")
 		return 2
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
@@ -35,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fleetPath := fs.String("fleet", "fleet.yaml", "fleet file")
 	week := fs.String("week", "", "a day of the week to simulate (YYYY-MM-DD); default: this week")
 	out := fs.String("out", "cdk.out/preview", "directory for week.svg and week.png")
+	date := fs.String("date", "", "image-tag: the date whose rebuild period to name (YYYY-MM-DD); default: today")
+	agentDir := fs.String("agent", agentimage.Dir, "image-tag: the agent image folder")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -45,6 +52,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if args[0] == "validate" {
 		fmt.Fprintf(stdout, "%s: valid: hub %s/%s, %d spokes in %d waves\n", *fleetPath, fleet.Hub.Account, fleet.Hub.Region, len(fleet.Spokes), len(fleet.Waves()))
+		return 0
+	}
+	if args[0] == "image-tag" {
+		when := time.Now()
+		if *date != "" {
+			if when, err = time.Parse("2006-01-02", *date); err != nil {
+				fmt.Fprintf(stderr, "-date %q: use YYYY-MM-DD\n", *date)
+				return 2
+			}
+		}
+		tag, err := agentimage.Tag(*agentDir, fleet.Image.Rebuild, when)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		fmt.Fprintln(stdout, tag)
 		return 0
 	}
 	day := time.Now()
@@ -60,6 +83,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	preview.WriteReport(stdout, results)
+	years, err := preview.SimulateFleetYear(fleet, day.Year())
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	preview.WriteYearReport(stdout, years)
 	files, err := preview.WriteChart(*out, results)
 	if err != nil {
 		fmt.Fprintln(stderr, err)

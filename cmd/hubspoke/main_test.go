@@ -10,7 +10,7 @@ import (
 
 func TestValidate(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run([]string{"validate", "-fleet", "../../fleet.yaml"}, &out, &errb); code != 0 {
+	if code := run([]string{"validate", "-fleet", "../../test/testdata/fleet.yaml"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	if !strings.Contains(out.String(), "valid: hub 111111111111/eu-west-1, 3 spokes in 3 waves") {
@@ -31,10 +31,13 @@ func TestValidate(t *testing.T) {
 func TestPreviewWritesReportAndChart(t *testing.T) {
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	if code := run([]string{"preview", "-fleet", "../../fleet.yaml", "-week", "2026-10-28", "-out", dir}, &out, &errb); code != 0 {
+	if code := run([]string{"preview", "-fleet", "../../test/testdata/fleet.yaml", "-week", "2026-10-28", "-out", dir}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"TOTAL (3 spokes)", "prod-us (us-east-1, America/New_York)", "NOT OK: an agent can live more than 24 hours: Sun 01 Nov"} {
+	// The week New York falls back (Sun 1 Nov): no agent over 24 hours, that
+	// week or any day of the year.
+	for _, want := range []string{"TOTAL (3 spokes)", "prod-us (us-east-1, America/New_York)", "longest agent life 23h55: within 24 hours every day",
+		"Longest agent life over 2026", "prod-us (America/New_York): 23h55, from"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
@@ -44,5 +47,22 @@ func TestPreviewWritesReportAndChart(t *testing.T) {
 		if err != nil || st.Size() < 1000 {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+// image-tag prints the tag both delivery paths deploy: agent/'s hash and the
+// rebuild period's first day.
+func TestImageTag(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"image-tag", "-fleet", "../../test/testdata/fleet.yaml", "-agent", "../../agent", "-date", "2026-11-25"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	got := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(got, "agent-") || !strings.HasSuffix(got, "-20261123") || len(got) != len("agent-0123456789ab-20261123") {
+		t.Errorf("image-tag printed %q, want agent-<hash>-20261123 (the week's Monday)", got)
+	}
+	out.Reset()
+	if code := run([]string{"image-tag", "-fleet", "../../test/testdata/fleet.yaml", "-date", "23/11/2026"}, &out, &errb); code != 2 {
+		t.Errorf("bad date: exit %d", code)
 	}
 }

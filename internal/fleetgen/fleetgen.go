@@ -29,7 +29,7 @@ func YAML(opts Options) []byte {
 		fmt.Fprintf(&b, "  organizationId: %s\n", opts.OrganizationID)
 	}
 	b.WriteString(`agent:
-  imageTag: "2026.11.1"
+  maxJobMinutes: 120
   azpUrl: https://dev.azure.com/example-org
   pool: hubspoke
 schedule:

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -66,10 +67,21 @@ func NewAppIn(t testing.TB, dir string) awscdk.App {
 	return awscdk.NewApp(&awscdk.AppProps{PostCliContext: &ctx, Outdir: jsii.String(dir)})
 }
 
-// ExampleFleet loads the repository's fleet.yaml.
+// BuildDate is the date the tests synthesize at: golden templates hold the
+// agent image tag of its rebuild period.
+var BuildDate = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// ImageTag stands for an agent image tag where its value does not matter.
+const ImageTag = "agent-0123456789ab-20261123"
+
+// ExampleFleetPath is the fixture the golden templates come from (a copy of
+// the example fleet.yaml, which is the user's to edit).
+func ExampleFleetPath() string { return filepath.Join(RepoRoot(), "test", "testdata", "fleet.yaml") }
+
+// ExampleFleet loads the example fleet fixture.
 func ExampleFleet(t testing.TB) *config.Fleet {
 	t.Helper()
-	f, err := config.Load(filepath.Join(RepoRoot(), "fleet.yaml"))
+	f, err := config.Load(ExampleFleetPath())
 	if err != nil {
 		t.Fatal(err)
 	}
