@@ -118,7 +118,7 @@ func (r resolver) getAtt(id, attr string) (string, bool) {
 		return fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", r.partition(), r.stack.Region, r.stack.Account, r.logGroupName(id, res)), true
 	case res["Type"] == "AWS::KMS::Key" && attr == "Arn":
 		return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", r.partition(), r.stack.Region, r.stack.Account, simulatedKeyID(id)), true
-	case res["Type"] == "Custom::HubSecretLookup" && attr == "Arn":
+	case res["Type"] == "Custom::HubPreflight" && attr == "Arn":
 		// The look-up returns the hub secret's full ARN.
 		if partial, ok := p["SecretId"].(string); ok {
 			return partial + SimulatedSecretSuffix, true

@@ -26,6 +26,9 @@ type AgentRegistryProps struct {
 	KeyAlias string
 	// Pullers may pull images from another account. Default: nobody.
 	Pullers TrustedPrincipals
+	// Describers may look up whether an image tag exists (the spokes'
+	// deploy-time preflight). Default: nobody.
+	Describers TrustedPrincipals
 	// Pushers may push images from another account (the pipeline's image
 	// build role). Default: nobody.
 	Pushers TrustedPrincipals
@@ -99,9 +102,17 @@ func NewAgentRegistry(scope awsconstructs.Construct, id string, props *AgentRegi
 		}},
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
-	if !props.Pullers.Empty() {
-		// ECR repository policies have no Resource element.
-		repo.AddToResourcePolicy(props.Pullers.Statement("SpokesPullAgentImage", PullActions, nil, nil))
+	if spokes := props.Pullers.Union(props.Describers); !spokes.Empty() {
+		// ECR repository policies have no Resource element. One statement
+		// for pullers and describers keeps the policy small as the fleet
+		// grows; cross-account access needs the caller's own policy too, so
+		// each role still gets only what its identity policy grants (pull,
+		// or DescribeImages).
+		actions := PullActions
+		if !props.Describers.Empty() {
+			actions = append(append([]string{}, PullActions...), "ecr:DescribeImages")
+		}
+		repo.AddToResourcePolicy(spokes.Statement("SpokesPullAgentImage", actions, nil, nil))
 	}
 	if !props.Pushers.Empty() {
 		repo.AddToResourcePolicy(props.Pushers.Statement("PipelinePushesAgentImage", PushActions, nil, nil))

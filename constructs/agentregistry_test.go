@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -51,6 +52,46 @@ func TestAgentRegistryMutableAndPullers(t *testing.T) {
 			}}, "Version": "2012-10-17"},
 		})
 	})
+}
+
+// The lifecycle rules expire only the pipeline's agent- builds beyond the
+// newest ImagesKept, and untagged leftovers; no rule selects any tag.
+func TestAgentRegistryLifecycleKeepsOtherTags(t *testing.T) {
+	_, stack := hubStack(t)
+	NewAgentRegistry(stack, "R", &AgentRegistryProps{RepositoryName: "team/agent", ImagesKept: 12})
+	repo := testutil.One(t, testutil.JSON(t, stack), "AWS::ECR::Repository")
+	text := testutil.Props(repo)["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
+	var policy struct {
+		Rules []struct {
+			Selection struct {
+				TagStatus     string   `json:"tagStatus"`
+				TagPrefixList []string `json:"tagPrefixList"`
+				CountType     string   `json:"countType"`
+				CountNumber   int      `json:"countNumber"`
+			} `json:"selection"`
+		} `json:"rules"`
+	}
+	if err := json.Unmarshal([]byte(text), &policy); err != nil {
+		t.Fatal(err)
+	}
+	if len(policy.Rules) != 2 {
+		t.Fatalf("%d rules: %s", len(policy.Rules), text)
+	}
+	for _, r := range policy.Rules {
+		sel := r.Selection
+		switch sel.TagStatus {
+		case "untagged":
+			if sel.CountType != "sinceImagePushed" || sel.CountNumber != 1 {
+				t.Errorf("untagged rule %+v", sel)
+			}
+		case "tagged":
+			if strings.Join(sel.TagPrefixList, ",") != "agent-" || sel.CountType != "imageCountMoreThan" || sel.CountNumber != 12 {
+				t.Errorf("tagged rule %+v, want the newest 12 agent- builds kept", sel)
+			}
+		default:
+			t.Errorf("a rule selects %q images: %s", sel.TagStatus, text)
+		}
+	}
 }
 
 // A policy over the ECR limit fails synthesis, naming the policy, its size

@@ -26,6 +26,36 @@ type TrustedPrincipals struct {
 	// OrganizationID, when set, trusts principals of this AWS Organization
 	// whose ARN matches RoleArns. Default: "" (account mode).
 	OrganizationID string
+	// Like: RoleArns are patterns (ArnLike) in account mode too, e.g. all
+	// of one spoke's roles in its own account. Default: false (ArnEquals).
+	Like bool
+}
+
+// Union trusts both t's and o's principals (one organization, or both in
+// account mode).
+func (t TrustedPrincipals) Union(o TrustedPrincipals) TrustedPrincipals {
+	org := t.OrganizationID
+	if org == "" {
+		org = o.OrganizationID
+	}
+	return TrustedPrincipals{
+		Accounts:       dedupe(append(append([]string{}, t.Accounts...), o.Accounts...)),
+		RoleArns:       dedupe(append(append([]string{}, t.RoleArns...), o.RoleArns...)),
+		OrganizationID: org,
+		Like:           t.Like || o.Like,
+	}
+}
+
+func dedupe(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // Empty reports whether nobody is trusted.
@@ -43,7 +73,11 @@ func (t TrustedPrincipals) Statement(sid string, actions, resources []string, ex
 		conditions["ArnLike"] = map[string]any{"aws:PrincipalArn": oneOrMany(sorted(t.RoleArns))}
 	} else {
 		principal = map[string]any{"AWS": oneOrMany(sorted(accountRoots(t.Accounts, t.RoleArns)))}
-		conditions["ArnEquals"] = map[string]any{"aws:PrincipalArn": oneOrMany(sorted(t.RoleArns))}
+		op := "ArnEquals"
+		if t.Like {
+			op = "ArnLike"
+		}
+		conditions[op] = map[string]any{"aws:PrincipalArn": oneOrMany(sorted(t.RoleArns))}
 	}
 	for op, kv := range extra {
 		m, ok := conditions[op].(map[string]any)

@@ -45,9 +45,10 @@ func AddApp(app awscdk.App, f *config.Fleet, o AppOptions) (*Fleet, error) {
 	if nag {
 		recordNagSuppressions(app)
 	}
-	out := AddFleet(app, f, tag)
+	nonce := o.BuildDate.UTC().Format(time.RFC3339Nano)
+	out := AddFleet(app, f, tag, nonce)
 	if f.Pipeline != nil {
-		out.Pipeline = NewPipelineStack(app, PipelineStackName, &PipelineStackProps{Fleet: f, FleetPath: fleetPath, ImageTag: tag, Nag: nag})
+		out.Pipeline = NewPipelineStack(app, PipelineStackName, &PipelineStackProps{Fleet: f, FleetPath: fleetPath, ImageTag: tag, DeployNonce: nonce, Nag: nag})
 	}
 	if nag {
 		AddNagChecks(app)
@@ -56,12 +57,13 @@ func AddApp(app awscdk.App, f *config.Fleet, o AppOptions) (*Fleet, error) {
 }
 
 // AddFleet adds HubStack and one SpokeStack-<name> per spoke, running the
-// agent image imageTag, to scope. Each spoke depends on the hub, so `cdk
-// deploy HubStack SpokeStack-*` deploys the hub first.
-func AddFleet(scope awsconstructs.Construct, f *config.Fleet, imageTag string) *Fleet {
+// agent image imageTag, to scope; nonce makes each deploy run the spokes'
+// preflight. Each spoke depends on the hub, so `cdk deploy HubStack
+// SpokeStack-*` deploys the hub first.
+func AddFleet(scope awsconstructs.Construct, f *config.Fleet, imageTag, nonce string) *Fleet {
 	out := &Fleet{Hub: NewHubStack(scope, HubStackName, &HubStackProps{Fleet: f})}
 	for _, s := range f.Spokes {
-		spoke := NewSpokeStack(scope, SpokeStackName(s), &SpokeStackProps{Hub: f.Hub, Spoke: s, ImageTag: imageTag})
+		spoke := NewSpokeStack(scope, SpokeStackName(s), &SpokeStackProps{Hub: f.Hub, Spoke: s, ImageTag: imageTag, DeployNonce: nonce})
 		spoke.AddStackDependency(out.Hub.Stack, jsii.String("the hub's repository, key and secret must exist first"))
 		out.Spokes = append(out.Spokes, spoke)
 	}

@@ -33,12 +33,14 @@ func NewHubStack(scope awsconstructs.Construct, id string, props *HubStackProps)
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
 	execs, lookups := hubTrust(f)
+	spokeRoles := spokeRolePatterns(f)
 	registry := hc.NewAgentRegistry(stack, "AgentRegistry", &hc.AgentRegistryProps{
 		RepositoryName: f.Hub.RepositoryName,
 		MutableTags:    f.Hub.TagMutability == "MUTABLE",
 		ImagesKept:     f.Hub.ImagesKept,
 		KeyAlias:       RepositoryKeyAlias(f.Hub),
-		Pullers:        execs,
+		Pullers:        spokeRoles,
+		Describers:     spokeRoles,
 		Pushers:        pipelinePusher(f),
 	})
 	if g := f.Hub.GitHubActions; g != nil {
@@ -77,6 +79,25 @@ func pipelinePusher(f *config.Fleet) hc.TrustedPrincipals {
 		Accounts: []string{f.Pipeline.Account},
 		RoleArns: []string{RoleArn(f.Hub.Partition(), f.Pipeline.Account, ImageBuildRoleName)},
 	}
+}
+
+// spokeRolePatterns trusts every role of each spoke in its own account
+// (hubspoke-<spoke>-*: the execution role pulls, the preflight role
+// describes images): one ARN per spoke keeps the ECR repository policy, the
+// tightest of the hub's limits, as small as before the preflight. Each
+// spoke's roles stay pinned to its own account; the roles' own policies
+// decide who may do what. Organization mode: as hubTrust.
+func spokeRolePatterns(f *config.Fleet) hc.TrustedPrincipals {
+	execs, lookups := hubTrust(f)
+	if f.OrganizationMode() {
+		return execs.Union(lookups)
+	}
+	t := hc.TrustedPrincipals{Like: true}
+	for _, s := range f.Spokes {
+		t.Accounts = append(t.Accounts, s.Account)
+		t.RoleArns = append(t.RoleArns, RoleArn(f.Hub.Partition(), s.Account, rolePrefix+s.Name+"-*"))
+	}
+	return t
 }
 
 // hubTrust returns who may use the hub: the spoke execution roles (pull,

@@ -37,6 +37,8 @@ type PipelineStackProps struct {
 	// builds and the spokes deploy: the same as `cdk deploy` deploys.
 	// Required.
 	ImageTag string
+	// DeployNonce as in SpokeStackProps. Default: "".
+	DeployNonce string
 	// Nag runs cdk-nag on every Stage, and records the pipeline's and the
 	// Stages' suppressions. It must be set here: CDK Pipelines synthesizes
 	// the Stages while building the pipeline, after which aspects added to
@@ -116,7 +118,7 @@ func NewPipelineStack(scope awsconstructs.Construct, id string, props *PipelineS
 		}
 		wave := pipe.AddWave(jsii.String("Wave-"+w.Name), wp)
 		for _, s := range spokes {
-			stage, _ := NewSpokeStage(stack, "Spoke-"+s.Name, f.Hub, s, props.ImageTag)
+			stage, _ := NewSpokeStage(stack, "Spoke-"+s.Name, f.Hub, s, props.ImageTag, props.DeployNonce)
 			if props.Nag {
 				AddNagChecks(stage)
 			}

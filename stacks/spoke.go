@@ -16,16 +16,19 @@ type SpokeStackProps struct {
 	awscdk.StackProps
 	Hub   config.Hub
 	Spoke config.Spoke
-	// ImageTag of the agent image (AgentImageTag): the same for `cdk
+	// ImageTag of the agent image (agentimage.Tag): the same for `cdk
 	// deploy` and the pipeline. Required.
 	ImageTag string
+	// DeployNonce changes on every synthesis so the preflight runs on every
+	// deploy. Default: "".
+	DeployNonce string
 }
 
 // SpokeStack runs the build agents of one account and region.
 type SpokeStack struct {
 	awscdk.Stack
 	Network  hc.AgentNetwork
-	Lookup   hc.HubSecretLookup
+	Preflight hc.HubPreflight
 	Agents   hc.AgentService
 	Schedule hc.AgentSchedule
 }
@@ -58,12 +61,18 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 		RepositoryArn:  jsii.String(RepositoryArn(h)),
 		RepositoryName: jsii.String(h.RepositoryName),
 	})
-	lookup := hc.NewHubSecretLookup(stack, "HubTokenLookup", &hc.HubSecretLookupProps{
+	// The id is the earlier look-up's: the role keeps its logical id, so a
+	// deployed spoke updates it in place (a new logical id would create a
+	// second role of the same name and fail).
+	preflight := hc.NewHubPreflight(stack, "HubTokenLookup", &hc.HubPreflightProps{
 		SecretPartialArn: SecretPartialArn(h),
+		RepositoryArn:    RepositoryArn(h),
+		ImageTag:         props.ImageTag,
 		RoleName:         LookupRoleName(s),
+		Nonce:            props.DeployNonce,
 	})
 	token := awssecretsmanager.Secret_FromSecretAttributes(stack, jsii.String("HubToken"), &awssecretsmanager.SecretAttributes{
-		SecretCompleteArn: lookup.SecretCompleteArn(),
+		SecretCompleteArn: preflight.SecretCompleteArn(),
 	})
 	agents := hc.NewAgentService(stack, "Agents", &hc.AgentServiceProps{
 		Network:    network,
@@ -88,12 +97,18 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 	// not its random key id.
 	hc.GrantDecryptByAlias(agents.ExecutionRole(), h.Partition(), h.Account, h.Region,
 		TokenKeyAlias(h), "secretsmanager."+h.Region+".amazonaws.com")
+	// The service (and its first task) only after the hub's token and image
+	// check out, and with the execution role's permissions in place.
+	agents.Service().Node().AddDependency(preflight.Resource())
+	if p := agents.ExecutionRole().Node().TryFindChild(jsii.String("DefaultPolicy")); p != nil {
+		agents.Service().Node().AddDependency(p)
+	}
 	sched := hc.NewAgentSchedule(stack, "Schedule", &hc.AgentScheduleProps{
 		Service:     agents.Service(),
 		ClusterName: ClusterName(s),
 		Week:        s.Schedule.Week(),
 	})
-	return &SpokeStack{Stack: stack, Network: network, Lookup: lookup, Agents: agents, Schedule: sched}
+	return &SpokeStack{Stack: stack, Network: network, Preflight: preflight, Agents: agents, Schedule: sched}
 }
 
 func firstNonEmpty(a, b string) string {

@@ -19,12 +19,13 @@ func NewHubStage(scope awsconstructs.Construct, id string, f *config.Fleet) (aws
 	return stage, hub
 }
 
-// NewSpokeStage wraps one spoke stack in a Stage, deploying imageTag.
-func NewSpokeStage(scope awsconstructs.Construct, id string, h config.Hub, s config.Spoke, imageTag string) (awscdk.Stage, *SpokeStack) {
+// NewSpokeStage wraps one spoke stack in a Stage, deploying imageTag; nonce
+// as in SpokeStackProps.DeployNonce.
+func NewSpokeStage(scope awsconstructs.Construct, id string, h config.Hub, s config.Spoke, imageTag, nonce string) (awscdk.Stage, *SpokeStack) {
 	stage := awscdk.NewStage(scope, jsii.String(id), nil)
 	spoke := NewSpokeStack(stage, SpokeStackName(s), &SpokeStackProps{
 		StackProps: awscdk.StackProps{StackName: jsii.String(SpokeStackName(s))},
-		Hub:        h, Spoke: s, ImageTag: imageTag,
+		Hub:        h, Spoke: s, ImageTag: imageTag, DeployNonce: nonce,
 	})
 	return stage, spoke
 }

@@ -37,7 +37,7 @@ func BenchmarkSynth(b *testing.B) {
 				dir := b.TempDir()
 				start := time.Now()
 				app := testutil.NewAppIn(b, dir)
-				stacks.AddFleet(app, f, testutil.ImageTag)
+				stacks.AddFleet(app, f, testutil.ImageTag, "")
 				built := time.Since(start)
 				if err := stacks.Synth(app); err != nil {
 					b.Fatal(err)

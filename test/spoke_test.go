@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
@@ -41,7 +42,7 @@ func TestSpokeTaskDefinition(t *testing.T) {
 				}),
 				"Secrets": []any{map[string]any{
 					"Name":      "AZP_TOKEN",
-					"ValueFrom": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookup.*")), "Arn"}},
+					"ValueFrom": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookupCheck.*")), "Arn"}},
 				}},
 				"LogConfiguration": map[string]any{
 					"LogDriver": "awslogs",
@@ -67,24 +68,31 @@ func TestSpokeTaskDefinition(t *testing.T) {
 	}
 }
 
-// The token's full ARN is looked up at deploy time in the hub region with a
-// role whose name the hub trusts, and read by the execution role only.
+// The preflight checks the hub's token and image at deploy time (in the hub
+// region, with a role whose name the hub trusts) and finds the token's full
+// ARN, read by the execution role only. The service waits for it and for the
+// execution role's policy.
 func TestSpokeSecretWiring(t *testing.T) {
+	tj := testutil.JSON(t, spokeByName(t, "prod-us").Stack)
 	tpl := testutil.Template(spokeByName(t, "prod-us").Stack)
-	testutil.Check(t, "look-up", func() {
-		tpl.HasResourceProperties(str("Custom::HubSecretLookup"), map[string]any{
-			"SecretId": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:hubspoke/agent-token",
-			"Region":   "eu-west-1",
+	testutil.Check(t, "preflight", func() {
+		tpl.HasResourceProperties(str("Custom::HubPreflight"), map[string]any{
+			"SecretId":     "arn:aws:secretsmanager:eu-west-1:111111111111:secret:hubspoke/agent-token",
+			"SecretRegion": "eu-west-1", "RepositoryName": "hubspoke/build-agent", "RepositoryRegion": "eu-west-1", "RegistryId": "111111111111",
+			"ImageTag": exampleImageTag(t), "Nonce": testutil.BuildDate.Format(time.RFC3339Nano),
+			"ServiceTimeout": "300",
 		})
-		// The look-up role may describe that one secret (any suffix) and
-		// write its own logs, nothing else.
+		// The preflight role may describe that one secret (any suffix) and
+		// the hub repository's images, and write its own logs, nothing else.
 		tpl.HasResourceProperties(str("AWS::IAM::Role"), map[string]any{
 			"RoleName": "hubspoke-prod-us-lookup",
-			"Policies": []any{map[string]any{"PolicyName": "LookUp", "PolicyDocument": map[string]any{
+			"Policies": []any{map[string]any{"PolicyName": "Preflight", "PolicyDocument": map[string]any{
 				"Version": "2012-10-17",
 				"Statement": []any{
 					map[string]any{"Effect": "Allow", "Action": "secretsmanager:DescribeSecret",
 						"Resource": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:hubspoke/agent-token-??????"},
+					map[string]any{"Effect": "Allow", "Action": "ecr:DescribeImages",
+						"Resource": "arn:aws:ecr:eu-west-1:111111111111:repository/hubspoke/build-agent"},
 					map[string]any{"Effect": "Allow", "Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"},
 						"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookupLogs.*")), "Arn"}}},
 				},
@@ -98,7 +106,7 @@ func TestSpokeSecretWiring(t *testing.T) {
 				map[string]any{
 					"Action":   []any{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
 					"Effect":   "Allow",
-					"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookup.*")), "Arn"}},
+					"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookupCheck.*")), "Arn"}},
 				},
 				map[string]any{
 					"Action": "kms:Decrypt",
@@ -121,6 +129,14 @@ func TestSpokeSecretWiring(t *testing.T) {
 			}})},
 		})
 	})
+	for id, svc := range testutil.ResourcesOfType(tj, "AWS::ECS::Service") {
+		deps := strings.Join(testutil.Strings(svc["DependsOn"]), ",")
+		for _, want := range []string{"HubTokenLookupCheck", "AgentsExecutionRoleDefaultPolicy"} {
+			if !strings.Contains(deps, want) {
+				t.Errorf("service %s does not depend on %s*: %s", id, want, deps)
+			}
+		}
+	}
 }
 
 // Roles: the execution role has the name the hub trusts and can only be

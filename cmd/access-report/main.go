@@ -44,7 +44,7 @@ func run(fleetPath, root string) int {
 	defer os.RemoveAll(dir)
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir)})
 	// The image tag plays no part in who may do what.
-	stacks.AddFleet(app, fleet, "agent-access-report")
+	stacks.AddFleet(app, fleet, "agent-access-report", "")
 	err = stacks.Synth(app)
 	jsii.Close()
 	if err != nil {

@@ -1,0 +1,126 @@
+package constructs
+
+import (
+	_ "embed"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+//go:embed hubpreflight.py
+var hubPreflightCode string
+
+// HubPreflightProps configures the deploy-time preflight of a spoke.
+type HubPreflightProps struct {
+	// SecretPartialArn is arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME,
+	// without the random suffix. Required.
+	SecretPartialArn string
+	// RepositoryArn is the hub repository the agent image comes from.
+	// Required.
+	RepositoryArn string
+	// ImageTag is the tag the service will run; the preflight checks it is
+	// in the repository. Required.
+	ImageTag string
+	// RoleName of the role that calls DescribeSecret and DescribeImages. The
+	// hub's policies pin this name, so it must be deterministic. Required.
+	RoleName string
+	// Nonce changes on every synthesis so that CloudFormation runs the
+	// preflight on every deploy, not only when the tag changes. Default: "".
+	Nonce string
+	// LogRetentionDays of the function's logs. Default: 7.
+	LogRetentionDays int
+	// Timeout is how long CloudFormation waits for the preflight.
+	// Default: 5 minutes (instead of CloudFormation's hour).
+	Timeout awscdk.Duration
+}
+
+// HubPreflight checks, in the hub account, when the spoke deploys: the agent
+// token secret exists and has a current value, and the image tag the service
+// will run is in the hub repository. It fails the deployment within a minute
+// with a message that names the fix (deploy the hub, put the secret's value,
+// push the image). Make the service depend on it.
+//
+// It also finds the secret's full ARN (with Secrets Manager's random
+// six-character suffix): ECS needs the full ARN for a secret in another
+// account, and the suffix exists only once the hub has deployed.
+//
+// The function's code is inline (no asset to publish into every spoke
+// account) and its role may only DescribeSecret on that one secret and
+// DescribeImages on that one repository.
+type HubPreflight interface {
+	awsconstructs.IConstruct
+	// SecretCompleteArn is a deploy-time token for the full secret ARN.
+	SecretCompleteArn() *string
+	Role() awsiam.IRole
+	// Resource is the custom resource: what must be checked first.
+	Resource() awscdk.CustomResource
+}
+
+type hubPreflight struct {
+	awsconstructs.Construct
+	arn      *string
+	role     awsiam.Role
+	resource awscdk.CustomResource
+}
+
+func (l *hubPreflight) SecretCompleteArn() *string      { return l.arn }
+func (l *hubPreflight) Role() awsiam.IRole              { return l.role }
+func (l *hubPreflight) Resource() awscdk.CustomResource { return l.resource }
+
+// NewHubPreflight creates the function, its role and log group, and the
+// custom resource whose Arn attribute is the full secret ARN.
+func NewHubPreflight(scope awsconstructs.Construct, id string, props *HubPreflightProps) HubPreflight {
+	this := awsconstructs.NewConstruct(scope, &id)
+	// arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME
+	secret := strings.SplitN(props.SecretPartialArn, ":", 7)
+	// arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME
+	repo := strings.SplitN(props.RepositoryArn, ":", 6)
+	timeout := props.Timeout
+	if timeout == nil {
+		timeout = awscdk.Duration_Minutes(jsii.Number(5))
+	}
+
+	logs := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     retentionDays[orDefault(props.LogRetentionDays, 7)],
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	role := awsiam.NewRole(this, jsii.String("Role"), &awsiam.RoleProps{
+		RoleName:    jsii.String(props.RoleName),
+		Description: jsii.String("Checks the hub's agent token and image, and looks up the token's full ARN, at deploy time"),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{"Preflight": awsiam.PolicyDocument_FromJson(map[string]any{
+			"Version": "2012-10-17",
+			"Statement": []any{
+				map[string]any{"Effect": "Allow", "Action": "secretsmanager:DescribeSecret", "Resource": props.SecretPartialArn + "-??????"},
+				map[string]any{"Effect": "Allow", "Action": "ecr:DescribeImages", "Resource": props.RepositoryArn},
+				map[string]any{"Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": logs.LogGroupArn()},
+			},
+		})},
+	})
+	fn := awslambda.NewCfnFunction(this, jsii.String("Function"), &awslambda.CfnFunctionProps{
+		Description:   jsii.String("Checks the hub's agent token and image before the agent service deploys"),
+		Runtime:       jsii.String("python3.14"),
+		Handler:       jsii.String("index.handler"),
+		Code:          &awslambda.CfnFunction_CodeProperty{ZipFile: jsii.String(hubPreflightCode)},
+		Role:          role.RoleArn(),
+		Timeout:       jsii.Number(60),
+		MemorySize:    jsii.Number(128),
+		LoggingConfig: &awslambda.CfnFunction_LoggingConfigProperty{LogGroup: logs.LogGroupName()},
+	})
+	resource := awscdk.NewCustomResource(this, jsii.String("Check"), &awscdk.CustomResourceProps{
+		ServiceToken:   fn.AttrArn(),
+		ServiceTimeout: timeout,
+		ResourceType:   jsii.String("Custom::HubPreflight"),
+		Properties: &map[string]any{
+			"SecretId": props.SecretPartialArn, "SecretName": secret[6], "SecretRegion": secret[3], "HubAccount": secret[4],
+			"RepositoryName": strings.TrimPrefix(repo[5], "repository/"), "RepositoryRegion": repo[3], "RegistryId": repo[4],
+			"ImageTag": props.ImageTag, "RoleName": props.RoleName, "Nonce": props.Nonce,
+		},
+	})
+	return &hubPreflight{Construct: this, arn: resource.GetAttString(jsii.String("Arn")), role: role, resource: resource}
+}
