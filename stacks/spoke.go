@@ -27,10 +27,10 @@ type SpokeStackProps struct {
 // SpokeStack runs the build agents of one account and region.
 type SpokeStack struct {
 	awscdk.Stack
-	Network  hc.AgentNetwork
+	Network   hc.AgentNetwork
 	Preflight hc.HubPreflight
-	Agents   hc.AgentService
-	Schedule hc.AgentSchedule
+	Agents    hc.AgentService
+	Schedule  hc.AgentSchedule
 }
 
 // NewSpokeStack creates the spoke stack in the spoke account and region.
