@@ -16,7 +16,7 @@ synth: deps
 	@echo "cdk.out: $$(ls cdk.out/*.template.json | wc -l) templates"
 
 ## test: run every test (offline); needs tini, shellcheck and cfn-lint (.ci/run installs them)
-test: deps
+test: deps test/node18/node_modules/.package-lock.json
 	$(GO) vet ./...
 	@command -v shellcheck >/dev/null || { echo "shellcheck is not installed: apt-get install -y shellcheck" >&2; exit 1; }
 	shellcheck agent/start.sh tools/*.sh .ci/run test/agentlife/testdata/standin/config.sh test/agentlife/testdata/standin/bin/*
@@ -68,6 +68,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@# node_modules holds Go template files of `cdk init`; a go.mod of its own
 	@# keeps them out of ./... patterns.
 	@printf 'module node_modules\n' > node_modules/go.mod
+
+# Node 18 for the test that the app refuses it clearly; its own folder, so
+# its node binary never shadows the one the CDK CLI runs on.
+test/node18/node_modules/.package-lock.json: test/node18/package.json test/node18/package-lock.json
+	npm ci --prefix test/node18 --no-audit --no-fund --loglevel=error
 
 .gomod.stamp: go.mod go.sum
 	$(GO) mod download

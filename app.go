@@ -22,8 +22,17 @@ import (
 )
 
 func main() {
-	jsiienv.Ensure()
-	os.Exit(run())
+	code := 1
+	if err := jsiienv.CheckNode(os.LookupEnv); err != nil {
+		fmt.Fprintln(os.Stderr, "hubspoke:", err)
+	} else {
+		jsiienv.Ensure()
+		code = run()
+	}
+	// Stops the jsii kernel and removes its temp dir, on every path
+	// (os.Exit skips deferred calls).
+	jsii.Close()
+	os.Exit(code)
 }
 
 func run() int {
@@ -37,7 +46,6 @@ func run() int {
 		return 1
 	}
 	phase("load and validate the fleet file")
-	defer jsii.Close()
 	// tree.json costs ~5 ms a spoke and only diagram tools read it:
 	// `-c tree=true` (make diagram) writes it.
 	appContext := appcontext.Defaults()

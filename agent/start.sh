@@ -58,6 +58,7 @@ cd "$agent_home"
 # Root's own runs of config.sh write their diagnostics here, out of the
 # agent user's reach (the listener writes _diag, which that user owns).
 root_diag="$(mktemp -d /tmp/azp-root-diag.XXXXXX)"
+trap 'rm -rf "$root_diag"' EXIT
 
 # with_agent_config runs config.sh as root with only the settings it needs
 # and the token in VSTS_AGENT_INPUT_TOKEN (the agent reads configuration

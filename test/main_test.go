@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"hubspoke/agentimage"
+	"hubspoke/internal/jsiienv"
 	"hubspoke/internal/testutil"
 	"hubspoke/stacks"
 )
@@ -17,13 +18,13 @@ import (
 var sharedOutdir string
 
 func TestMain(m *testing.M) {
+	jsiienv.Ensure() // may re-execute: before anything is created
 	dir, err := os.MkdirTemp("", "hubspoke-test-")
 	if err != nil {
 		panic(err)
 	}
 	sharedOutdir = dir
-	defer os.RemoveAll(dir)
-	testutil.Main(m)
+	testutil.Main(m, func() { os.RemoveAll(dir) })
 }
 
 var (

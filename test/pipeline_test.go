@@ -1,6 +1,7 @@
 package test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,6 +103,35 @@ func TestPipelineShape(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no CodeBuild project builds TAG=%s", tag)
+	}
+	// The synth step selects Node 22 and installs the pinned Go: CodeBuild
+	// standard:7.0 would run Node 18, which the app refuses.
+	synthPinned := false
+	for _, proj := range testutil.ResourcesOfType(tpl, "AWS::CodeBuild::Project") {
+		src, _ := testutil.Props(proj)["Source"].(map[string]any)
+		raw, _ := src["BuildSpec"].(string)
+		if !strings.Contains(raw, "make synth") {
+			continue
+		}
+		var spec struct {
+			Phases struct {
+				Install struct {
+					RuntimeVersions map[string]string `json:"runtime-versions"`
+					Commands        []string
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(raw), &spec); err != nil {
+			t.Fatalf("synth build spec: %v", err)
+		}
+		in := spec.Phases.Install
+		synthPinned = in.RuntimeVersions["nodejs"] == "22" && strings.Contains(strings.Join(in.Commands, " "), stacks.GoToolchainURL)
+		if !synthPinned {
+			t.Errorf("synth build spec does not pin Node 22 and Go: %+v", in)
+		}
+	}
+	if !synthPinned {
+		t.Error("no synth project found")
 	}
 	// The pipeline starts itself each rebuild period (weekly by default):
 	// a new tag, built from the patched base, rolled out through the waves.

@@ -160,11 +160,16 @@ func Props(r map[string]any) map[string]any {
 }
 
 // Main is the TestMain of packages that start jsii: it closes the runtime so
-// no temporary runtime directory is left behind.
-func Main(m interface{ Run() int }) {
+// no temporary runtime directory is left behind, and runs cleanups (os.Exit
+// skips deferred calls). Create temp dirs after jsiienv.Ensure, which may
+// re-execute the test binary.
+func Main(m interface{ Run() int }, cleanups ...func()) {
 	jsiienv.Ensure()
 	code := m.Run()
 	jsii.Close()
+	for _, c := range cleanups {
+		c()
+	}
 	os.Exit(code)
 }
 

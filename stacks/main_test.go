@@ -1,0 +1,11 @@
+package stacks
+
+import (
+	"testing"
+
+	"hubspoke/internal/testutil"
+)
+
+// TestMain closes jsii (which aws-cdk-go starts when this package loads) so
+// no runtime directory is left in the temp dir.
+func TestMain(m *testing.M) { testutil.Main(m) }
