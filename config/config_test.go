@@ -109,6 +109,9 @@ func TestMalformedFleets(t *testing.T) {
 		{"too few images kept to roll back", "  secretName: hubspoke/agent-token", "  secretName: hubspoke/agent-token\n  imagesKept: 2", "hub.imagesKept", "use 3 to 1000", 6},
 		{"refresh too close to scale-up once clocks go forward", `refresh: {at: "00:00"`, `refresh: {at: "06:00"`, "schedule.refresh.at", "60 minutes it moves later in daylight-saving time", 16},
 		{"scale-up in a daylight-saving gap", "timeZone: Europe/Amsterdam\n  scaleUp: {at: \"07:00\"", "timeZone: Australia/Lord_Howe\n  scaleUp: {at: \"02:10\"", "schedule.scaleUp.at", "02:10 does not exist in Australia/Lord_Howe", 14},
+		{"alert email not an address", "", "alerts: {emails: [ops-team]}\n", "alerts.emails[0]", "not an email address", 32},
+		{"alert shortfall too short", "", "alerts: {shortfallMinutes: 1}\n", "alerts.shortfallMinutes", "3 to 60 minutes", 32},
+		{"spoke alert email not an address", "    wave: prod", "    wave: prod\n    alerts: {emails: [\"a@b\"]}", "spokes[1].alerts.emails[0]", "not an email address", 28},
 		{"availability zone of another region", "cidr: 10.40.0.0/24}", "cidr: 10.40.0.0/24, availabilityZones: [us-east-1a]}", "spokes[0].network.createVpc.availabilityZones[0]", "not an availability zone of eu-west-1", 23},
 		{"pipeline connection not an ARN", "", "pipeline:\n  connectionArn: my-connection\n  repository: o/r\n  waves: [{name: default}, {name: prod}]\n", "pipeline.connectionArn", "not a CodeConnections connection ARN", 33},
 		{"spoke in a wave the pipeline does not list", "", "pipeline:\n  connectionArn: arn:aws:codeconnections:eu-west-1:111111111111:connection/01234567-89ab-cdef-0123-456789abcdef\n  repository: o/r\n  waves: [{name: default}]\n", "spokes[1].wave", "not in pipeline.waves (default)", 27},
@@ -251,4 +254,26 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("error and a fleet")
 		}
 	})
+}
+
+// Alerts: the fleet's section is every spoke's default; a spoke's emails
+// replace it.
+func TestAlertsDefaultsAndOverride(t *testing.T) {
+	y := base(t) + "alerts: {emails: [ops@example.com], shortfallMinutes: 15}\n"
+	y = strings.Replace(y, "    wave: prod", "    wave: prod\n    alerts: {emails: [prod-team@example.com]}", 1)
+	f, err := Parse("fleet.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, prod := f.Spokes[0].Alerts, f.Spokes[1].Alerts
+	if strings.Join(dev.Emails, ",") != "ops@example.com" || dev.ShortfallMinutes != 15 {
+		t.Errorf("dev alerts %+v", dev)
+	}
+	if strings.Join(prod.Emails, ",") != "prod-team@example.com" || prod.ShortfallMinutes != 15 {
+		t.Errorf("prod alerts %+v", prod)
+	}
+	g, _ := Parse("fleet.yaml", []byte(base(t)))
+	if a := g.Spokes[0].Alerts; len(a.Emails) != 0 || a.ShortfallMinutes != DefaultShortfallMinutes {
+		t.Errorf("default alerts %+v", a)
+	}
 }

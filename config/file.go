@@ -7,6 +7,7 @@ type fleetFile struct {
 	Hub      hubFile       `yaml:"hub"`
 	Agent    agentFile     `yaml:"agent"`
 	Image    *imageFile    `yaml:"image"`
+	Alerts   *alertsFile   `yaml:"alerts"`
 	Schedule scheduleFile  `yaml:"schedule"`
 	Spokes   []spokeFile   `yaml:"spokes"`
 	Pipeline *pipelineFile `yaml:"pipeline"`
@@ -40,6 +41,11 @@ type hubFile struct {
 	SecretName     string      `yaml:"secretName"`
 	OrganizationID string      `yaml:"organizationId"`
 	GitHubActions  *githubFile `yaml:"githubActions"`
+}
+
+type alertsFile struct {
+	Emails           []string `yaml:"emails"`
+	ShortfallMinutes *int     `yaml:"shortfallMinutes"`
 }
 
 type imageFile struct {
@@ -85,6 +91,7 @@ type spokeFile struct {
 	Network  *networkFile  `yaml:"network"`
 	Agent    *agentFile    `yaml:"agent"`
 	Schedule *scheduleFile `yaml:"schedule"`
+	Alerts   *alertsFile   `yaml:"alerts"`
 }
 
 type networkFile struct {

@@ -15,6 +15,7 @@ type Fleet struct {
 	Agent    Agent
 	Schedule Schedule
 	Image    Image
+	Alerts   Alerts
 	Spokes   []Spoke
 	// Pipeline is the CDK Pipelines delivery path; nil when the fleet file
 	// has no pipeline section.
@@ -62,6 +63,14 @@ type GitHubActions struct {
 
 // Partition is the AWS partition of the hub region (aws, aws-cn, aws-us-gov).
 func (h Hub) Partition() string { return PartitionOf(h.Region) }
+
+// Alerts says who hears about a spoke whose agents cannot start or run.
+type Alerts struct {
+	// Emails subscribe to the spoke's alarm topic.
+	Emails []string
+	// ShortfallMinutes: fewer agents than scheduled for this long alarms.
+	ShortfallMinutes int
+}
 
 // Image says how the agent image is kept patched. Its tag is not in the
 // fleet file: it is computed from agent/ and the rebuild period, the same for
@@ -122,6 +131,7 @@ type Spoke struct {
 	Network  Network
 	Agent    Agent
 	Schedule Schedule
+	Alerts   Alerts
 }
 
 // Network says where agent tasks run: existing subnets, or a new small VPC.

@@ -24,6 +24,7 @@ const (
 	DefaultLogRetentionDays   = 30
 	DefaultStopTimeoutSeconds = 120
 	DefaultMaxJobMinutes      = 120
+	DefaultShortfallMinutes   = 10
 	DefaultRebuild            = "weekly"
 	DefaultFailOnSeverity     = "CRITICAL"
 	DefaultTimeZone           = "UTC"
@@ -49,6 +50,7 @@ func resolve(source string, ff *fleetFile, c *collector) *Fleet {
 	agentOrigin := map[string]string{}
 	f.Agent = mergeAgent(base, &ff.Agent, "agent", agentOrigin)
 	f.Image = resolveImage(c, ff.Image)
+	f.Alerts = resolveAlerts(c, Alerts{ShortfallMinutes: DefaultShortfallMinutes}, ff.Alerts, "alerts")
 	checkNoImageTag(c, &ff.Agent, "agent")
 	if ff.Agent.AzpURL == nil {
 		c.add("agent.azpUrl", "missing: set the Azure DevOps organization URL, e.g. azpUrl: https://dev.azure.com/your-org")
@@ -102,6 +104,7 @@ func resolve(source string, ff *fleetFile, c *collector) *Fleet {
 		so := copyMap(schedOrigin)
 		s.Schedule = mergeSchedule(f.Schedule, sf.Schedule, p+".schedule", so)
 		checkSchedule(c, s.Schedule, so)
+		s.Alerts = resolveAlerts(c, f.Alerts, sf.Alerts, p+".alerts")
 		f.Spokes = append(f.Spokes, s)
 	}
 	if len(ff.Spokes) == 0 {
@@ -112,6 +115,29 @@ func resolve(source string, ff *fleetFile, c *collector) *Fleet {
 		f.Pipeline = resolvePipeline(c, ff.Pipeline, f)
 	}
 	return f
+}
+
+// resolveAlerts applies a (fleet or spoke) alerts section over base: emails
+// listed replace the base's.
+func resolveAlerts(c *collector, base Alerts, a *alertsFile, path string) Alerts {
+	if a == nil {
+		return base
+	}
+	if a.Emails != nil {
+		base.Emails = a.Emails
+		for i, e := range a.Emails {
+			if !emailRe.MatchString(e) {
+				c.add(fmt.Sprintf("%s.emails[%d]", path, i), "%q is not an email address such as platform-team@example.com", e)
+			}
+		}
+	}
+	if a.ShortfallMinutes != nil {
+		base.ShortfallMinutes = *a.ShortfallMinutes
+		if base.ShortfallMinutes < 3 || base.ShortfallMinutes > 60 {
+			c.add(path+".shortfallMinutes", "%d: use 3 to 60 minutes (tasks take a minute or two to start; an hour is the most an alarm should wait)", base.ShortfallMinutes)
+		}
+	}
+	return base
 }
 
 // checkNoImageTag rejects the imageTag of earlier fleet files: one tag for

@@ -91,6 +91,7 @@ var (
 	secretTailRe = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
 	cidrRe       = regexp.MustCompile(`^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])/([0-9]{1,2})$`)
 	azpURLRe     = regexp.MustCompile(`^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%-]+)*/?$`)
+	emailRe      = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$`)
 	poolNameRe   = regexp.MustCompile(`^[A-Za-z0-9 ._-]{1,100}$`)
 	connectionRe = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]{36}$`)
 	gitRepoRe    = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)

@@ -31,6 +31,7 @@ type SpokeStack struct {
 	Preflight hc.HubPreflight
 	Agents    hc.AgentService
 	Schedule  hc.AgentSchedule
+	Health    hc.AgentHealth
 }
 
 // NewSpokeStack creates the spoke stack in the spoke account and region.
@@ -108,7 +109,14 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 		ClusterName: ClusterName(s),
 		Week:        s.Schedule.Week(),
 	})
-	return &SpokeStack{Stack: stack, Network: network, Preflight: preflight, Agents: agents, Schedule: sched}
+	health := hc.NewAgentHealth(stack, "Health", &hc.AgentHealthProps{
+		ClusterName:      ClusterName(s),
+		ServiceName:      ServiceName,
+		Name:             rolePrefix + s.Name,
+		Emails:           s.Alerts.Emails,
+		ShortfallMinutes: s.Alerts.ShortfallMinutes,
+	})
+	return &SpokeStack{Stack: stack, Network: network, Preflight: preflight, Agents: agents, Schedule: sched, Health: health}
 }
 
 func firstNonEmpty(a, b string) string {

@@ -1,0 +1,151 @@
+package constructs
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// AgentHealthProps configures the health alarms of an agent service.
+type AgentHealthProps struct {
+	// ClusterName and ServiceName of the agent service (literals: the alarm
+	// dimensions and the event pattern need them). Required.
+	ClusterName, ServiceName string
+	// Name prefixes the topic, rule and alarm names, e.g. "hubspoke-dev".
+	// Required.
+	Name string
+	// Emails are subscribed to the alarm topic (each confirms by mail).
+	// Default: none (the alarms and the topic still exist).
+	Emails []string
+	// ShortfallMinutes is how long fewer agents may run than the schedule
+	// asks for before the alarm fires. Default: 10.
+	ShortfallMinutes int
+}
+
+// AgentHealth watches an agent service when nobody does:
+//   - TasksFailToStart: an EventBridge rule on the cluster's ECS task state
+//     changes that end a task before it ran (stop code TaskFailedToStart:
+//     image pull, secret, network or initialization errors) or with an
+//     error exit of the agent (a rejected token, an unreachable
+//     organization URL); each such event goes to the topic with its stopped
+//     reason, and an alarm on the rule's TriggeredRules metric fires;
+//   - FewerAgentsThanScheduled: Container Insights' desired minus running
+//     task count above 0 for ShortfallMinutes.
+//
+// Both alarm to one SNS topic per spoke; Emails subscribe to it.
+type AgentHealth interface {
+	awsconstructs.IConstruct
+	Topic() awssns.Topic
+	FailedStarts() awsevents.Rule
+	FailedStartsAlarm() awscloudwatch.Alarm
+	ShortfallAlarm() awscloudwatch.Alarm
+}
+
+type agentHealth struct {
+	awsconstructs.Construct
+	topic     awssns.Topic
+	rule      awsevents.Rule
+	failed    awscloudwatch.Alarm
+	shortfall awscloudwatch.Alarm
+}
+
+func (h *agentHealth) Topic() awssns.Topic                    { return h.topic }
+func (h *agentHealth) FailedStarts() awsevents.Rule           { return h.rule }
+func (h *agentHealth) FailedStartsAlarm() awscloudwatch.Alarm { return h.failed }
+func (h *agentHealth) ShortfallAlarm() awscloudwatch.Alarm    { return h.shortfall }
+
+// NewAgentHealth creates the topic, the failed-start rule and the alarms.
+func NewAgentHealth(scope awsconstructs.Construct, id string, props *AgentHealthProps) AgentHealth {
+	this := awsconstructs.NewConstruct(scope, &id)
+	stack := awscdk.Stack_Of(this)
+	shortfall := orDefault(props.ShortfallMinutes, 10)
+
+	topic := awssns.NewTopic(this, jsii.String("Topic"), &awssns.TopicProps{
+		TopicName:   jsii.String(props.Name + "-health"),
+		DisplayName: jsii.String(props.Name + " build agents"),
+		EnforceSSL:  jsii.Bool(true),
+	})
+	Suppress(topic, "AwsSolutions-SNS2", "The topic carries ECS task state and alarm notifications, no secrets; EventBridge cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer-managed key per spoke costs more than the data is worth.")
+	for _, e := range props.Emails {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(e), nil))
+	}
+
+	clusterArn := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ecs"), Resource: jsii.String("cluster"), ResourceName: jsii.String(props.ClusterName)})
+	stopped := map[string]any{"clusterArn": []any{*clusterArn}, "lastStatus": []any{"STOPPED"}}
+	failedStart := copyWith(stopped, "stopCode", []any{"TaskFailedToStart"})
+	// 0: a finished job; 143: stopped by SIGTERM (scale-in, refresh,
+	// deployment); anything else is an agent that could not work.
+	errorExit := copyWith(stopped, "containers", map[string]any{"exitCode": []any{map[string]any{"anything-but": []any{0, 143}}}})
+	rule := awsevents.NewRule(this, jsii.String("FailedStarts"), &awsevents.RuleProps{
+		RuleName:    jsii.String(props.Name + "-tasks-fail-to-start"),
+		Description: jsii.String("Agent tasks of " + props.ClusterName + " that failed to start or whose agent exited with an error"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.ecs"),
+			DetailType: jsii.Strings("ECS Task State Change"),
+			Detail:     &map[string]any{"$or": []any{failedStart, errorExit}},
+		},
+	})
+	rule.AddTarget(awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
+		Message: awsevents.RuleTargetInput_FromText(jsii.String(fmt.Sprintf("%s: an agent task stopped before it could work: %s (stop code %s; task %s)",
+			props.Name, *awsevents.EventField_FromPath(jsii.String("$.detail.stoppedReason")),
+			*awsevents.EventField_FromPath(jsii.String("$.detail.stopCode")), *awsevents.EventField_FromPath(jsii.String("$.detail.taskArn"))))),
+	}))
+
+	failed := awscloudwatch.NewAlarm(this, jsii.String("FailedStartsAlarm"), &awscloudwatch.AlarmProps{
+		AlarmName:        jsii.String(props.Name + "-tasks-fail-to-start"),
+		AlarmDescription: jsii.String("Agent tasks fail to start or their agent exits with an error: see the topic's messages or the stopped tasks' reasons (image pull, token, URL)"),
+		Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String("AWS/Events"), MetricName: jsii.String("TriggeredRules"),
+			DimensionsMap: &map[string]*string{"RuleName": rule.RuleName()},
+			Statistic:     jsii.String("Sum"), Period: awscdk.Duration_Minutes(jsii.Number(5)),
+		}),
+		Threshold:          jsii.Number(1),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+
+	dims := &map[string]*string{"ClusterName": jsii.String(props.ClusterName), "ServiceName": jsii.String(props.ServiceName)}
+	count := func(name string) awscloudwatch.Metric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String("ECS/ContainerInsights"), MetricName: jsii.String(name), DimensionsMap: dims,
+			Statistic: jsii.String("Average"), Period: awscdk.Duration_Minutes(jsii.Number(1)),
+		})
+	}
+	short := awscloudwatch.NewAlarm(this, jsii.String("ShortfallAlarm"), &awscloudwatch.AlarmProps{
+		AlarmName:        jsii.String(props.Name + "-fewer-agents-than-scheduled"),
+		AlarmDescription: jsii.String(fmt.Sprintf("Fewer agents run than the schedule asks for, for %d minutes: tasks cannot start or keep failing", shortfall)),
+		Metric: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression:   jsii.String("desired - running"),
+			UsingMetrics: &map[string]awscloudwatch.IMetric{"desired": count("DesiredTaskCount"), "running": count("RunningTaskCount")},
+			Label:        jsii.String("agents missing"),
+			Period:       awscdk.Duration_Minutes(jsii.Number(1)),
+		}),
+		Threshold:          jsii.Number(0),
+		EvaluationPeriods:  jsii.Number(float64(shortfall)),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	for _, a := range []awscloudwatch.Alarm{failed, short} {
+		a.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
+	}
+	return &agentHealth{Construct: this, topic: topic, rule: rule, failed: failed, shortfall: short}
+}
+
+// copyWith is m with key set to v.
+func copyWith(m map[string]any, key string, v any) map[string]any {
+	out := make(map[string]any, len(m)+1)
+	for k, x := range m {
+		out[k] = x
+	}
+	out[key] = v
+	return out
+}
