@@ -46,6 +46,36 @@ ecs_agent_uri="${ECS_AGENT_URI:-}"
 # share; 25 s is ample for `config.sh remove`.
 listener_budget=$(( stop_timeout > 35 ? stop_timeout - 25 : stop_timeout / 2 ))
 
+# Check-only mode (the smoke check after a deploy): the task pulled the image
+# and received the token, which is all ECS does; now prove the token opens
+# the organization and sees the pool, without registering an agent or taking
+# a job, and exit. The token goes to curl on stdin, never on its command line.
+if [[ "${AZP_CHECK_ONLY:-}" == true ]]; then
+  auth="$(printf ':%s' "$token" | base64 -w0)"
+  api() { # api PATH -> body on stdout; HTTP status in $code
+    local out
+    out="$(printf 'header = "Authorization: Basic %s"\n' "$auth" | curl -sS --max-time 20 -K - \
+      -w '\n%{http_code}' "${AZP_URL%/}/_apis/$1" 2>&1)" || { code=000; body="$out"; return 0; }
+    code="${out##*$'\n'}"; body="${out%$'\n'*}"
+  }
+  api "connectionData"
+  case "$code" in
+    200) ;;
+    000) log "check failed: cannot reach ${AZP_URL}: ${body}"; exit 3 ;;
+    401|403) log "check failed: ${AZP_URL} rejected the token (HTTP ${code}): renew the PAT (scope Agent Pools: read & manage) and put it into the hub secret"; exit 4 ;;
+    *) log "check failed: ${AZP_URL}/_apis/connectionData answered HTTP ${code}: is AZP_URL the organization URL (https://dev.azure.com/your-org)?"; exit 5 ;;
+  esac
+  if ! grep -q '"authenticatedUser"' <<<"$body" || grep -q '"isActive":false' <<<"$body"; then
+    log "check failed: ${AZP_URL} did not accept the token as a user (anonymous answer): renew the PAT"; exit 4
+  fi
+  api "distributedtask/pools?poolName=$(jq -rn --arg p "$pool" '$p|@uri')&api-version=7.1"
+  if [[ "$code" != 200 ]] || [[ "$(jq -r '.count // 0' <<<"$body" 2>/dev/null)" == 0 ]]; then
+    log "check failed: agent pool '${pool}' does not exist in ${AZP_URL} or the token cannot see it (HTTP ${code})"; exit 6
+  fi
+  log "check ok: image pulled, token received from the hub, ${AZP_URL} accepts it, pool '${pool}' exists"
+  exit 0
+fi
+
 if [[ "$(id -u)" != 0 ]]; then
   log "must start as root (the image's entrypoint does): it runs jobs as ${agent_user}, a user that cannot read the token"
   exit 2

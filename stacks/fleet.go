@@ -63,7 +63,7 @@ func AddApp(app awscdk.App, f *config.Fleet, o AppOptions) (*Fleet, error) {
 func AddFleet(scope awsconstructs.Construct, f *config.Fleet, imageTag, nonce string) *Fleet {
 	out := &Fleet{Hub: NewHubStack(scope, HubStackName, &HubStackProps{Fleet: f})}
 	for _, s := range f.Spokes {
-		spoke := NewSpokeStack(scope, SpokeStackName(s), &SpokeStackProps{Hub: f.Hub, Spoke: s, ImageTag: imageTag, DeployNonce: nonce})
+		spoke := NewSpokeStack(scope, SpokeStackName(s), &SpokeStackProps{Hub: f.Hub, Spoke: s, ImageTag: imageTag, DeployNonce: nonce, CheckTrust: VerifyRoleArn(f)})
 		spoke.AddStackDependency(out.Hub.Stack, jsii.String("the hub's repository, key and secret must exist first"))
 		out.Spokes = append(out.Spokes, spoke)
 	}

@@ -65,3 +65,18 @@ const ImageBuildRoleName = rolePrefix + "agent-image-build"
 
 // PipelineStackName is the stack id of the delivery pipeline.
 const PipelineStackName = "PipelineStack"
+
+// CheckRoleName is the spoke role the smoke check assumes (pipeline only).
+func CheckRoleName(s config.Spoke) string { return rolePrefix + s.Name + "-smoke" }
+
+// VerifyRoleName is the pipeline's role that runs the smoke check after each
+// wave; each spoke's check role trusts it by name.
+const VerifyRoleName = rolePrefix + "pipeline-verify"
+
+// VerifyRoleArn is the pipeline's verify role, or "" without a pipeline.
+func VerifyRoleArn(f *config.Fleet) string {
+	if f.Pipeline == nil {
+		return ""
+	}
+	return RoleArn(config.PartitionOf(f.Pipeline.Region), f.Pipeline.Account, VerifyRoleName)
+}

@@ -117,9 +117,10 @@ func NewPipelineStack(scope awsconstructs.Construct, id string, props *PipelineS
 		Post: &[]pipelines.Step{agentImageStep(stack, f, source, props.ImageTag)},
 	})
 
+	verifyRole := newVerifyRole(stack, f)
 	for _, w := range p.Waves {
 		spokes := f.SpokesInWave(w.Name)
-		wp := &pipelines.WaveOptions{Post: &[]pipelines.Step{verifyStep(f, w.Name, spokes, source)}}
+		wp := &pipelines.WaveOptions{Post: &[]pipelines.Step{verifyStep(w.Name, spokes, source, verifyRole)}}
 		if w.ManualApproval {
 			wp.Pre = &[]pipelines.Step{pipelines.NewManualApprovalStep(jsii.String("Approve-"+w.Name), &pipelines.ManualApprovalStepProps{
 				Comment: jsii.String("Deploy wave " + w.Name + " (" + spokeNames(spokes) + ")?"),
@@ -127,7 +128,7 @@ func NewPipelineStack(scope awsconstructs.Construct, id string, props *PipelineS
 		}
 		wave := pipe.AddWave(jsii.String("Wave-"+w.Name), wp)
 		for _, s := range spokes {
-			stage, _ := NewSpokeStage(stack, "Spoke-"+s.Name, f.Hub, s, props.ImageTag, props.DeployNonce)
+			stage, _ := NewSpokeStage(stack, "Spoke-"+s.Name, f, s, props.ImageTag, props.DeployNonce)
 			if props.Nag {
 				AddNagChecks(stage)
 			}
@@ -200,25 +201,42 @@ func agentImageStep(stack awscdk.Stack, f *config.Fleet, source pipelines.IFileS
 	})
 }
 
-// verifyStep checks, after a wave, that each of its spokes has an ACTIVE
-// agent service with its scheduled actions, reading with each spoke's
-// read-only CDK lookup role. One step per wave, not per spoke: a CodeBuild
-// project per spoke would put hundreds of resources in the pipeline stack.
-func verifyStep(f *config.Fleet, wave string, spokes []config.Spoke, source pipelines.IFileSetProducer) pipelines.Step {
-	var targets, roles []string
+// verifyStep runs the smoke check (tools/verify-spokes.sh, then
+// tools/smoke-check.sh) after a wave: each spoke's service is ACTIVE with its
+// scheduled actions, and a check-only agent task pulls the image, gets the
+// token and reaches Azure DevOps. It assumes each spoke's smoke-check role
+// with the pipeline's verify role. One step per wave, not per spoke: a
+// CodeBuild project per spoke would put hundreds of resources in the
+// pipeline stack; the script checks up to 10 spokes at a time.
+func verifyStep(wave string, spokes []config.Spoke, source pipelines.IFileSetProducer, role awsiam.IRole) pipelines.Step {
+	var targets []string
 	for _, s := range spokes {
 		targets = append(targets, strings.Join([]string{s.Account, s.Region, ClusterName(s), ServiceName}, ":"))
-		roles = append(roles, "arn:"+config.PartitionOf(s.Region)+":iam::"+s.Account+":role/cdk-hnb659fds-lookup-role-"+s.Account+"-"+s.Region)
 	}
 	return pipelines.NewCodeBuildStep(jsii.String("Verify-"+wave), &pipelines.CodeBuildStepProps{
 		Input:    source,
 		Commands: jsii.Strings("bash tools/verify-spokes.sh"),
 		Env:      &map[string]*string{"SPOKES": jsii.String(strings.Join(targets, " "))},
-		RolePolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("sts:AssumeRole"),
-			Resources: jsii.Strings(roles...),
-		})},
+		Role:     role,
+		Timeout:  awscdk.Duration_Minutes(jsii.Number(60)),
 	})
+}
+
+// newVerifyRole is the role every wave's verification runs as: it may assume
+// the spokes' smoke-check roles (by name pattern; each spoke trusts this
+// role by name).
+func newVerifyRole(stack awscdk.Stack, f *config.Fleet) awsiam.Role {
+	role := awsiam.NewRole(stack, jsii.String("VerifyRole"), &awsiam.RoleProps{
+		RoleName:    jsii.String(VerifyRoleName),
+		Description: jsii.String("Runs the smoke check of each wave's spokes"),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("codebuild.amazonaws.com"), nil),
+	})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("sts:AssumeRole"),
+		Resources: jsii.Strings(RoleArn(config.PartitionOf(f.Pipeline.Region), "*", rolePrefix+"*-smoke")),
+	}))
+	hc.Suppress(role, "AwsSolutions-IAM5", "The spokes' smoke-check roles, one per spoke account, by their name pattern: each trusts this role by name; CDK Pipelines adds its artifact bucket/key and log-group wildcards.")
+	return role
 }
 
 func spokeNames(spokes []config.Spoke) string {

@@ -22,6 +22,10 @@ type SpokeStackProps struct {
 	// DeployNonce changes on every synthesis so the preflight runs on every
 	// deploy. Default: "".
 	DeployNonce string
+	// CheckTrust is the role (the pipeline's verify role) that may assume the
+	// spoke's smoke-check role. Default: "" (no check role: the direct path
+	// runs tools/smoke-check.sh with its own credentials).
+	CheckTrust string
 }
 
 // SpokeStack runs the build agents of one account and region.
@@ -32,6 +36,8 @@ type SpokeStack struct {
 	Agents    hc.AgentService
 	Schedule  hc.AgentSchedule
 	Health    hc.AgentHealth
+	// Check is nil without CheckTrust.
+	Check hc.AgentCheckRole
 }
 
 // NewSpokeStack creates the spoke stack in the spoke account and region.
@@ -116,7 +122,13 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 		Emails:           s.Alerts.Emails,
 		ShortfallMinutes: s.Alerts.ShortfallMinutes,
 	})
-	return &SpokeStack{Stack: stack, Network: network, Preflight: preflight, Agents: agents, Schedule: sched, Health: health}
+	out := &SpokeStack{Stack: stack, Network: network, Preflight: preflight, Agents: agents, Schedule: sched, Health: health}
+	if props.CheckTrust != "" {
+		out.Check = hc.NewAgentCheckRole(stack, "SmokeCheck", &hc.AgentCheckRoleProps{
+			RoleName: CheckRoleName(s), TrustedRoleArn: props.CheckTrust, Agents: agents, ClusterName: ClusterName(s),
+		})
+	}
+	return out
 }
 
 func firstNonEmpty(a, b string) string {

@@ -21,11 +21,11 @@ func NewHubStage(scope awsconstructs.Construct, id string, f *config.Fleet) (aws
 
 // NewSpokeStage wraps one spoke stack in a Stage, deploying imageTag; nonce
 // as in SpokeStackProps.DeployNonce.
-func NewSpokeStage(scope awsconstructs.Construct, id string, h config.Hub, s config.Spoke, imageTag, nonce string) (awscdk.Stage, *SpokeStack) {
+func NewSpokeStage(scope awsconstructs.Construct, id string, f *config.Fleet, s config.Spoke, imageTag, nonce string) (awscdk.Stage, *SpokeStack) {
 	stage := awscdk.NewStage(scope, jsii.String(id), nil)
 	spoke := NewSpokeStack(stage, SpokeStackName(s), &SpokeStackProps{
 		StackProps: awscdk.StackProps{StackName: jsii.String(SpokeStackName(s))},
-		Hub:        h, Spoke: s, ImageTag: imageTag, DeployNonce: nonce,
+		Hub:        f.Hub, Spoke: s, ImageTag: imageTag, DeployNonce: nonce, CheckTrust: VerifyRoleArn(f),
 	})
 	return stage, spoke
 }

@@ -133,6 +133,30 @@ func TestPipelineShape(t *testing.T) {
 	if !synthPinned {
 		t.Error("no synth project found")
 	}
+	// The waves' smoke check runs as the verify role, which may assume the
+	// spokes' smoke-check roles by name pattern (O(1) as the fleet grows).
+	verify := 0
+	for _, proj := range testutil.ResourcesOfType(tpl, "AWS::CodeBuild::Project") {
+		src, _ := testutil.Props(proj)["Source"].(map[string]any)
+		if raw, _ := src["BuildSpec"].(string); strings.Contains(raw, "tools/verify-spokes.sh") {
+			verify++
+			if role := fmtJSON(testutil.Props(proj)["ServiceRole"]); !strings.Contains(role, "VerifyRole") {
+				t.Errorf("a verify step runs as %s", role)
+			}
+		}
+	}
+	if verify != 3 {
+		t.Errorf("%d verify steps, want one per wave (3)", verify)
+	}
+	roleDoc := ""
+	for _, p := range testutil.ResourcesOfType(tpl, "AWS::IAM::Policy") {
+		if strings.Contains(fmtJSON(testutil.Props(p)["Roles"]), "VerifyRole") {
+			roleDoc += fmtJSON(testutil.Props(p)["PolicyDocument"])
+		}
+	}
+	if !strings.Contains(roleDoc, `"Action":"sts:AssumeRole","Effect":"Allow","Resource":"arn:aws:iam::*:role/hubspoke-*-smoke"`) {
+		t.Errorf("verify role cannot assume the spokes' smoke roles: %s", roleDoc)
+	}
 	// The pipeline starts itself each rebuild period (weekly by default):
 	// a new tag, built from the patched base, rolled out through the waves.
 	rules := testutil.ResourcesOfType(tpl, "AWS::Events::Rule")

@@ -104,6 +104,9 @@ type runOptions struct {
 	ignoreTerm  bool // the listener stand-in ignores SIGTERM
 	noECS       bool // no ECS_AGENT_URI (outside ECS)
 	wrongToken  bool // the stand-in expects another token
+	azpURL      string
+	env         []string // more container environment
+	token       string   // the token; default: a random one
 }
 
 func startAgent(t *testing.T, o runOptions) *agentRun {
@@ -137,7 +140,7 @@ func startAgent(t *testing.T, o runOptions) *agentRun {
 	must(t, os.Chmod(filepath.Join(a.state, "events"), 0o666))
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	a.token = "pat-" + hex.EncodeToString(b)
+	a.token = firstNonEmpty(o.token, "pat-"+hex.EncodeToString(b))
 	sum := sha256.Sum256([]byte(a.token))
 	if o.wrongToken {
 		sum = sha256.Sum256([]byte("another token"))
@@ -158,11 +161,12 @@ func startAgent(t *testing.T, o runOptions) *agentRun {
 	a.cmd = exec.Command("tini", "-s", "--", "bash", filepath.Join(a.home, "start.sh"))
 	a.cmd.Env = []string{
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"AZP_URL=https://dev.azure.com/example-org", "AZP_POOL=hubspoke", "AZP_AGENT_NAME=hubspoke-dev",
+		"AZP_URL=" + firstNonEmpty(o.azpURL, "https://dev.azure.com/example-org"), "AZP_POOL=hubspoke", "AZP_AGENT_NAME=hubspoke-dev",
 		"AZP_TOKEN=" + a.token, "AZP_MAX_JOB_MINUTES=90", fmt.Sprintf("AZP_STOP_TIMEOUT_SECONDS=%d", stop),
 		"AZP_AGENT_USER=" + jobUser, "AZP_POLL_SECONDS=0.2",
 		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/secret-guid",
 	}
+	a.cmd.Env = append(a.cmd.Env, o.env...)
 	if !o.noECS {
 		a.cmd.Env = append(a.cmd.Env, "ECS_AGENT_URI="+a.ecs.srv.URL+"/api/task-1234")
 	}
@@ -185,6 +189,13 @@ func startAgent(t *testing.T, o runOptions) *agentRun {
 		}
 	})
 	return a
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func must(t *testing.T, err error) {
