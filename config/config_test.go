@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"hubspoke/internal/fleetgen"
 	"os"
 	"strings"
 	"testing"
@@ -275,5 +276,40 @@ func TestAlertsDefaultsAndOverride(t *testing.T) {
 	g, _ := Parse("fleet.yaml", []byte(base(t)))
 	if a := g.Spokes[0].Alerts; len(a.Emails) != 0 || a.ShortfallMinutes != DefaultShortfallMinutes {
 		t.Errorf("default alerts %+v", a)
+	}
+}
+
+// A pipeline past an AWS limit is rejected when the fleet file is validated,
+// with the limit, the estimate and how many spokes fit.
+func TestPipelineCeilings(t *testing.T) {
+	for _, c := range []struct {
+		name            string
+		opts            fleetgen.Options
+		path, msg, also string
+	}{
+		{"bucket policy of one region", fleetgen.Options{Spokes: 250, Regions: 1, Waves: 5, Pipeline: true, OrganizationID: "o-exampleorg1"},
+			"spokes", "artifact bucket in eu-west-1 would list the deploy roles of 251 accounts", "about 241 accounts per region fit"},
+		{"template size over four regions", fleetgen.Options{Spokes: 400, Waves: 4, Pipeline: true, OrganizationID: "o-exampleorg1"},
+			"spokes", "make a pipeline template of about", "over CloudFormation's 1000000"},
+		{"stages", fleetgen.Options{Spokes: 60, Waves: 60, Pipeline: true, OrganizationID: "o-exampleorg1"},
+			"pipeline.waves", "66 stages, over CodePipeline's 50", "fewer, larger waves"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("fleet.yaml", fleetgen.YAML(c.opts))
+			var probs *Problems
+			if !errors.As(err, &probs) {
+				t.Fatalf("want problems, got %v", err)
+			}
+			for _, p := range probs.List {
+				if p.Path == c.path && strings.Contains(p.Message, c.msg) && strings.Contains(p.Message, c.also) {
+					return
+				}
+			}
+			t.Errorf("no %s problem with %q and %q:\n%v", c.path, c.msg, c.also, err)
+		})
+	}
+	// Just inside: 300 spokes over four regions in three waves.
+	if _, err := Parse("fleet.yaml", fleetgen.YAML(fleetgen.Options{Spokes: 300, Waves: 3, Pipeline: true, OrganizationID: "o-exampleorg1"})); err != nil {
+		t.Errorf("300 spokes must fit one pipeline: %v", err)
 	}
 }

@@ -113,6 +113,7 @@ func resolve(source string, ff *fleetFile, c *collector) *Fleet {
 	}
 	if ff.Pipeline != nil {
 		f.Pipeline = resolvePipeline(c, ff.Pipeline, f)
+		checkPipelineLimits(c, f)
 	}
 	return f
 }

@@ -82,8 +82,16 @@ func NewPipelineStack(scope awsconstructs.Construct, id string, props *PipelineS
 		InstallCommands: jsii.Strings(
 			"curl -fsSL " + GoToolchainURL + " | tar -C /usr/local -xz",
 		),
-		// The README's synth, on the same fleet file.
-		Commands:               jsii.Strings("export PATH=/usr/local/go/bin:$PATH && make synth FLEET=" + fleetPath),
+		// The README's synth, on the same fleet file; then every target of
+		// the assembly must be bootstrapped before the pipeline updates
+		// itself (its policies name each target's deploy role).
+		Commands: jsii.Strings("export PATH=/usr/local/go/bin:$PATH && make synth FLEET="+fleetPath,
+			"bash tools/check-bootstrap.sh"),
+		Env: &map[string]*string{"TOOLING_ACCOUNT": jsii.String(p.Account)},
+		RolePolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("sts:AssumeRole"),
+			Resources: jsii.Strings(RoleArn(config.PartitionOf(p.Region), "*", "cdk-hnb659fds-lookup-role-*")),
+		})},
 		PrimaryOutputDirectory: jsii.String("cdk.out"),
 		BuildEnvironment: &awscodebuild.BuildEnvironment{
 			BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),

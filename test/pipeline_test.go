@@ -126,6 +126,9 @@ func TestPipelineShape(t *testing.T) {
 		}
 		in := spec.Phases.Install
 		synthPinned = in.RuntimeVersions["nodejs"] == "22" && strings.Contains(strings.Join(in.Commands, " "), stacks.GoToolchainURL)
+		if !strings.Contains(raw, "tools/check-bootstrap.sh") {
+			t.Error("the synth step does not check that every target is bootstrapped")
+		}
 		if !synthPinned {
 			t.Errorf("synth build spec does not pin Node 22 and Go: %+v", in)
 		}

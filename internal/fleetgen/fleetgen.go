@@ -16,6 +16,9 @@ type Options struct {
 	Waves int
 	// Pipeline adds a pipeline section listing the waves in order.
 	Pipeline bool
+	// Regions spreads spokes over this many of eu-west-1, eu-central-1,
+	// us-east-1 and us-west-2 (default 4).
+	Regions int
 }
 
 var regions = []string{"eu-west-1", "eu-central-1", "us-east-1", "us-west-2"}
@@ -40,7 +43,11 @@ spokes:
 `)
 	waves := max(opts.Waves, 1)
 	for i := 0; i < opts.Spokes; i++ {
-		region := regions[i%len(regions)]
+		nr := len(regions)
+		if opts.Regions > 0 && opts.Regions < nr {
+			nr = opts.Regions
+		}
+		region := regions[i%nr]
 		fmt.Fprintf(&b, "  - name: spoke-%04d\n    account: \"%012d\"\n    region: %s\n    wave: wave-%d\n",
 			i, 200000000000+i, region, i*waves/max(opts.Spokes, 1))
 		if i%4 == 0 {

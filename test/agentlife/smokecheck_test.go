@@ -75,3 +75,31 @@ func mustAbs(t *testing.T, p string) string {
 	must(t, err)
 	return a
 }
+
+// tools/check-bootstrap.sh reads every target of the cloud assembly (Stages
+// included, so a spoke added in this commit counts) and fails for a target
+// that cannot be assumed or has an old bootstrap, with the bootstrap command.
+func TestCheckBootstrapScript(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "calls")
+	cmd := exec.Command("bash", "../../tools/check-bootstrap.sh")
+	cmd.Env = append(os.Environ(), "PATH="+mustAbs(t, "testdata/fakeaws")+":"+os.Getenv("PATH"), "FAKE_AWS_LOG="+log,
+		"ASSEMBLY=testdata/assembly", "TOOLING_ACCOUNT=111111111111")
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err == nil {
+		t.Fatalf("passed with an unbootstrapped target:\n%s%s", out.String(), errb.String())
+	}
+	for _, want := range []string{"ok   111111111111/eu-west-1", "ok   222222222222/eu-west-1"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, want := range []string{
+		"FAIL 999999999999/eu-west-1: not bootstrapped, or not trusting 111111111111: npx cdk bootstrap aws://999999999999/eu-west-1 --trust 111111111111 --trust-for-lookup 111111111111",
+		"FAIL 333333333333/ap-south-1: bootstrap version 5, needs 6 or newer",
+	} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+}

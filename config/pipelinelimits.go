@@ -1,0 +1,149 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// AWS limits a CDK Pipelines pipeline meets as the fleet grows, and the
+// app's measured model of its own templates (test/pipeline_limits_test.go
+// synthesizes pipelines and checks that each estimate is at or above what
+// is synthesized, and close to it).
+const (
+	TemplateLimit       = 1_000_000 // CloudFormation template size, bytes (from S3)
+	ResourceLimit       = 500       // resources in one template
+	BucketPolicyLimit   = 20_480    // S3 bucket policy, bytes
+	KeyPolicyLimit      = 32_768    // KMS key policy, bytes
+	StageLimit          = 50        // stages in one pipeline
+	ManagedPolicyLimit  = 10        // managed policies per IAM role (IAM's default quota)
+	ActionsPerStage     = 50        // CodePipeline actions in one stage (CDK splits a wave beyond it)
+	pipelineFixedStages = 6         // Source, Build, UpdatePipeline, Assets, Hub, AgentImage
+
+	// Measured: bytes of the pipeline template without spokes or waves, per
+	// wave (a verify project, stage names), per region other than the
+	// pipeline's (a support stack's replication bucket and key), and per
+	// spoke (its Prepare and Deploy actions, its deploy role in the
+	// pipeline role's policy and, in the pipeline's own region, in the
+	// artifact bucket and key policies of the same template).
+	templateBase           = 41_800
+	templatePerWave        = 2_760
+	templatePerOtherRegion = 570
+	templatePerHomeSpoke   = 3_010
+	templatePerOtherSpoke  = 2_535
+	resourcesBase          = 28
+	resourcesPerWave       = 2
+	// Measured: CDK moves the pipeline role's statements into managed
+	// policies as they grow, about one per 40 spokes (rounded up here).
+	managedPoliciesPer100Spokes = 2.6
+	// Measured: the artifact bucket and key policies of a region without
+	// deploy roles (resolved, compact JSON), plus each account's deploy role
+	// ARN listed once (quoted, with a comma).
+	bucketPolicyBase = 700
+	keyPolicyBase    = 600
+)
+
+// PipelineEstimate is the model's size of a fleet's pipeline.
+type PipelineEstimate struct {
+	TemplateBytes int
+	Resources     int
+	Stages        int
+	// ManagedPolicies on the pipeline role.
+	ManagedPolicies int
+	// BucketPolicyBytes and KeyPolicyBytes per region: the pipeline's own
+	// region and each other region a spoke is in (a support stack each).
+	BucketPolicyBytes map[string]int
+	KeyPolicyBytes    map[string]int
+}
+
+// EstimatePipeline models the pipeline of a fleet (which must have one).
+func EstimatePipeline(f *Fleet) PipelineEstimate {
+	e := PipelineEstimate{BucketPolicyBytes: map[string]int{}, KeyPolicyBytes: map[string]int{}}
+	waves := f.Waves()
+	e.TemplateBytes = templateBase + templatePerWave*len(waves)
+	otherRegions := map[string]bool{}
+	for _, s := range f.Spokes {
+		if s.Region == f.Pipeline.Region {
+			e.TemplateBytes += templatePerHomeSpoke
+		} else {
+			e.TemplateBytes += templatePerOtherSpoke
+			otherRegions[s.Region] = true
+		}
+	}
+	e.TemplateBytes += templatePerOtherRegion * len(otherRegions)
+	e.ManagedPolicies = int(math.Ceil(managedPoliciesPer100Spokes * float64(len(f.Spokes)) / 100))
+	e.Resources = resourcesBase + resourcesPerWave*len(waves) + e.ManagedPolicies
+	e.Stages = pipelineFixedStages
+	approvals := map[string]bool{}
+	for _, w := range f.Pipeline.Waves {
+		approvals[w.Name] = w.ManualApproval
+	}
+	for _, w := range waves {
+		actions := 2*len(f.SpokesInWave(w)) + 1 // Prepare + Deploy per spoke, Verify
+		if approvals[w] {
+			actions++
+		}
+		e.Stages += (actions + ActionsPerStage - 1) / ActionsPerStage
+	}
+	// Each region's artifact bucket and key list the CDK deploy role of
+	// every account the pipeline deploys to in that region (hub included).
+	accounts := map[string]map[string]bool{f.Hub.Region: {f.Hub.Account: true}}
+	for _, s := range f.Spokes {
+		if accounts[s.Region] == nil {
+			accounts[s.Region] = map[string]bool{}
+		}
+		accounts[s.Region][s.Account] = true
+	}
+	for region, accts := range accounts {
+		roles := 0
+		for a := range accts {
+			roles += len(deployRoleArn(a, region)) + 3
+		}
+		e.BucketPolicyBytes[region] = bucketPolicyBase + roles
+		e.KeyPolicyBytes[region] = keyPolicyBase + roles
+	}
+	return e
+}
+
+func deployRoleArn(account, region string) string {
+	return "arn:" + PartitionOf(region) + ":iam::" + account + ":role/cdk-hnb659fds-deploy-role-" + account + "-" + region
+}
+
+// checkPipelineLimits rejects a fleet whose pipeline would break an AWS
+// limit, naming the limit, the estimate and about how many spokes fit.
+func checkPipelineLimits(c *collector, f *Fleet) {
+	if f.Pipeline == nil || len(f.Spokes) == 0 {
+		return
+	}
+	e := EstimatePipeline(f)
+	perSpoke := func(budget, base, each int) int { return (budget - base) / each }
+	if e.TemplateBytes > TemplateLimit {
+		fit := len(f.Spokes) * (TemplateLimit - templateBase) / (e.TemplateBytes - templateBase)
+		c.add("spokes", "%d spokes make a pipeline template of about %d bytes, over CloudFormation's %d (one pipeline carries about %d spokes spread like these: 317 in its own region, 357 over four regions); deploy the rest with `cdk deploy`, or split the fleet into fleet files with a pipeline each",
+			len(f.Spokes), e.TemplateBytes, TemplateLimit, fit)
+	}
+	if e.Resources > ResourceLimit {
+		c.add("pipeline.waves", "%d waves make %d resources in the pipeline stack, over CloudFormation's %d", len(f.Waves()), e.Resources, ResourceLimit)
+	}
+	if e.ManagedPolicies > ManagedPolicyLimit {
+		c.add("spokes", "%d spokes need about %d managed policies on the pipeline role, over IAM's default of %d per role (about 380 spokes fit); split the fleet into fleet files with a pipeline each", len(f.Spokes), e.ManagedPolicies, ManagedPolicyLimit)
+	}
+	if e.Stages > StageLimit {
+		c.add("pipeline.waves", "the pipeline would have %d stages, over CodePipeline's %d (each wave takes one stage per 25 spokes); use fewer, larger waves", e.Stages, StageLimit)
+	}
+	regions := make([]string, 0, len(e.BucketPolicyBytes))
+	for r := range e.BucketPolicyBytes {
+		regions = append(regions, r)
+	}
+	sort.Strings(regions)
+	for _, r := range regions {
+		each := len(deployRoleArn("111111111111", r)) + 3
+		if b := e.BucketPolicyBytes[r]; b > BucketPolicyLimit {
+			c.add("spokes", "%s", fmt.Sprintf("the pipeline's artifact bucket in %s would list the deploy roles of %d accounts: a bucket policy of about %d bytes, over S3's %d (about %d accounts per region fit); move spokes to other regions or deploy some with `cdk deploy`",
+				r, (b-bucketPolicyBase)/each, b, BucketPolicyLimit, perSpoke(BucketPolicyLimit, bucketPolicyBase, each)))
+		}
+		if k := e.KeyPolicyBytes[r]; k > KeyPolicyLimit {
+			c.add("spokes", "the pipeline's artifact key in %s would have a key policy of about %d bytes, over KMS's %d", r, k, KeyPolicyLimit)
+		}
+	}
+}
