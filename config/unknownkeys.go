@@ -58,7 +58,7 @@ func walkPair(c *collector, mv *ast.MappingValueNode, t reflect.Type, path strin
 		if s := closestKey(key); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		} else {
-			msg += "; remove it (the README lists the keys)"
+			msg += "; remove it (docs/fleet-file.md lists the keys)"
 		}
 		c.add(p, "%s", msg)
 		return
