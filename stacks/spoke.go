@@ -49,6 +49,7 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 		sp.Description = jsii.String("hubspoke spoke " + s.Name + ": scheduled Fargate build agents")
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
+	hc.LimitCustomResourceWait(stack, 0)
 	if s.Network.Creates() {
 		// The fleet file names the zones; record them as the stack's zones so
 		// that synthesis needs no AWS look-up.

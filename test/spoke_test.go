@@ -2,6 +2,8 @@ package test
 
 import (
 	"fmt"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -309,5 +311,31 @@ func TestSpokeNames(t *testing.T) {
 	want := "SpokeStack-dev@222222222222/eu-west-1,SpokeStack-test@333333333333/eu-west-1,SpokeStack-prod-us@444444444444/us-east-1"
 	if got := strings.Join(names, ","); got != want {
 		t.Errorf("spoke stacks = %s, want %s", got, want)
+	}
+}
+
+// Every custom resource of every template the app writes answers within
+// minutes: CloudFormation otherwise waits an hour for a hung handler.
+func TestCustomResourcesTimeOutInMinutes(t *testing.T) {
+	dir := synthFleet(t, testutil.ExampleFleet(t))
+	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	nested, _ := filepath.Glob(filepath.Join(dir, "assembly-*", "*.template.json"))
+	seen := 0
+	for _, f := range append(files, nested...) {
+		for id, r := range testutil.ReadTemplate(t, f)["Resources"].(map[string]any) {
+			res := r.(map[string]any)
+			typ, _ := res["Type"].(string)
+			if !strings.HasPrefix(typ, "Custom::") && typ != "AWS::CloudFormation::CustomResource" {
+				continue
+			}
+			seen++
+			secs, _ := strconv.Atoi(fmt.Sprint(testutil.Props(res)["ServiceTimeout"]))
+			if secs < 60 || secs > 900 {
+				t.Errorf("%s %s (%s): ServiceTimeout %v, want minutes", filepath.Base(f), id, typ, testutil.Props(res)["ServiceTimeout"])
+			}
+		}
+	}
+	if seen < 7 { // a preflight per spoke, at both paths; the created VPC's default-SG restriction
+		t.Errorf("only %d custom resources found", seen)
 	}
 }
