@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"hubspoke/internal/fleetgen"
 	"os"
 	"strings"
@@ -311,5 +312,26 @@ func TestPipelineCeilings(t *testing.T) {
 	// Just inside: 300 spokes over four regions in three waves.
 	if _, err := Parse("fleet.yaml", fleetgen.YAML(fleetgen.Options{Spokes: 300, Waves: 3, Pipeline: true, OrganizationID: "o-exampleorg1"})); err != nil {
 		t.Errorf("300 spokes must fit one pipeline: %v", err)
+	}
+}
+
+// Each pipeline limit has its message, also those that bind only after
+// another one in practice (checked on a made-up estimate).
+func TestPipelineLimitMessages(t *testing.T) {
+	f, err := Parse("fleet.yaml", fleetgen.YAML(fleetgen.Options{Spokes: 10, Waves: 2, Pipeline: true, OrganizationID: "o-exampleorg1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := EstimatePipeline(f)
+	e.Resources, e.ManagedPolicies = 501, 11
+	e.KeyPolicyBytes["eu-west-1"] = 40_000
+	c := &collector{}
+	checkEstimate(c, f, e)
+	got := fmt.Sprint(c.list)
+	for _, want := range []string{"501 resources in the pipeline stack, over CloudFormation's 500",
+		"11 managed policies on the pipeline role, over IAM's default of 10", "key policy of about 40000 bytes, over KMS's 32768"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no problem saying %q: %s", want, got)
+		}
 	}
 }

@@ -115,7 +115,11 @@ func checkPipelineLimits(c *collector, f *Fleet) {
 	if f.Pipeline == nil || len(f.Spokes) == 0 {
 		return
 	}
-	e := EstimatePipeline(f)
+	checkEstimate(c, f, EstimatePipeline(f))
+}
+
+// checkEstimate reports each limit e passes.
+func checkEstimate(c *collector, f *Fleet, e PipelineEstimate) {
 	perSpoke := func(budget, base, each int) int { return (budget - base) / each }
 	if e.TemplateBytes > TemplateLimit {
 		fit := len(f.Spokes) * (TemplateLimit - templateBase) / (e.TemplateBytes - templateBase)
