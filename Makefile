@@ -1,17 +1,23 @@
 # hubspoke: the two commands that matter are `make synth` and `make test`.
 # Both install what they need first (pinned CDK CLI from package-lock.json,
-# Go modules from go.sum).
+# Go modules from go.sum). `make help` lists every target.
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 GO ?= go
 CDK := node_modules/.bin/cdk
 FLEET ?= fleet.yaml
+APP := bin/hubspoke-app
 
-.PHONY: synth test deps lint access-report validate preview diagram bench clean update-snapshots
+.PHONY: help synth test deps lint access-report validate preview diagram bench clean update-snapshots
 
-## synth: synthesize the fleet in $(FLEET) into cdk.out
-synth: deps
+## help: list the targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## synth: synthesize the fleet in $(FLEET) into a fresh cdk.out
+synth: deps $(APP)
+	rm -rf cdk.out
 	$(CDK) synth --quiet -c config=$(FLEET)
 	@echo "cdk.out: $$(ls cdk.out/*.template.json | wc -l) templates"
 
@@ -22,25 +28,29 @@ test: deps test/node18/node_modules/.package-lock.json
 	shellcheck agent/start.sh tools/*.sh .ci/run test/agentlife/testdata/standin/config.sh test/agentlife/testdata/standin/bin/*
 	$(GO) test ./...
 
-## lint: cdk-nag (AwsSolutions) on every stack, cfn-lint on every template, shellcheck on the scripts
-lint: deps
+## lint: staticcheck, cdk-nag (AwsSolutions) on every stack, cfn-lint on every template, shellcheck
+lint: deps $(APP)
+	$(GO) tool staticcheck ./...
+	rm -rf cdk.out
 	$(CDK) synth --quiet -c config=$(FLEET) -c nag=true
 	cfn-lint -- $$(ls cdk.out/*.template.json cdk.out/assembly-*/*.template.json 2>/dev/null)
+	shellcheck agent/start.sh tools/*.sh .ci/run
 
 ## access-report: the access matrix of $(FLEET), decided by an IAM policy simulator
-access-report: deps
-	$(GO) run ./cmd/access-report -fleet $(FLEET)
+access-report: synth
+	$(GO) run ./cmd/hubspoke access -assembly cdk.out
 
 ## validate: check $(FLEET) in milliseconds (no CDK, no jsii)
 validate:
 	$(GO) run ./cmd/hubspoke validate -fleet $(FLEET)
 
-## preview: a week of every spoke's capacity and cost, and cdk.out/preview/week.{svg,png}
+## preview: a week of every spoke's capacity and cost, the year's longest agent life, cdk.out/preview/week.{svg,png}
 preview:
 	$(GO) run ./cmd/hubspoke preview -fleet $(FLEET) $(if $(WEEK),-week $(WEEK))
 
 ## diagram: redraw docs/architecture.png with cdk-dia (needs graphviz: apt-get install graphviz)
-diagram: deps
+diagram: deps $(APP)
+	rm -rf cdk.out
 	$(CDK) synth --quiet -c config=$(FLEET) -c tree=true
 	npx --yes cdk-dia@0.12.3 --tree cdk.out/tree.json --target cdk.out/architecture.png --include HubStack SpokeStack-test
 	@echo "wrote cdk.out/architecture.png (docs/architecture.png is that picture scaled to 1100 px wide)"
@@ -55,19 +65,17 @@ bench: deps
 
 deps: node_modules/.package-lock.json .gomod.stamp
 
-## bin/hubspoke: the app binary cdk.json runs, rebuilt when a Go source, an
-## embedded file, go.mod or go.sum is newer. go build decides what to rebuild;
-## this check only spares its own up-to-date check (~0.3 s) on every synth.
-APP_SOURCES = $(shell find . -path ./node_modules -prune -o -path ./cdk.out -prune -o \( -name '*.go' -o -name '*.py' \) -print) go.mod go.sum
-bin/hubspoke: $(APP_SOURCES)
-	$(GO) build -o $@ .
+## bin/hubspoke-app: the CDK app binary cdk.json runs (rebuilt when any file next to Go code, go.mod or go.sum changes)
+# Any file type counts, so a new kind of embedded file cannot leave a stale
+# binary; go build then decides what to compile.
+APP_SOURCES = $(shell find . \( -path ./node_modules -o -path ./test/node18 -o -path ./cdk.out -o -path ./.git -o -path ./bin \) -prune -o -name '*.go' -printf '%h\n' | sort -u | xargs -I{} find {} -maxdepth 1 -type f) go.mod go.sum
+$(APP): $(APP_SOURCES)
+	@if [ ! -e $@ ]; then echo "building the CDK app (the first build compiles aws-cdk-go: about a minute and a half, 1 GB of memory)" >&2; fi
+	$(GO) build -o $@ ./cmd/hubspoke-app
 	@touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	@# node_modules holds Go template files of `cdk init`; a go.mod of its own
-	@# keeps them out of ./... patterns.
-	@printf 'module node_modules\n' > node_modules/go.mod
 
 # Node 18 for the test that the app refuses it clearly; its own folder, so
 # its node binary never shadows the one the CDK CLI runs on.
@@ -78,5 +86,6 @@ test/node18/node_modules/.package-lock.json: test/node18/package.json test/node1
 	$(GO) mod download
 	@touch $@
 
+## clean: remove cdk.out, the app binary and the download stamps
 clean:
 	rm -rf cdk.out .gomod.stamp bin

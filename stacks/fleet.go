@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"hubspoke/agentimage"
@@ -60,7 +60,7 @@ func AddApp(app awscdk.App, f *config.Fleet, o AppOptions) (*Fleet, error) {
 // agent image imageTag, to scope; nonce makes each deploy run the spokes'
 // preflight. Each spoke depends on the hub, so `cdk deploy HubStack
 // SpokeStack-*` deploys the hub first.
-func AddFleet(scope awsconstructs.Construct, f *config.Fleet, imageTag, nonce string) *Fleet {
+func AddFleet(scope constructs.Construct, f *config.Fleet, imageTag, nonce string) *Fleet {
 	out := &Fleet{Hub: NewHubStack(scope, HubStackName, &HubStackProps{Fleet: f})}
 	for _, s := range f.Spokes {
 		spoke := NewSpokeStack(scope, SpokeStackName(s), &SpokeStackProps{Hub: f.Hub, Spoke: s, ImageTag: imageTag, DeployNonce: nonce, CheckTrust: VerifyRoleArn(f)})

@@ -2,11 +2,11 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"hubspoke/config"
-	hc "hubspoke/constructs"
+	"hubspoke/fleetconstructs"
 )
 
 // HubStackProps configures the hub stack.
@@ -19,12 +19,12 @@ type HubStackProps struct {
 // policies that let the fleet's spoke roles pull, decrypt and read.
 type HubStack struct {
 	awscdk.Stack
-	Registry hc.AgentRegistry
-	Token    hc.AgentToken
+	Registry fleetconstructs.AgentRegistry
+	Token    fleetconstructs.AgentToken
 }
 
 // NewHubStack creates the hub stack in the hub account and region.
-func NewHubStack(scope awsconstructs.Construct, id string, props *HubStackProps) *HubStack {
+func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *HubStack {
 	f := props.Fleet
 	sp := props.StackProps
 	sp.Env = &awscdk.Environment{Account: jsii.String(f.Hub.Account), Region: jsii.String(f.Hub.Region)}
@@ -34,7 +34,7 @@ func NewHubStack(scope awsconstructs.Construct, id string, props *HubStackProps)
 	stack := awscdk.NewStack(scope, &id, &sp)
 	execs, lookups := hubTrust(f)
 	spokeRoles := spokeRolePatterns(f)
-	registry := hc.NewAgentRegistry(stack, "AgentRegistry", &hc.AgentRegistryProps{
+	registry := fleetconstructs.NewAgentRegistry(stack, "AgentRegistry", &fleetconstructs.AgentRegistryProps{
 		RepositoryName: f.Hub.RepositoryName,
 		MutableTags:    f.Hub.TagMutability == "MUTABLE",
 		ImagesKept:     f.Hub.ImagesKept,
@@ -44,7 +44,7 @@ func NewHubStack(scope awsconstructs.Construct, id string, props *HubStackProps)
 		Pushers:        pipelinePusher(f),
 	})
 	if g := f.Hub.GitHubActions; g != nil {
-		push := hc.NewGitHubPushRole(stack, "GitHubActions", &hc.GitHubPushRoleProps{
+		push := fleetconstructs.NewGitHubPushRole(stack, "GitHubActions", &fleetconstructs.GitHubPushRoleProps{
 			Repository: registry.Repository(), GitHubRepository: g.Repository, Branch: g.Branch,
 		})
 		awscdk.NewCfnOutput(stack, jsii.String("GitHubActionsRoleArn"), &awscdk.CfnOutputProps{
@@ -52,7 +52,7 @@ func NewHubStack(scope awsconstructs.Construct, id string, props *HubStackProps)
 			Description: jsii.String("role-to-assume for aws-actions/configure-aws-credentials in " + g.Repository),
 		})
 	}
-	token := hc.NewAgentToken(stack, "AgentToken", &hc.AgentTokenProps{
+	token := fleetconstructs.NewAgentToken(stack, "AgentToken", &fleetconstructs.AgentTokenProps{
 		SecretName: f.Hub.SecretName,
 		KeyAlias:   TokenKeyAlias(f.Hub),
 		Readers:    execs,
@@ -71,11 +71,11 @@ func NewHubStack(scope awsconstructs.Construct, id string, props *HubStackProps)
 
 // pipelinePusher trusts the pipeline's image build role (in the tooling
 // account) to push, when the fleet has a pipeline.
-func pipelinePusher(f *config.Fleet) hc.TrustedPrincipals {
+func pipelinePusher(f *config.Fleet) fleetconstructs.TrustedPrincipals {
 	if f.Pipeline == nil {
-		return hc.TrustedPrincipals{}
+		return fleetconstructs.TrustedPrincipals{}
 	}
-	return hc.TrustedPrincipals{
+	return fleetconstructs.TrustedPrincipals{
 		Accounts: []string{f.Pipeline.Account},
 		RoleArns: []string{RoleArn(f.Hub.Partition(), f.Pipeline.Account, ImageBuildRoleName)},
 	}
@@ -87,12 +87,12 @@ func pipelinePusher(f *config.Fleet) hc.TrustedPrincipals {
 // tightest of the hub's limits, as small as before the preflight. Each
 // spoke's roles stay pinned to its own account; the roles' own policies
 // decide who may do what. Organization mode: as hubTrust.
-func spokeRolePatterns(f *config.Fleet) hc.TrustedPrincipals {
+func spokeRolePatterns(f *config.Fleet) fleetconstructs.TrustedPrincipals {
 	execs, lookups := hubTrust(f)
 	if f.OrganizationMode() {
 		return execs.Union(lookups)
 	}
-	t := hc.TrustedPrincipals{Like: true}
+	t := fleetconstructs.TrustedPrincipals{Like: true}
 	for _, s := range f.Spokes {
 		t.Accounts = append(t.Accounts, s.Account)
 		t.RoleArns = append(t.RoleArns, RoleArn(f.Hub.Partition(), s.Account, rolePrefix+s.Name+"-*"))
@@ -104,12 +104,12 @@ func spokeRolePatterns(f *config.Fleet) hc.TrustedPrincipals {
 // decrypt, read) and the spoke look-up roles (describe the secret). In
 // organization mode the statements stay O(1): any role of the organization
 // whose name follows the spoke naming scheme.
-func hubTrust(f *config.Fleet) (execs, lookups hc.TrustedPrincipals) {
+func hubTrust(f *config.Fleet) (execs, lookups fleetconstructs.TrustedPrincipals) {
 	p := f.Hub.Partition()
 	if f.OrganizationMode() {
 		org := f.Hub.OrganizationID
-		execs = hc.TrustedPrincipals{OrganizationID: org, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-exec")}}
-		lookups = hc.TrustedPrincipals{OrganizationID: org, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-lookup")}}
+		execs = fleetconstructs.TrustedPrincipals{OrganizationID: org, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-exec")}}
+		lookups = fleetconstructs.TrustedPrincipals{OrganizationID: org, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-lookup")}}
 		return execs, lookups
 	}
 	for _, s := range f.Spokes {

@@ -10,12 +10,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"hubspoke/agentimage"
 	"hubspoke/config"
-	hc "hubspoke/constructs"
+	"hubspoke/fleetconstructs"
 )
 
 // GoToolchainURL is the Go release the pipeline's synth step installs (the
@@ -61,7 +61,7 @@ type PipelineStack struct {
 }
 
 // NewPipelineStack creates the pipeline in the tooling account and region.
-func NewPipelineStack(scope awsconstructs.Construct, id string, props *PipelineStackProps) *PipelineStack {
+func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStackProps) *PipelineStack {
 	f, p := props.Fleet, props.Fleet.Pipeline
 	fleetPath := firstNonEmpty(props.FleetPath, DefaultFleetPath)
 	sp := props.StackProps
@@ -160,8 +160,8 @@ func NewPipelineStack(scope awsconstructs.Construct, id string, props *PipelineS
 // suppressPipelineFindings records why cdk-nag findings on what CDK
 // Pipelines generates do not apply.
 func suppressPipelineFindings(pipe pipelines.CodePipeline) {
-	hc.Suppress(pipe, "AwsSolutions-IAM5", "CDK Pipelines grants its own roles wildcard actions (s3:GetObject*, kms:GenerateDataKey*, ...) on the pipeline's own artifact bucket and key, and on its CodeBuild log and report groups; the resources are the pipeline's own.")
-	hc.Suppress(pipe, "AwsSolutions-S1", "The artifact bucket holds transient pipeline artifacts, encrypted with the pipeline key and reachable only by the pipeline's roles; CloudTrail records access.")
+	fleetconstructs.Suppress(pipe, "AwsSolutions-IAM5", "CDK Pipelines grants its own roles wildcard actions (s3:GetObject*, kms:GenerateDataKey*, ...) on the pipeline's own artifact bucket and key, and on its CodeBuild log and report groups; the resources are the pipeline's own.")
+	fleetconstructs.Suppress(pipe, "AwsSolutions-S1", "The artifact bucket holds transient pipeline artifacts, encrypted with the pipeline key and reachable only by the pipeline's roles; CloudTrail records access.")
 	// cfn-lint E3703 ("prefer Fn::Sub over Fn::Join with an empty
 	// delimiter") flags the deploy actions' RoleArn that CDK Pipelines
 	// writes; the Join is correct CloudFormation. Ignored on this resource
@@ -169,7 +169,7 @@ func suppressPipelineFindings(pipe pipelines.CodePipeline) {
 	cfnPipeline := pipe.Pipeline().Node().DefaultChild().(awscdk.CfnResource)
 	cfnPipeline.AddMetadata(jsii.String("cfn-lint"), map[string]any{"config": map[string]any{"ignore_checks": []string{"E3703"}}})
 	for _, support := range *pipe.Pipeline().CrossRegionSupport() {
-		hc.Suppress(support.ReplicationBucket, "AwsSolutions-S1", "The cross-region replication bucket of CodePipeline holds transient artifacts, encrypted, reachable only by the pipeline's roles.")
+		fleetconstructs.Suppress(support.ReplicationBucket, "AwsSolutions-S1", "The cross-region replication bucket of CodePipeline holds transient artifacts, encrypted, reachable only by the pipeline's roles.")
 	}
 }
 
@@ -183,14 +183,14 @@ func agentImageStep(stack awscdk.Stack, f *config.Fleet, source pipelines.IFileS
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("codebuild.amazonaws.com"), nil),
 	})
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings(hc.PushActions...),
+		Actions:   jsii.Strings(fleetconstructs.PushActions...),
 		Resources: jsii.Strings(RepositoryArn(f.Hub)),
 	}))
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("ecr:GetAuthorizationToken"),
 		Resources: jsii.Strings("*"),
 	}))
-	hc.Suppress(role, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken has no resource-level permissions; CDK Pipelines adds its artifact bucket/key and log-group wildcards to the build role.")
+	fleetconstructs.Suppress(role, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken has no resource-level permissions; CDK Pipelines adds its artifact bucket/key and log-group wildcards to the build role.")
 	return pipelines.NewCodeBuildStep(jsii.String("BuildAgentImage"), &pipelines.CodeBuildStepProps{
 		Input:    source,
 		Commands: jsii.Strings("bash tools/publish-agent-image.sh"),
@@ -243,7 +243,7 @@ func newVerifyRole(stack awscdk.Stack, f *config.Fleet) awsiam.Role {
 		Actions:   jsii.Strings("sts:AssumeRole"),
 		Resources: jsii.Strings(RoleArn(config.PartitionOf(f.Pipeline.Region), "*", rolePrefix+"*-smoke")),
 	}))
-	hc.Suppress(role, "AwsSolutions-IAM5", "The spokes' smoke-check roles, one per spoke account, by their name pattern: each trusts this role by name; CDK Pipelines adds its artifact bucket/key and log-group wildcards.")
+	fleetconstructs.Suppress(role, "AwsSolutions-IAM5", "The spokes' smoke-check roles, one per spoke account, by their name pattern: each trusts this role by name; CDK Pipelines adds its artifact bucket/key and log-group wildcards.")
 	return role
 }
 

@@ -4,11 +4,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"hubspoke/config"
-	hc "hubspoke/constructs"
+	"hubspoke/fleetconstructs"
 )
 
 // SpokeStackProps configures one spoke stack.
@@ -31,17 +31,17 @@ type SpokeStackProps struct {
 // SpokeStack runs the build agents of one account and region.
 type SpokeStack struct {
 	awscdk.Stack
-	Network   hc.AgentNetwork
-	Preflight hc.HubPreflight
-	Agents    hc.AgentService
-	Schedule  hc.AgentSchedule
-	Health    hc.AgentHealth
+	Network   fleetconstructs.AgentNetwork
+	Preflight fleetconstructs.HubPreflight
+	Agents    fleetconstructs.AgentService
+	Schedule  fleetconstructs.AgentSchedule
+	Health    fleetconstructs.AgentHealth
 	// Check is nil without CheckTrust.
-	Check hc.AgentCheckRole
+	Check fleetconstructs.AgentCheckRole
 }
 
 // NewSpokeStack creates the spoke stack in the spoke account and region.
-func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackProps) *SpokeStack {
+func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps) *SpokeStack {
 	h, s := props.Hub, props.Spoke
 	sp := props.StackProps
 	sp.Env = &awscdk.Environment{Account: jsii.String(s.Account), Region: jsii.String(s.Region)}
@@ -49,7 +49,7 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 		sp.Description = jsii.String("hubspoke spoke " + s.Name + ": scheduled Fargate build agents")
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
-	hc.LimitCustomResourceWait(stack, 0)
+	fleetconstructs.LimitCustomResourceWait(stack, 0)
 	if s.Network.Creates() {
 		// The fleet file names the zones; record them as the stack's zones so
 		// that synthesis needs no AWS look-up.
@@ -57,7 +57,7 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 		stack.Node().SetContext(jsii.String(key), s.Network.AvailabilityZones)
 	}
 
-	network := hc.NewAgentNetwork(stack, "Network", &hc.AgentNetworkProps{
+	network := fleetconstructs.NewAgentNetwork(stack, "Network", &fleetconstructs.AgentNetworkProps{
 		VpcID:             s.Network.VpcID,
 		SubnetIDs:         s.Network.SubnetIDs,
 		SecurityGroupIDs:  s.Network.SecurityGroupIDs,
@@ -72,7 +72,7 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 	// The id is the earlier look-up's: the role keeps its logical id, so a
 	// deployed spoke updates it in place (a new logical id would create a
 	// second role of the same name and fail).
-	preflight := hc.NewHubPreflight(stack, "HubTokenLookup", &hc.HubPreflightProps{
+	preflight := fleetconstructs.NewHubPreflight(stack, "HubTokenLookup", &fleetconstructs.HubPreflightProps{
 		SecretPartialArn: SecretPartialArn(h),
 		RepositoryArn:    RepositoryArn(h),
 		ImageTag:         props.ImageTag,
@@ -82,7 +82,7 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 	token := awssecretsmanager.Secret_FromSecretAttributes(stack, jsii.String("HubToken"), &awssecretsmanager.SecretAttributes{
 		SecretCompleteArn: preflight.SecretCompleteArn(),
 	})
-	agents := hc.NewAgentService(stack, "Agents", &hc.AgentServiceProps{
+	agents := fleetconstructs.NewAgentService(stack, "Agents", &fleetconstructs.AgentServiceProps{
 		Network:    network,
 		Repository: repo,
 		ImageTag:   props.ImageTag,
@@ -103,7 +103,7 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 	})
 	// Decrypting the token needs the hub key too; the spoke knows its alias,
 	// not its random key id.
-	hc.GrantDecryptByAlias(agents.ExecutionRole(), h.Partition(), h.Account, h.Region,
+	fleetconstructs.GrantDecryptByAlias(agents.ExecutionRole(), h.Partition(), h.Account, h.Region,
 		TokenKeyAlias(h), "secretsmanager."+h.Region+".amazonaws.com")
 	// The service (and its first task) only after the hub's token and image
 	// check out, and with the execution role's permissions in place.
@@ -111,12 +111,12 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 	if p := agents.ExecutionRole().Node().TryFindChild(jsii.String("DefaultPolicy")); p != nil {
 		agents.Service().Node().AddDependency(p)
 	}
-	sched := hc.NewAgentSchedule(stack, "Schedule", &hc.AgentScheduleProps{
+	sched := fleetconstructs.NewAgentSchedule(stack, "Schedule", &fleetconstructs.AgentScheduleProps{
 		Service:     agents.Service(),
 		ClusterName: ClusterName(s),
 		Week:        s.Schedule.Week(),
 	})
-	health := hc.NewAgentHealth(stack, "Health", &hc.AgentHealthProps{
+	health := fleetconstructs.NewAgentHealth(stack, "Health", &fleetconstructs.AgentHealthProps{
 		ClusterName:      ClusterName(s),
 		ServiceName:      ServiceName,
 		Name:             rolePrefix + s.Name,
@@ -125,7 +125,7 @@ func NewSpokeStack(scope awsconstructs.Construct, id string, props *SpokeStackPr
 	})
 	out := &SpokeStack{Stack: stack, Network: network, Preflight: preflight, Agents: agents, Schedule: sched, Health: health}
 	if props.CheckTrust != "" {
-		out.Check = hc.NewAgentCheckRole(stack, "SmokeCheck", &hc.AgentCheckRoleProps{
+		out.Check = fleetconstructs.NewAgentCheckRole(stack, "SmokeCheck", &fleetconstructs.AgentCheckRoleProps{
 			RoleName: CheckRoleName(s), TrustedRoleArn: props.CheckTrust, Agents: agents, ClusterName: ClusterName(s),
 		})
 	}

@@ -2,7 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"hubspoke/config"
@@ -13,7 +13,7 @@ import (
 // same CloudFormation stack names: one code path, two ways to deliver.
 
 // NewHubStage wraps the hub stack in a Stage.
-func NewHubStage(scope awsconstructs.Construct, id string, f *config.Fleet) (awscdk.Stage, *HubStack) {
+func NewHubStage(scope constructs.Construct, id string, f *config.Fleet) (awscdk.Stage, *HubStack) {
 	stage := awscdk.NewStage(scope, jsii.String(id), nil)
 	hub := NewHubStack(stage, HubStackName, &HubStackProps{StackProps: awscdk.StackProps{StackName: jsii.String(HubStackName)}, Fleet: f})
 	return stage, hub
@@ -21,7 +21,7 @@ func NewHubStage(scope awsconstructs.Construct, id string, f *config.Fleet) (aws
 
 // NewSpokeStage wraps one spoke stack in a Stage, deploying imageTag; nonce
 // as in SpokeStackProps.DeployNonce.
-func NewSpokeStage(scope awsconstructs.Construct, id string, f *config.Fleet, s config.Spoke, imageTag, nonce string) (awscdk.Stage, *SpokeStack) {
+func NewSpokeStage(scope constructs.Construct, id string, f *config.Fleet, s config.Spoke, imageTag, nonce string) (awscdk.Stage, *SpokeStack) {
 	stage := awscdk.NewStage(scope, jsii.String(id), nil)
 	spoke := NewSpokeStack(stage, SpokeStackName(s), &SpokeStackProps{
 		StackProps: awscdk.StackProps{StackName: jsii.String(SpokeStackName(s))},

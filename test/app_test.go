@@ -12,11 +12,11 @@ import (
 	"hubspoke/internal/testutil"
 )
 
-// buildApp compiles the app as cdk.json does (make bin/hubspoke runs go build).
+// buildApp compiles the app as cdk.json does (make bin/hubspoke-app runs go build).
 func buildApp(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "hubspoke")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/hubspoke-app")
 	cmd.Dir = testutil.RepoRoot()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -130,7 +130,7 @@ func TestAppRefusesNode18Clearly(t *testing.T) {
 	if code := exitCode(err); code != 1 {
 		t.Errorf("exit code %d, want 1", code)
 	}
-	for _, want := range []string{"Node.js v18.20.8 is too old", "Node.js 20 or newer", "runtime-versions nodejs: 20"} {
+	for _, want := range []string{"node.js v18.20.8 is too old", "Node.js 20 or newer", "runtime-versions nodejs: 20"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"hubspoke/config"
-	hc "hubspoke/constructs"
+	"hubspoke/fleetconstructs"
 	"hubspoke/internal/fleetgen"
 	"hubspoke/internal/testutil"
 	"hubspoke/stacks"
@@ -54,11 +54,11 @@ func policySizes(t testing.TB, tpl map[string]any) map[string]int {
 func limitOf(name string) int {
 	switch {
 	case name == "ecr":
-		return hc.ECRRepositoryPolicyLimit
+		return fleetconstructs.ECRRepositoryPolicyLimit
 	case strings.HasPrefix(name, "kms"):
-		return hc.KMSKeyPolicyLimit
+		return fleetconstructs.KMSKeyPolicyLimit
 	default:
-		return hc.SecretPolicyLimit
+		return fleetconstructs.SecretPolicyLimit
 	}
 }
 

@@ -4,6 +4,8 @@
 //	hubspoke validate [-fleet fleet.yaml]
 //	hubspoke preview  [-fleet fleet.yaml] [-week 2026-03-23] [-out cdk.out/preview]
 //	hubspoke image-tag [-fleet fleet.yaml] [-date 2026-11-23]
+//	hubspoke access   [-assembly cdk.out] [-root .]
+//	hubspoke fleetgen [-spokes 75] [-waves 3] [-org o-...] [-pipeline]
 //
 // validate checks the fleet file and lists every problem with its line.
 // preview simulates one week of every spoke's scheduled actions in its time
@@ -11,7 +13,10 @@
 // monthly cost, draws week.svg and week.png, and checks the longest agent
 // life over the whole year. image-tag prints the agent image tag that
 // `cdk deploy` and the pipeline deploy (push an image you build yourself
-// under it).
+// under it). access prints the access matrix of a synthesized cloud assembly
+// (run make synth first), decided by an IAM policy simulator; it exits 1 when
+// a decision differs from the expected one. fleetgen writes a synthetic fleet
+// file, for trying the app at scale.
 package main
 
 import (
@@ -21,8 +26,10 @@ import (
 	"os"
 	"time"
 
+	"hubspoke/access"
 	"hubspoke/agentimage"
 	"hubspoke/config"
+	"hubspoke/internal/fleetgen"
 	"hubspoke/preview"
 )
 
@@ -31,8 +38,18 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || (args[0] != "validate" && args[0] != "preview" && args[0] != "image-tag") {
-		fmt.Fprintln(stderr, "usage: hubspoke validate|preview|image-tag [-fleet fleet.yaml] [-week YYYY-MM-DD] [-out dir] [-date YYYY-MM-DD]")
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "validate", "preview", "image-tag":
+	case "access":
+		return runAccess(args[1:], stdout, stderr)
+	case "fleetgen":
+		return runFleetgen(args[1:], stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "hubspoke: unknown command %q\n%s\n", args[0], usage)
 		return 2
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
@@ -97,5 +114,57 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, f := range files {
 		fmt.Fprintf(stdout, "wrote %s\n", f)
 	}
+	return 0
+}
+
+const usage = `usage: hubspoke COMMAND [flags]
+  validate   [-fleet fleet.yaml]                  check the fleet file
+  preview    [-fleet fleet.yaml] [-week DATE] [-out cdk.out/preview]
+  image-tag  [-fleet fleet.yaml] [-date DATE]     the agent image tag both delivery paths deploy
+  access     [-assembly cdk.out] [-root .]        access matrix of a synthesized assembly
+  fleetgen   [-spokes 75] [-waves 3] [-org o-...] [-pipeline]   a synthetic fleet file`
+
+// runAccess decides the access matrix of an existing cloud assembly.
+func runAccess(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("access", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	assembly := fs.String("assembly", "cdk.out", "cloud assembly directory (make synth writes it)")
+	root := fs.String("root", ".", "repository root (holds tools/iam-simulate and node_modules)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	all, err := access.ReadAssembly(*assembly)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v (run make synth first)\n", err)
+		return 1
+	}
+	hub, spokes, err := access.Extract(all)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	results, err := access.Run(*root, access.Cases(hub, spokes))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if access.WriteTable(stdout, results) > 0 {
+		return 1
+	}
+	return 0
+}
+
+// runFleetgen writes a synthetic fleet file to stdout.
+func runFleetgen(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fleetgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("spokes", 75, "number of spokes")
+	org := fs.String("org", "", "organization id (o-...) for organization mode")
+	waves := fs.Int("waves", 3, "number of waves")
+	pipeline := fs.Bool("pipeline", false, "add a pipeline section")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	stdout.Write(fleetgen.YAML(fleetgen.Options{Spokes: *n, OrganizationID: *org, Waves: *waves, Pipeline: *pipeline}))
 	return 0
 }

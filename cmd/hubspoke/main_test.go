@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,5 +65,42 @@ func TestImageTag(t *testing.T) {
 	out.Reset()
 	if code := run([]string{"image-tag", "-fleet", "../../test/testdata/fleet.yaml", "-date", "23/11/2026"}, &out, &errb); code != 2 {
 		t.Errorf("bad date: exit %d", code)
+	}
+}
+
+// `go install ./...` keeps one binary per command name: no two main
+// packages may share one (the app and this tool were both "hubspoke").
+func TestBinaryNamesAreDistinct(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{if eq .Name \"main\"}}{{.ImportPath}}{{end}}", "hubspoke/...").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	var mains []string
+	for _, p := range strings.Fields(string(out)) {
+		name := filepath.Base(p)
+		if other, dup := seen[name]; dup {
+			t.Errorf("%s and %s both install a binary named %s", other, p, name)
+		}
+		seen[name] = p
+		mains = append(mains, p)
+	}
+	if strings.Join(mains, " ") != "hubspoke/cmd/hubspoke hubspoke/cmd/hubspoke-app" {
+		t.Errorf("commands: %v, want the operator tool and the CDK app", mains)
+	}
+}
+
+func TestSubcommands(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"fleetgen", "-spokes", "2", "-pipeline"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "spoke-0001") || !strings.Contains(out.String(), "pipeline:") {
+		t.Errorf("fleetgen: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"access", "-assembly", t.TempDir()}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "run make synth first") {
+		t.Errorf("access on an empty dir: exit %d, %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := run(nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "image-tag") || !strings.Contains(errb.String(), "access") {
+		t.Errorf("usage: exit %d, %q", code, errb.String())
 	}
 }

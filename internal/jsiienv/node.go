@@ -25,7 +25,7 @@ func CheckNode(lookup func(string) (string, bool)) error {
 	node := NodeBinary(lookup)
 	out, err := exec.Command(node, "--version").Output()
 	if err != nil {
-		return fmt.Errorf("Node.js %d or newer is needed to synthesize (the CDK runs in it), and %q does not run: %v; install Node.js %d or 22", MinNodeMajor, node, err, MinNodeMajor)
+		return fmt.Errorf("node.js %d or newer is needed to synthesize (the CDK runs in it), and %q does not run: %v; install Node.js %d or 22", MinNodeMajor, node, err, MinNodeMajor)
 	}
 	version := strings.TrimSpace(string(out))
 	major, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(version, "v"), ".", 2)[0])
@@ -33,7 +33,7 @@ func CheckNode(lookup func(string) (string, bool)) error {
 		return fmt.Errorf("cannot read the version of %s (%q)", node, version)
 	}
 	if major < MinNodeMajor {
-		return fmt.Errorf("Node.js %s is too old: aws-cdk-lib needs Node.js %d or newer. Use Node.js %d or 22 "+
+		return fmt.Errorf("node.js %s is too old: aws-cdk-lib needs Node.js %d or newer. Use Node.js %d or 22 "+
 			"(on CodeBuild: runtime-versions nodejs: %d in the build spec; locally: nvm install %d), or point JSII_NODE at one",
 			version, MinNodeMajor, MinNodeMajor, MinNodeMajor, MinNodeMajor)
 	}

@@ -1,4 +1,4 @@
-// Command hubspoke is the CDK app: it reads the fleet file and synthesizes
+// Command hubspoke-app is the CDK app (cdk.json runs it as bin/hubspoke-app): it reads the fleet file and synthesizes
 // HubStack and one SpokeStack-<name> per spoke.
 //
 // The fleet file is fleet.yaml, or the path given with `cdk synth -c

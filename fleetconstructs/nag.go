@@ -1,7 +1,7 @@
-package constructs
+package fleetconstructs
 
 import (
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
@@ -15,7 +15,7 @@ const NagSuppressionsContext = "hubspoke:nag-suppressions"
 // Suppress records, on the resource it concerns, why a cdk-nag rule does not
 // apply; appliesTo narrows it to findings such as "Resource::*". It records
 // nothing unless NagSuppressionsContext is true in scope's context.
-func Suppress(scope awsconstructs.IConstruct, rule, reason string, appliesTo ...string) {
+func Suppress(scope constructs.IConstruct, rule, reason string, appliesTo ...string) {
 	if on, _ := scope.Node().TryGetContext(jsii.String(NagSuppressionsContext)).(bool); !on {
 		return
 	}

@@ -1,8 +1,8 @@
-package constructs
+package fleetconstructs
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -12,7 +12,7 @@ import (
 // the alias, which the hub sets. The key's own policy must also allow it.
 func GrantDecryptByAlias(grantee awsiam.IGrantable, partition, account, region, alias, viaService string) awsiam.Grant {
 	keys := "arn:" + partition + ":kms:" + region + ":" + account + ":key/*"
-	if c, ok := grantee.(awsconstructs.IConstruct); ok {
+	if c, ok := grantee.(constructs.IConstruct); ok {
 		Suppress(c, "AwsSolutions-IAM5", "The hub key's id is random and unknown to the spoke; the grant is narrowed to the key carrying the hub's alias (kms:ResourceAliases), used through Secrets Manager in the hub region (kms:ViaService).", "Resource::"+keys)
 	}
 	return awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{

@@ -1,10 +1,10 @@
-package constructs
+package fleetconstructs
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -26,20 +26,20 @@ type GitHubPushRoleProps struct {
 // one GitHub repository can assume to push (and pull) the agent image, and
 // nothing else: no stored access keys, no administrator role.
 type GitHubPushRole interface {
-	awsconstructs.IConstruct
+	constructs.IConstruct
 	Role() awsiam.Role
 }
 
 type gitHubPushRole struct {
-	awsconstructs.Construct
+	constructs.Construct
 	role awsiam.Role
 }
 
 func (g *gitHubPushRole) Role() awsiam.Role { return g.role }
 
 // NewGitHubPushRole creates the provider (unless given) and the role.
-func NewGitHubPushRole(scope awsconstructs.Construct, id string, props *GitHubPushRoleProps) GitHubPushRole {
-	this := awsconstructs.NewConstruct(scope, &id)
+func NewGitHubPushRole(scope constructs.Construct, id string, props *GitHubPushRoleProps) GitHubPushRole {
+	this := constructs.NewConstruct(scope, &id)
 	branch := props.Branch
 	if branch == "" {
 		branch = "main"

@@ -1,4 +1,4 @@
-package constructs
+package fleetconstructs
 
 import (
 	"encoding/json"

@@ -1,11 +1,11 @@
-package constructs
+package fleetconstructs
 
 import (
 	"encoding/json"
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -77,6 +77,6 @@ func (v *policySizeLimit) Validate() *[]*string {
 
 // LimitPolicySize adds a synth-time check on scope that the document returned
 // by document stays within limit characters; name says which policy it is.
-func LimitPolicySize(scope awsconstructs.Construct, name string, limit int, document func() any) {
+func LimitPolicySize(scope constructs.Construct, name string, limit int, document func() any) {
 	scope.Node().AddValidation(&policySizeLimit{stack: awscdk.Stack_Of(scope), name: name, limit: limit, document: document})
 }

@@ -1,9 +1,9 @@
-package constructs
+package fleetconstructs
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -27,20 +27,20 @@ type AgentCheckRoleProps struct {
 // definition in its own cluster (passing its two roles), read that task and
 // its log.
 type AgentCheckRole interface {
-	awsconstructs.IConstruct
+	constructs.IConstruct
 	Role() awsiam.Role
 }
 
 type agentCheckRole struct {
-	awsconstructs.Construct
+	constructs.Construct
 	role awsiam.Role
 }
 
 func (r *agentCheckRole) Role() awsiam.Role { return r.role }
 
 // NewAgentCheckRole creates the role.
-func NewAgentCheckRole(scope awsconstructs.Construct, id string, props *AgentCheckRoleProps) AgentCheckRole {
-	this := awsconstructs.NewConstruct(scope, &id)
+func NewAgentCheckRole(scope constructs.Construct, id string, props *AgentCheckRoleProps) AgentCheckRole {
+	this := constructs.NewConstruct(scope, &id)
 	stack := awscdk.Stack_Of(this)
 	trustedAccount := awscdk.Arn_Split(jsii.String(props.TrustedRoleArn), awscdk.ArnFormat_SLASH_RESOURCE_NAME).Account
 	role := awsiam.NewRole(this, jsii.String("Role"), &awsiam.RoleProps{

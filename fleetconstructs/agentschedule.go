@@ -1,10 +1,10 @@
-package constructs
+package fleetconstructs
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"hubspoke/schedule"
@@ -32,13 +32,13 @@ type AgentScheduleProps struct {
 // equivalent template, written in one call instead of five rounds of jsii calls:
 // 0.6 s of synth time at 75 spokes.
 type AgentSchedule interface {
-	awsconstructs.IConstruct
+	constructs.IConstruct
 	Target() awsapplicationautoscaling.CfnScalableTarget
 	Actions() []schedule.Action
 }
 
 type agentSchedule struct {
-	awsconstructs.Construct
+	constructs.Construct
 	target  awsapplicationautoscaling.CfnScalableTarget
 	actions []schedule.Action
 }
@@ -47,8 +47,8 @@ func (s *agentSchedule) Target() awsapplicationautoscaling.CfnScalableTarget { r
 func (s *agentSchedule) Actions() []schedule.Action                          { return s.actions }
 
 // NewAgentSchedule creates the scalable target with its scheduled actions.
-func NewAgentSchedule(scope awsconstructs.Construct, id string, props *AgentScheduleProps) AgentSchedule {
-	this := awsconstructs.NewConstruct(scope, &id)
+func NewAgentSchedule(scope constructs.Construct, id string, props *AgentScheduleProps) AgentSchedule {
+	this := constructs.NewConstruct(scope, &id)
 	actions := props.Week.Actions()
 	scheduled := make([]any, 0, len(actions))
 	for _, a := range actions {

@@ -1,4 +1,4 @@
-package constructs
+package fleetconstructs
 
 import (
 	_ "embed"
@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -53,7 +53,7 @@ type HubPreflightProps struct {
 // account) and its role may only DescribeSecret on that one secret and
 // DescribeImages on that one repository.
 type HubPreflight interface {
-	awsconstructs.IConstruct
+	constructs.IConstruct
 	// SecretCompleteArn is a deploy-time token for the full secret ARN.
 	SecretCompleteArn() *string
 	Role() awsiam.IRole
@@ -62,7 +62,7 @@ type HubPreflight interface {
 }
 
 type hubPreflight struct {
-	awsconstructs.Construct
+	constructs.Construct
 	arn      *string
 	role     awsiam.Role
 	resource awscdk.CustomResource
@@ -74,8 +74,8 @@ func (l *hubPreflight) Resource() awscdk.CustomResource { return l.resource }
 
 // NewHubPreflight creates the function, its role and log group, and the
 // custom resource whose Arn attribute is the full secret ARN.
-func NewHubPreflight(scope awsconstructs.Construct, id string, props *HubPreflightProps) HubPreflight {
-	this := awsconstructs.NewConstruct(scope, &id)
+func NewHubPreflight(scope constructs.Construct, id string, props *HubPreflightProps) HubPreflight {
+	this := constructs.NewConstruct(scope, &id)
 	// arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME
 	secret := strings.SplitN(props.SecretPartialArn, ":", 7)
 	// arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME

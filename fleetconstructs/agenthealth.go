@@ -1,4 +1,4 @@
-package constructs
+package fleetconstructs
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -42,7 +42,7 @@ type AgentHealthProps struct {
 //
 // Both alarm to one SNS topic per spoke; Emails subscribe to it.
 type AgentHealth interface {
-	awsconstructs.IConstruct
+	constructs.IConstruct
 	Topic() awssns.Topic
 	FailedStarts() awsevents.Rule
 	FailedStartsAlarm() awscloudwatch.Alarm
@@ -50,7 +50,7 @@ type AgentHealth interface {
 }
 
 type agentHealth struct {
-	awsconstructs.Construct
+	constructs.Construct
 	topic     awssns.Topic
 	rule      awsevents.Rule
 	failed    awscloudwatch.Alarm
@@ -63,8 +63,8 @@ func (h *agentHealth) FailedStartsAlarm() awscloudwatch.Alarm { return h.failed 
 func (h *agentHealth) ShortfallAlarm() awscloudwatch.Alarm    { return h.shortfall }
 
 // NewAgentHealth creates the topic, the failed-start rule and the alarms.
-func NewAgentHealth(scope awsconstructs.Construct, id string, props *AgentHealthProps) AgentHealth {
-	this := awsconstructs.NewConstruct(scope, &id)
+func NewAgentHealth(scope constructs.Construct, id string, props *AgentHealthProps) AgentHealth {
+	this := constructs.NewConstruct(scope, &id)
 	stack := awscdk.Stack_Of(this)
 	shortfall := orDefault(props.ShortfallMinutes, 10)
 

@@ -1,10 +1,10 @@
-package constructs
+package fleetconstructs
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -44,13 +44,13 @@ var PushActions = []string{
 // AgentRegistry is an ECR repository for the agent image: scanned on push,
 // encrypted with a rotating customer-managed key, retained on stack deletion.
 type AgentRegistry interface {
-	awsconstructs.IConstruct
+	constructs.IConstruct
 	Repository() awsecr.Repository
 	Key() awskms.Key
 }
 
 type agentRegistry struct {
-	awsconstructs.Construct
+	constructs.Construct
 	repository awsecr.Repository
 	key        awskms.Key
 }
@@ -62,8 +62,8 @@ func (r *agentRegistry) Key() awskms.Key               { return r.key }
 const AgentImageTagPrefix = "agent-"
 
 // NewAgentRegistry creates the repository, its key and its pull policy.
-func NewAgentRegistry(scope awsconstructs.Construct, id string, props *AgentRegistryProps) AgentRegistry {
-	this := awsconstructs.NewConstruct(scope, &id)
+func NewAgentRegistry(scope constructs.Construct, id string, props *AgentRegistryProps) AgentRegistry {
+	this := constructs.NewConstruct(scope, &id)
 	imagesKept := props.ImagesKept
 	if imagesKept == 0 {
 		imagesKept = 30
@@ -126,7 +126,7 @@ func NewAgentRegistry(scope awsconstructs.Construct, id string, props *AgentRegi
 
 // newRetainedKey is a customer-managed key with yearly rotation and an
 // alias, kept when its stack is deleted (what it encrypts is kept too).
-func newRetainedKey(scope awsconstructs.Construct, description, alias string) awskms.Key {
+func newRetainedKey(scope constructs.Construct, description, alias string) awskms.Key {
 	return awskms.NewKey(scope, jsii.String("Key"), &awskms.KeyProps{
 		Description:       jsii.String(description),
 		EnableKeyRotation: jsii.Bool(true),

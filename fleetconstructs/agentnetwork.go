@@ -1,4 +1,4 @@
-package constructs
+package fleetconstructs
 
 import (
 	"strconv"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -33,7 +33,7 @@ type AgentNetworkProps struct {
 
 // AgentNetwork is the VPC, subnets and security groups of the agent tasks.
 type AgentNetwork interface {
-	awsconstructs.IConstruct
+	constructs.IConstruct
 	Vpc() awsec2.IVpc
 	Subnets() *awsec2.SubnetSelection
 	SecurityGroups() *[]awsec2.ISecurityGroup
@@ -41,7 +41,7 @@ type AgentNetwork interface {
 }
 
 type agentNetwork struct {
-	awsconstructs.Construct
+	constructs.Construct
 	vpc      awsec2.IVpc
 	subnets  *awsec2.SubnetSelection
 	groups   *[]awsec2.ISecurityGroup
@@ -54,8 +54,8 @@ func (n *agentNetwork) SecurityGroups() *[]awsec2.ISecurityGroup { return n.grou
 func (n *agentNetwork) AssignPublicIP() bool                     { return n.publicIP }
 
 // NewAgentNetwork imports or creates the network.
-func NewAgentNetwork(scope awsconstructs.Construct, id string, props *AgentNetworkProps) AgentNetwork {
-	this := awsconstructs.NewConstruct(scope, &id)
+func NewAgentNetwork(scope constructs.Construct, id string, props *AgentNetworkProps) AgentNetwork {
+	this := constructs.NewConstruct(scope, &id)
 	if props.Cidr != "" {
 		return createNetwork(this, props)
 	}
@@ -82,7 +82,7 @@ func NewAgentNetwork(scope awsconstructs.Construct, id string, props *AgentNetwo
 	return &agentNetwork{Construct: this, vpc: vpc, subnets: &awsec2.SubnetSelection{Subnets: &subnets}, groups: &groups, publicIP: props.AssignPublicIP}
 }
 
-func createNetwork(this awsconstructs.Construct, props *AgentNetworkProps) AgentNetwork {
+func createNetwork(this constructs.Construct, props *AgentNetworkProps) AgentNetwork {
 	bits, _ := strconv.Atoi(props.Cidr[strings.IndexByte(props.Cidr, '/')+1:])
 	vpc := awsec2.NewVpc(this, jsii.String("Vpc"), &awsec2.VpcProps{
 		IpAddresses:       awsec2.IpAddresses_Cidr(jsii.String(props.Cidr)),

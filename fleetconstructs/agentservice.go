@@ -1,4 +1,4 @@
-package constructs
+package fleetconstructs
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -58,7 +58,7 @@ type AgentServiceProps struct {
 // AgentService is a Fargate cluster (Container Insights on) running the agent
 // task as a service whose desired count belongs to its schedule.
 type AgentService interface {
-	awsconstructs.IConstruct
+	constructs.IConstruct
 	Cluster() awsecs.Cluster
 	Service() awsecs.FargateService
 	TaskDefinition() awsecs.FargateTaskDefinition
@@ -67,7 +67,7 @@ type AgentService interface {
 }
 
 type agentService struct {
-	awsconstructs.Construct
+	constructs.Construct
 	cluster  awsecs.Cluster
 	service  awsecs.FargateService
 	taskDef  awsecs.FargateTaskDefinition
@@ -83,8 +83,8 @@ func (s *agentService) LogGroup() awslogs.LogGroup                   { return s.
 
 // NewAgentService creates the log group, roles, cluster, task definition and
 // service.
-func NewAgentService(scope awsconstructs.Construct, id string, props *AgentServiceProps) AgentService {
-	this := awsconstructs.NewConstruct(scope, &id)
+func NewAgentService(scope constructs.Construct, id string, props *AgentServiceProps) AgentService {
+	this := constructs.NewConstruct(scope, &id)
 	cpu, memory, stop := orDefault(props.CPU, 1024), orDefault(props.MemoryMiB, 2048), orDefault(props.StopTimeoutSeconds, 120)
 	retention := retentionDays[orDefault(props.LogRetentionDays, 30)]
 	if retention == "" {

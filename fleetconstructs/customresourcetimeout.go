@@ -1,11 +1,11 @@
-package constructs
+package fleetconstructs
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -18,7 +18,7 @@ type customResourceTimeout struct{ seconds int }
 
 // Visit sets ServiceTimeout on custom resources that have none (aws-cdk-lib's
 // own, such as the VPC's default security group restriction).
-func (a *customResourceTimeout) Visit(node awsconstructs.IConstruct) {
+func (a *customResourceTimeout) Visit(node constructs.IConstruct) {
 	res, ok := node.(awscdk.CfnResource)
 	if !ok {
 		return
@@ -32,6 +32,6 @@ func (a *customResourceTimeout) Visit(node awsconstructs.IConstruct) {
 
 // LimitCustomResourceWait makes every custom resource under scope time out
 // after seconds (DefaultCustomResourceTimeoutSeconds when 0).
-func LimitCustomResourceWait(scope awsconstructs.IConstruct, seconds int) {
+func LimitCustomResourceWait(scope constructs.IConstruct, seconds int) {
 	awscdk.Aspects_Of(scope).Add(&customResourceTimeout{orDefault(seconds, DefaultCustomResourceTimeoutSeconds)}, nil)
 }

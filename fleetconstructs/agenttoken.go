@@ -1,11 +1,11 @@
-package constructs
+package fleetconstructs
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
-	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -29,13 +29,13 @@ type AgentTokenProps struct {
 // of band (never in code or templates), encrypted with a rotating
 // customer-managed key, readable by the spoke execution roles only.
 type AgentToken interface {
-	awsconstructs.IConstruct
+	constructs.IConstruct
 	Secret() awssecretsmanager.Secret
 	Key() awskms.Key
 }
 
 type agentToken struct {
-	awsconstructs.Construct
+	constructs.Construct
 	secret awssecretsmanager.Secret
 	key    awskms.Key
 }
@@ -44,8 +44,8 @@ func (t *agentToken) Secret() awssecretsmanager.Secret { return t.secret }
 func (t *agentToken) Key() awskms.Key                  { return t.key }
 
 // NewAgentToken creates the secret, its key and their cross-account policies.
-func NewAgentToken(scope awsconstructs.Construct, id string, props *AgentTokenProps) AgentToken {
-	this := awsconstructs.NewConstruct(scope, &id)
+func NewAgentToken(scope constructs.Construct, id string, props *AgentTokenProps) AgentToken {
+	this := constructs.NewConstruct(scope, &id)
 	alias := props.KeyAlias
 	if alias == "" {
 		alias = "alias/" + props.SecretName
