@@ -1,12 +1,16 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"hubspoke/internal/fleetgen"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"hubspoke/internal/fleetgen"
 )
 
 func base(t testing.TB) string {
@@ -97,7 +101,43 @@ func TestMalformedFleets(t *testing.T) {
 		{"cidr not a network address", "cidr: 10.40.0.0/24", "cidr: 10.40.0.7/24", "spokes[0].network.createVpc.cidr", "did you mean 10.40.0.0/24", 23},
 		{"bad organization id", "  secretName: hubspoke/agent-token", "  secretName: hubspoke/agent-token\n  organizationId: org-1", "hub.organizationId", "not an AWS Organizations id", 6},
 		{"cross-partition spoke", "region: eu-west-1\n    wave: prod", "region: cn-north-1\n    wave: prod", "spokes[1].region", "cross-partition", 26},
-		{"wrong type", `cpu: 1024`, `cpu: lots`, "", "wrong type", 8},
+		{"cpu not a number", `cpu: 1024`, `cpu: lots`, "agent.cpu", `"lots" is not a number of CPU units such as 1024`, 8},
+		// The newcomer's mistakes: messages in the fleet file's words.
+		{"memory with a unit", `memory: 2048`, `memory: 2GB`, "agent.memory", `"2GB" is not a number of MiB such as 2048`, 9},
+		{"vpcId one level too high", "    wave: prod\n    network:", "    wave: prod\n    vpcId: vpc-0a1b2c3d4e5f60718\n    network:", "spokes[1].vpcId", "belongs under spokes[1].network: (as spokes[1].network.vpcId)", 28},
+		{"timeZone under agent", "  pool: hubspoke", "  pool: hubspoke\n  timeZone: Europe/Paris", "agent.timeZone", "belongs under schedule: (as schedule.timeZone)", 12},
+		{"timeZone under a spoke's agent", "    wave: prod", "    wave: prod\n    agent: {timeZone: Europe/Paris}", "spokes[1].agent.timeZone", "belongs under spokes[1].schedule: (as spokes[1].schedule.timeZone)", 28},
+		{"inherited night capacity above a spoke's weekday capacity", "    wave: prod", "    wave: prod\n    schedule: {scaleUp: {at: \"07:00\", capacity: 0}}", "spokes[1].schedule.scaleUp.capacity", `spoke "prod": night capacity 1 is above the weekday capacity 0`, 28},
+		{"inherited capacity names the other place and line", "    wave: prod", "    wave: prod\n    schedule: {scaleUp: {at: \"07:00\", capacity: 0}}", "spokes[1].schedule.scaleUp.capacity", "(scaleDown.capacity comes from schedule.scaleDown.capacity, line 15)", 28},
+		{"unquoted account id read as octal", `account: "222222222222"`, `account: 022222222222`, "spokes[0].account", `write the account id in quotes, "022222222222": unquoted, YAML reads 022222222222 as a number`, 20},
+		{"token pasted into azpUrl is not echoed", "azpUrl: https://dev.azure.com/example-org", "azpUrl: 5hqrz4bn7xkwvdyf3pmtlg2ce6ajo5s4u7rnw3qzyxh6bvkd2lfa", "agent.azpUrl", "<52 characters that look like a credential, not shown>", 10},
+		{"empty azpUrl", "azpUrl: https://dev.azure.com/example-org", `azpUrl: ""`, "agent.azpUrl", "is empty: set the Azure DevOps organization URL", 10},
+		{"spoke in the hub account", `account: "222222222222"`, `account: "111111111111"`, "spokes[0].account", "is the hub account", 20},
+		{"two YAML documents", "", "---\nhub: {account: \"444444444444\"}\n", "", "the file holds 2 YAML documents", 32},
+		// More realistic mistakes.
+		{"capacity as a word", "capacity: 4}", "capacity: four}", "schedule.scaleUp.capacity", `"four" is not a number of agents such as 4`, 14},
+		{"manualApproval as yes-please", "", "pipeline:\n  connectionArn: arn:aws:codeconnections:eu-west-1:111111111111:connection/01234567-89ab-cdef-0123-456789abcdef\n  repository: o/r\n  waves: [{name: default}, {name: prod, manualApproval: please}]\n", "pipeline.waves[1].manualApproval", `"please" is not true or false`, 35},
+		{"subnetIds as one string", "subnetIds: [subnet-0a1b2c3d4e5f60718]", "subnetIds: subnet-0a1b2c3d4e5f60718", "spokes[1].network.subnetIds", "is a single value, but subnetIds is a list: write [subnet-0a1b2c3d4e5f60718]", 30},
+		{"spokes as a single spoke", "spokes:\n  - name: dev", "spokesx:\n  - name: dev", "spokesx", `did you mean "spokes"?`, 18},
+		{"schedule as a string", "schedule:\n  timeZone: Europe/Amsterdam", "schedule: Europe/Amsterdam\nschedulex:\n  timeZone: Europe/Amsterdam", "schedule", "is a single value, but schedule is a section of keys", 12},
+		{"scale-up in 12-hour form", `at: "07:00"`, `at: "7:00 AM"`, "schedule.scaleUp.at", "HH:MM", 14},
+		{"time zone abbreviation", "timeZone: Europe/Amsterdam", "timeZone: CET6", "schedule.timeZone", "IANA time zone", 13},
+		{"region as an availability zone", "region: eu-west-1\n    network:\n      createVpc", "region: eu-west-1a\n    network:\n      createVpc", "spokes[0].region", "not a known AWS region", 21},
+		{"account id with dashes", `account: "222222222222"`, `account: "2222-2222-2222"`, "spokes[0].account", "12 digits", 20},
+		{"spoke without a name", "  - name: dev\n", "  - account_note: x\n", "spokes[0].account_note", "unknown key", 19},
+		{"memory in GiB as a number", "memory: 2048", "memory: 2", "agent.memory", "Fargate does not offer 2 MiB with cpu 1024", 9},
+		{"stop timeout in minutes", "  pool: hubspoke", "  pool: hubspoke\n  stopTimeoutSeconds: 2m", "agent.stopTimeoutSeconds", `"2m" is not a number of seconds such as 120`, 12},
+		{"negative weekend capacity", "weekendCapacity: 0", "weekendCapacity: -2", "schedule.weekendCapacity", "use 0 to", 17},
+		{"restore after an hour", "restoreAfterMinutes: 5", "restoreAfterMinutes: 90", "schedule.refresh.restoreAfterMinutes", "1 to 59 minutes", 16},
+		{"azp url of a project, not the organization", "azpUrl: https://dev.azure.com/example-org", "azpUrl: dev.azure.com/example-org", "agent.azpUrl", "https URL", 10},
+		{"pool name with a slash", "pool: hubspoke", "pool: team/hubspoke", "agent.pool", "not an agent pool name", 11},
+		{"log retention of a week as 7d", "  pool: hubspoke", "  pool: hubspoke\n  logRetentionDays: 7d", "agent.logRetentionDays", `"7d" is not a number of days such as 30`, 12},
+		{"images kept as a word", "  secretName: hubspoke/agent-token", "  secretName: hubspoke/agent-token\n  imagesKept: all", "hub.imagesKept", `"all" is not a number of images such as 30`, 6},
+		{"security group given as a name", "securityGroupIds: [sg-0a1b2c3d4e5f60718]", "securityGroupIds: [build-agents]", "spokes[1].network.securityGroupIds[0]", "not a security group id", 31},
+		{"cidr without a prefix length", "cidr: 10.40.0.0/24", "cidr: 10.40.0.0", "spokes[0].network.createVpc.cidr", "", 23},
+		{"wave name with spaces", "    wave: prod", "    wave: prod wave", "spokes[1].wave", "not a wave name", 27},
+		{"alerts email list written as a string", "", "alerts: {emails: ops@example.com}\n", "alerts.emails", "is a single value, but emails is a list", 32},
+		{"tag mutability lower-case", "  secretName: hubspoke/agent-token", "  secretName: hubspoke/agent-token\n  tagMutability: immutable", "hub.tagMutability", "", 6},
 		{"spoke override fargate size", "    wave: prod", "    wave: prod\n    agent: {cpu: 512, memory: 8192}", "spokes[1].agent.memory", "with cpu 512", 28},
 		{"stop timeout over the Fargate maximum", "  pool: hubspoke", "  pool: hubspoke\n  stopTimeoutSeconds: 300", "agent.stopTimeoutSeconds", "2 to 120 seconds", 12},
 		{"log retention CloudWatch does not offer", "  pool: hubspoke", "  pool: hubspoke\n  logRetentionDays: 10", "agent.logRetentionDays", "not a CloudWatch Logs retention", 12},
@@ -333,5 +373,54 @@ func TestPipelineLimitMessages(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("no problem saying %q: %s", want, got)
 		}
+	}
+}
+
+// YAML merge keys (with an anchor under an x- key) and a UTF-8 byte-order
+// mark work like any fleet file.
+func TestMergeKeysAndByteOrderMark(t *testing.T) {
+	y := strings.Replace(base(t), "agent:\n  maxJobMinutes: 120\n  cpu: 1024\n  memory: 2048\n",
+		"x-size: &size\n  cpu: 2048\n  memory: 4096\nagent:\n  <<: *size\n  maxJobMinutes: 120\n", 1)
+	f, err := Parse("fleet.yaml", append([]byte("\xef\xbb\xbf"), y...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := f.Spokes[0].Agent; a.CPU != 2048 || a.MemoryMiB != 4096 {
+		t.Errorf("merged agent %+v, want cpu 2048 memory 4096", a)
+	}
+	// A misspelt key in the merged anchor is still found.
+	bad := strings.Replace(y, "  cpu: 2048\n", "  cpus: 2048\n", 1)
+	if _, err := Parse("fleet.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), `"cpus"`) {
+		t.Errorf("a typo inside a merged anchor: %v", err)
+	}
+}
+
+// Size caps: a huge file or spoke list is refused at once with what to do.
+func TestSizeCaps(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	os.WriteFile(big, append([]byte(base(t)), bytes.Repeat([]byte("# padding\n"), MaxFileBytes/10+1)...), 0o644)
+	start := time.Now()
+	_, err := Load(big)
+	if err == nil || !strings.Contains(err.Error(), "over the 1048576 this tool reads") {
+		t.Errorf("big file: %v", err)
+	}
+	if time.Since(start) > time.Second {
+		t.Errorf("refusing a big file took %s", time.Since(start))
+	}
+	_, err = Parse("fleet.yaml", fleetgen.YAML(fleetgen.Options{Spokes: MaxSpokes + 1, OrganizationID: "o-exampleorg1"}))
+	if err == nil || !strings.Contains(err.Error(), "2001 spokes, over the 2000 one fleet file carries") {
+		t.Errorf("too many spokes: %v", err)
+	}
+}
+
+// Account mode past the hub's policy ceiling is refused by validation, not
+// first by synthesis, pointing to organization mode.
+func TestAccountModeCeilingInValidation(t *testing.T) {
+	if _, err := Parse("fleet.yaml", fleetgen.YAML(fleetgen.Options{Spokes: 109})); err != nil {
+		t.Fatalf("109 spokes fit account mode: %v", err)
+	}
+	_, err := Parse("fleet.yaml", fleetgen.YAML(fleetgen.Options{Spokes: 200}))
+	if err == nil || !strings.Contains(err.Error(), "200 spokes in account mode make the hub's secret policy about") || !strings.Contains(err.Error(), "set hub.organizationId") {
+		t.Errorf("200 spokes in account mode: %v", err)
 	}
 }

@@ -107,16 +107,16 @@ type Schedule struct {
 	RefreshAt           string // HH:MM every day: capacity goes to 0
 	RestoreAfterMinutes int    // minutes after RefreshAt the capacity comes back
 	WeekendCapacity     int
+
+	// The times, parsed once by validation.
+	scaleUp, scaleDown, refresh schedule.Clock
 }
 
-// Week is the schedule model of a validated schedule: the one source of the
-// scheduled actions the stacks emit and the preview simulates.
+// Week is the schedule model of a validated schedule (a spoke's): the one
+// source of the scheduled actions the stacks emit and the preview simulates.
 func (s Schedule) Week() schedule.Week {
-	up, _ := schedule.ParseClock(s.ScaleUpAt)
-	down, _ := schedule.ParseClock(s.ScaleDownAt)
-	ref, _ := schedule.ParseClock(s.RefreshAt)
 	return schedule.Week{
-		TimeZone: s.TimeZone, ScaleUp: up, ScaleDown: down, Refresh: ref,
+		TimeZone: s.TimeZone, ScaleUp: s.scaleUp, ScaleDown: s.scaleDown, Refresh: s.refresh,
 		RestoreAfter: s.RestoreAfterMinutes,
 		Weekday:      s.WeekdayCapacity, Night: s.NightCapacity, Weekend: s.WeekendCapacity,
 	}

@@ -9,12 +9,25 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 )
+
+// MaxFileBytes is the largest fleet file read (about 6,000 spokes; the
+// app carries MaxSpokes).
+const MaxFileBytes = 1 << 20
 
 // Load reads and validates a fleet file. The error, when there is one, is a
 // *Problems listing every problem with its path and line.
 func Load(path string) (*Fleet, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading fleet file: %w", err)
+	}
+	if st.Size() > MaxFileBytes {
+		return nil, &Problems{Source: path, List: []Problem{{Message: fmt.Sprintf(
+			"the fleet file is %d bytes, over the %d this tool reads (%d spokes at most): split the fleet into fleet files with a hub each", st.Size(), MaxFileBytes, MaxSpokes)}}}
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading fleet file: %w", err)
@@ -32,6 +45,12 @@ func Parse(source string, data []byte) (fleet *Fleet, err error) {
 				Message: fmt.Sprintf("the YAML cannot be read (%v); check tags (!...), anchors and indentation", r)}}}
 		}
 	}()
+	if len(data) > MaxFileBytes {
+		return nil, &Problems{Source: source, List: []Problem{{Message: fmt.Sprintf(
+			"the fleet file is %d bytes, over the %d this tool reads (%d spokes at most): split the fleet into fleet files with a hub each", len(data), MaxFileBytes, MaxSpokes)}}}
+	}
+	// Editors on Windows may start a file with a UTF-8 byte-order mark.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Problems{Source: source, List: []Problem{{Message: "the fleet file is empty; start from the example fleet.yaml"}}}
 	}
@@ -40,12 +59,24 @@ func Parse(source string, data []byte) (fleet *Fleet, err error) {
 		return nil, &Problems{Source: source, List: []Problem{decodeProblem(err)}}
 	}
 	c := &collector{file: file}
-	unknownKeys(c, file)
+	if docs := nonEmptyDocs(file); len(docs) > 1 {
+		line := 0
+		if tk := docs[1].Start; tk != nil && tk.Position != nil {
+			line = tk.Position.Line
+		} else if tk := docs[1].GetToken(); tk != nil && tk.Position != nil {
+			line = tk.Position.Line
+		}
+		return nil, &Problems{Source: source, List: []Problem{{Line: line, Message: fmt.Sprintf(
+			"the file holds %d YAML documents (separated by ---); a fleet file is one document: merge them, or keep one fleet per file", len(docs))}}}
+	}
+	checkShape(c, file)
 	if p := c.problems(source); p != nil {
 		return nil, p
 	}
 	var ff fleetFile
-	if err := yaml.UnmarshalWithOptions(data, &ff, yaml.Strict()); err != nil {
+	// Not strict: checkShape has reported every unknown key already, and
+	// top-level x- keys (anchors for merge keys) are allowed.
+	if err := yaml.Unmarshal(data, &ff); err != nil {
 		return nil, &Problems{Source: source, List: []Problem{decodeProblem(err)}}
 	}
 	fleet = resolve(source, &ff, c)
@@ -55,6 +86,16 @@ func Parse(source string, data []byte) (fleet *Fleet, err error) {
 	return fleet, nil
 }
 
+func nonEmptyDocs(file *ast.File) []*ast.DocumentNode {
+	var out []*ast.DocumentNode
+	for _, d := range file.Docs {
+		if d != nil && d.Body != nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // decodeProblem turns a YAML decode error into a Problem with its line and,
 // for an unknown key, the closest known key.
 func decodeProblem(err error) Problem {
@@ -62,7 +103,7 @@ func decodeProblem(err error) Problem {
 	if !errors.As(err, &ye) {
 		return Problem{Message: err.Error()}
 	}
-	pr := Problem{Message: ye.GetMessage()}
+	pr := Problem{Message: redact(ye.GetMessage())}
 	if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 		pr.Line = tk.Position.Line
 		var unknown *yaml.UnknownFieldError

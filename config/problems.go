@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -50,13 +51,19 @@ func (pr Problem) String(source string) string {
 
 // collector gathers problems and finds their line in the YAML document.
 type collector struct {
-	file *ast.File
-	seen map[string]bool
-	list []Problem
+	file    *ast.File
+	anchors map[string]ast.Node
+	seen    map[string]bool
+	list    []Problem
 }
 
 func (c *collector) add(path, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	c.addAt(c.line(path), path, format, args...)
+}
+
+// addAt adds a problem at a known line (e.g. an unknown key's own line).
+func (c *collector) addAt(line int, path, format string, args ...any) {
+	msg := redact(fmt.Sprintf(format, args...))
 	key := path + "\x00" + msg
 	if c.seen == nil {
 		c.seen = map[string]bool{}
@@ -65,7 +72,7 @@ func (c *collector) add(path, format string, args ...any) {
 		return
 	}
 	c.seen[key] = true
-	c.list = append(c.list, Problem{Path: path, Line: c.line(path), Message: msg})
+	c.list = append(c.list, Problem{Path: path, Line: line, Message: msg})
 }
 
 // line finds the line of path in the document, falling back to the nearest
@@ -104,4 +111,19 @@ func (c *collector) problems(source string) *Problems {
 	}
 	sort.SliceStable(c.list, func(i, j int) bool { return c.list[i].Line < c.list[j].Line })
 	return &Problems{Source: source, List: c.list}
+}
+
+// credentialLike is a run of 32 or more characters of the alphabets tokens
+// are written in (an Azure DevOps PAT is 52 or 84 such characters).
+var credentialLike = regexp.MustCompile(`[A-Za-z0-9+/=_-]{32,}`)
+
+// redact hides anything in a message that looks like a credential (a token
+// pasted into the wrong key must not reach a terminal or a CI log).
+func redact(msg string) string {
+	return credentialLike.ReplaceAllStringFunc(msg, func(s string) string {
+		if strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) >= 0 {
+			return fmt.Sprintf("<%d characters that look like a credential, not shown>", len(s))
+		}
+		return s
+	})
 }

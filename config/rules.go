@@ -2,6 +2,7 @@ package config
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -101,3 +102,11 @@ var (
 // MaxCapacity bounds any scheduled capacity of one spoke: a typo such as 400
 // instead of 4 should not start hundreds of tasks.
 const MaxCapacity = 200
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ", ")
+}

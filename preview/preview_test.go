@@ -181,3 +181,32 @@ func TestBadCron(t *testing.T) {
 		t.Error("rate() is not a cron expression")
 	}
 }
+
+// The week of a date is that date's Monday to Monday in each spoke's own
+// zone, whatever the zone's offset from UTC (make preview WEEK=2026-03-23
+// showed the week of 16 March for New York).
+func TestWeekStartPerZone(t *testing.T) {
+	for _, tz := range []string{"UTC", "America/New_York", "America/Los_Angeles", "Pacific/Honolulu", "Europe/Amsterdam",
+		"Asia/Tokyo", "Asia/Kathmandu", "Australia/Lord_Howe", "Pacific/Chatham", "Pacific/Kiritimati", "Pacific/Pago_Pago"} {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []string{"2026-03-23", "2026-03-25", "2026-03-29"} {
+			got := WeekStart(day(d), loc)
+			if got.Format("2006-01-02 15:04") != "2026-03-23 00:00" || got.Location() != loc {
+				t.Errorf("%s, %s: week starts %s, want Monday 2026-03-23 00:00 local", tz, d, got)
+			}
+		}
+	}
+}
+
+// The year's longest life does not depend on the day the user passes.
+func TestYearReportIndependentOfTheDay(t *testing.T) {
+	sp := Spoke{Name: "s", Region: "us-east-1", Week: week("America/New_York", 1)}
+	a, _ := SimulateYear(sp, day("2026-03-23").Year())
+	b, _ := SimulateYear(sp, day("2026-11-01").Year())
+	if a.LongestLife != b.LongestLife || !a.LongestFrom.Equal(b.LongestFrom) {
+		t.Errorf("%v from %v vs %v from %v", a.LongestLife, a.LongestFrom, b.LongestLife, b.LongestFrom)
+	}
+}

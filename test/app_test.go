@@ -193,3 +193,38 @@ func TestCdkListShowsBothPaths(t *testing.T) {
 		}
 	}
 }
+
+// A newcomer's first edit: a fourth spoke copied from an entry, another
+// schedule time. The edited copy of the example synthesizes, with the new
+// spoke's stack (the golden templates are of the fixture, not of this).
+func TestEditedExampleSynthesizes(t *testing.T) {
+	b, err := os.ReadFile(testutil.ExampleFleetPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := string(b)
+	i := strings.Index(y, "  - name: test\n")
+	j := strings.Index(y, "  - name: prod-us\n")
+	if i < 0 || j < 0 {
+		t.Fatal("the example no longer has the test and prod-us spokes")
+	}
+	copied := strings.NewReplacer("name: test", "name: qa", `account: "333333333333"`, `account: "555555555555"`, "wave: test", "wave: dev").Replace(y[i:j])
+	y = y[:j] + copied + y[j:]
+	y = strings.Replace(y, `scaleUp: {at: "07:00", capacity: 4}`, `scaleUp: {at: "06:30", capacity: 4}`, 1)
+	path := filepath.Join(t.TempDir(), "fleet.yaml")
+	must(t, os.WriteFile(path, []byte(y), 0o644))
+	out := filepath.Join(t.TempDir(), "out")
+	if stderr, err := runApp(t, buildApp(t), path, out); err != nil {
+		t.Fatalf("the edited example does not synthesize: %v\n%s", err, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "SpokeStack-qa.template.json")); err != nil {
+		t.Errorf("no stack for the new spoke: %v", err)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -118,26 +118,30 @@ func TestScaleOrganizationMode(t *testing.T) {
 	t.Logf("organization mode, 1,000 spokes: hub policy sizes %v", got)
 }
 
-// Account mode lists every spoke, so it has a ceiling. Find it, check every
-// policy fits at the ceiling, and that one more spoke fails synthesis with a
-// message naming the policy, its size and the limit.
+// Account mode lists every spoke, so it has a ceiling. Validation finds it
+// (the largest generated fleet it accepts); every policy fits there when
+// synthesized, and one more spoke (past validation) fails synthesis too, with
+// a message naming the policy, its size and the limit.
 func TestScaleAccountModeCeiling(t *testing.T) {
-	fits := func(n int) (map[string]int, error) {
-		return hubPolicySizes(t, parseFleet(t, fleetgen.Options{Spokes: n}))
+	valid := func(n int) bool {
+		_, err := config.Parse("generated.yaml", fleetgen.YAML(fleetgen.Options{Spokes: n}))
+		return err == nil
 	}
-	lo, hi := 1, 400 // lo fits, hi does not
-	if _, err := fits(hi); err == nil {
-		t.Fatalf("%d spokes in account mode fit; raise the search bound", hi)
+	lo, hi := 1, 400 // lo is valid, hi is not
+	if valid(hi) {
+		t.Fatalf("%d spokes in account mode are valid; raise the search bound", hi)
 	}
 	for hi-lo > 1 {
 		mid := (lo + hi) / 2
-		if _, err := fits(mid); err == nil {
+		if valid(mid) {
 			lo = mid
 		} else {
 			hi = mid
 		}
 	}
-	sizes, err := fits(lo)
+	fits := func(f *config.Fleet) (map[string]int, error) { return hubPolicySizes(t, f) }
+	at := parseFleet(t, fleetgen.Options{Spokes: lo})
+	sizes, err := fits(at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +150,14 @@ func TestScaleAccountModeCeiling(t *testing.T) {
 			t.Errorf("at %d spokes the %s policy is %d chars, over %d", lo, name, size, limitOf(name))
 		}
 	}
-	_, err = fits(lo + 1)
+	over := parseFleet(t, fleetgen.Options{Spokes: lo})
+	extra := over.Spokes[lo-1]
+	extra.Name, extra.Account = "spoke-extra", "299999999999"
+	over.Spokes = append(over.Spokes, extra)
+	_, err = fits(over)
+	if err == nil {
+		t.Fatalf("%d spokes synthesize although validation stops at %d", lo+1, lo)
+	}
 	msg := err.Error()
 	for _, part := range []string{"policy of hubspoke/", "over the AWS limit of", "organizationId"} {
 		if !strings.Contains(msg, part) {

@@ -1,0 +1,99 @@
+package config
+
+// The agent, image and alerts sections: defaults, per-spoke overrides and checks.
+
+import (
+	"fmt"
+	"slices"
+)
+
+func mergeAgent(base Agent, a *agentFile, path string, origin map[string]string) Agent {
+	if a == nil {
+		return base
+	}
+	setInt(&base.MaxJobMinutes, a.MaxJobMinutes, path+".maxJobMinutes", "maxJobMinutes", origin)
+	setInt(&base.CPU, a.CPU, path+".cpu", "cpu", origin)
+	setInt(&base.MemoryMiB, a.MemoryMiB, path+".memory", "memory", origin)
+	setStr(&base.AzpURL, a.AzpURL, path+".azpUrl", "azpUrl", origin)
+	setStr(&base.Pool, a.Pool, path+".pool", "pool", origin)
+	setInt(&base.LogRetentionDays, a.LogRetentionDays, path+".logRetentionDays", "logRetentionDays", origin)
+	setInt(&base.StopTimeoutSeconds, a.StopTimeoutSeconds, path+".stopTimeoutSeconds", "stopTimeoutSeconds", origin)
+	return base
+}
+
+func checkAgent(c *collector, a Agent, o map[string]string) {
+	if a.MaxJobMinutes < 1 || a.MaxJobMinutes > 2880 {
+		c.add(at(o, "agent", "maxJobMinutes"), "%d: ECS task protection lasts 1 to 2880 minutes (48 hours); set the longest a job may hold its agent from scale-in", a.MaxJobMinutes)
+	}
+	if _, ok := fargateMemory[a.CPU]; !ok {
+		c.add(at(o, "agent", "cpu"), "%d is not a Fargate CPU size: use one of 256, 512, 1024, 2048, 4096, 8192, 16384", a.CPU)
+	} else if !FargateSizeOK(a.CPU, a.MemoryMiB) {
+		ms := fargateMemory[a.CPU]
+		c.add(at(o, "agent", "memory"), "Fargate does not offer %d MiB with cpu %d: use %d to %d MiB (%s)", a.MemoryMiB, a.CPU, ms[0], ms[len(ms)-1], joinInts(ms))
+	}
+	if _, set := o["azpUrl"]; set && a.AzpURL == "" {
+		c.add(at(o, "agent", "azpUrl"), "is empty: set the Azure DevOps organization URL, e.g. https://dev.azure.com/your-org")
+	} else if !azpURLRe.MatchString(a.AzpURL) {
+		c.add(at(o, "agent", "azpUrl"), "%q is not an https URL such as https://dev.azure.com/your-org", a.AzpURL)
+	}
+	if !poolNameRe.MatchString(a.Pool) {
+		c.add(at(o, "agent", "pool"), "%q is not an agent pool name: 1-100 letters, digits, spaces and . _ -", a.Pool)
+	}
+	if !slices.Contains(logRetentionDays, a.LogRetentionDays) {
+		c.add(at(o, "agent", "logRetentionDays"), "%d is not a CloudWatch Logs retention: use one of %s", a.LogRetentionDays, joinInts(logRetentionDays))
+	}
+	if a.StopTimeoutSeconds < 2 || a.StopTimeoutSeconds > 120 {
+		c.add(at(o, "agent", "stopTimeoutSeconds"), "%d: Fargate allows a stop timeout of 2 to 120 seconds", a.StopTimeoutSeconds)
+	}
+}
+
+// checkNoImageTag rejects the imageTag of earlier fleet files: one tag for
+// both delivery paths is computed, never typed.
+func checkNoImageTag(c *collector, a *agentFile, path string) {
+	if a != nil && a.ImageTag != nil {
+		c.add(path+".imageTag", "remove this line: the agent image tag is computed from agent/ and image.rebuild (the same for `cdk deploy` and the pipeline); `hubspoke image-tag` prints it")
+	}
+}
+
+func resolveImage(c *collector, f *imageFile) Image {
+	img := Image{Rebuild: DefaultRebuild, FailOnSeverity: DefaultFailOnSeverity}
+	if f == nil {
+		return img
+	}
+	if f.Rebuild != nil {
+		img.Rebuild = *f.Rebuild
+	}
+	if f.FailOnSeverity != nil {
+		img.FailOnSeverity = *f.FailOnSeverity
+	}
+	if !slices.Contains([]string{"daily", "weekly", "monthly"}, img.Rebuild) {
+		c.add("image.rebuild", "%q: use daily, weekly or monthly (a new, patched image and tag each period)", img.Rebuild)
+	}
+	if img.FailOnSeverity != "CRITICAL" && img.FailOnSeverity != "HIGH" {
+		c.add("image.failOnSeverity", "%q: use CRITICAL (stop the rollout on critical findings) or HIGH (on high or critical)", img.FailOnSeverity)
+	}
+	return img
+}
+
+// resolveAlerts applies a (fleet or spoke) alerts section over base: emails
+// listed replace the base's.
+func resolveAlerts(c *collector, base Alerts, a *alertsFile, path string) Alerts {
+	if a == nil {
+		return base
+	}
+	if a.Emails != nil {
+		base.Emails = a.Emails
+		for i, e := range a.Emails {
+			if !emailRe.MatchString(e) {
+				c.add(fmt.Sprintf("%s.emails[%d]", path, i), "%q is not an email address such as platform-team@example.com", e)
+			}
+		}
+	}
+	if a.ShortfallMinutes != nil {
+		base.ShortfallMinutes = *a.ShortfallMinutes
+		if base.ShortfallMinutes < 3 || base.ShortfallMinutes > 60 {
+			c.add(path+".shortfallMinutes", "%d: use 3 to 60 minutes (tasks take a minute or two to start; an hour is the most an alarm should wait)", base.ShortfallMinutes)
+		}
+	}
+	return base
+}

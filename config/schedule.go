@@ -1,0 +1,123 @@
+package config
+
+// The schedule section: defaults, per-spoke overrides and checks.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"hubspoke/schedule"
+)
+
+func mergeSchedule(base Schedule, s *scheduleFile, path string, origin map[string]string) Schedule {
+	if s == nil {
+		return base
+	}
+	setStr(&base.TimeZone, s.TimeZone, path+".timeZone", "timeZone", origin)
+	if s.ScaleUp != nil {
+		setStr(&base.ScaleUpAt, s.ScaleUp.At, path+".scaleUp.at", "scaleUp.at", origin)
+		setInt(&base.WeekdayCapacity, s.ScaleUp.Capacity, path+".scaleUp.capacity", "scaleUp.capacity", origin)
+	}
+	if s.ScaleDown != nil {
+		setStr(&base.ScaleDownAt, s.ScaleDown.At, path+".scaleDown.at", "scaleDown.at", origin)
+		setInt(&base.NightCapacity, s.ScaleDown.Capacity, path+".scaleDown.capacity", "scaleDown.capacity", origin)
+	}
+	if s.Refresh != nil {
+		setStr(&base.RefreshAt, s.Refresh.At, path+".refresh.at", "refresh.at", origin)
+		setInt(&base.RestoreAfterMinutes, s.Refresh.RestoreAfterMinutes, path+".refresh.restoreAfterMinutes", "refresh.restoreAfterMinutes", origin)
+	}
+	setInt(&base.WeekendCapacity, s.WeekendCapacity, path+".weekendCapacity", "weekendCapacity", origin)
+	return base
+}
+
+// checkSchedule checks a merged schedule (of the spoke named spoke, "" for
+// the defaults) and returns it with its times parsed. A problem between two
+// values set in different places (one inherited from the defaults, one the
+// spoke's own) is reported at the spoke's value, naming the spoke and the
+// other value's place.
+func checkSchedule(c *collector, s Schedule, o map[string]string, spoke string) Schedule {
+	if s.TimeZone == "" || s.TimeZone == "Local" {
+		c.add(at(o, "schedule", "timeZone"), "%q is not an IANA time zone such as Europe/Amsterdam or UTC", s.TimeZone)
+	} else if _, err := time.LoadLocation(s.TimeZone); err != nil {
+		c.add(at(o, "schedule", "timeZone"), "%q is not an IANA time zone such as Europe/Amsterdam or UTC", s.TimeZone)
+	}
+	up, upOK := checkTime(c, at(o, "schedule", "scaleUp.at"), s.ScaleUpAt)
+	down, downOK := checkTime(c, at(o, "schedule", "scaleDown.at"), s.ScaleDownAt)
+	ref, refOK := checkTime(c, at(o, "schedule", "refresh.at"), s.RefreshAt)
+	s.scaleUp, s.scaleDown, s.refresh = schedule.Clock(up), schedule.Clock(down), schedule.Clock(ref)
+	for _, cap := range []struct {
+		key string
+		v   int
+	}{{"scaleUp.capacity", s.WeekdayCapacity}, {"scaleDown.capacity", s.NightCapacity}, {"weekendCapacity", s.WeekendCapacity}} {
+		if cap.v < 0 || cap.v > MaxCapacity {
+			c.add(at(o, "schedule", cap.key), "capacity %d: use 0 to %d agents", cap.v, MaxCapacity)
+		}
+	}
+	if s.WeekdayCapacity < 1 && s.WeekdayCapacity >= 0 {
+		c.add(at(o, "schedule", "scaleUp.capacity"), "weekday capacity 0 leaves no agent in working hours: use at least 1")
+	}
+	// between reports a problem of key against other: at key's place, or,
+	// when exactly one of them is the spoke's own, at that one, naming the
+	// spoke and where the other was set.
+	between := func(key, other, format string, args ...any) {
+		pk, po := at(o, "schedule", key), at(o, "schedule", other)
+		where, msg := pk, fmt.Sprintf(format, args...)
+		if own := strings.HasPrefix(pk, "spokes["); own != strings.HasPrefix(po, "spokes[") {
+			inherited, name := po, other
+			if !own {
+				where, inherited, name = po, pk, key
+			}
+			msg = fmt.Sprintf("spoke %q: %s (%s comes from %s, line %d)", spoke, msg, name, inherited, c.line(inherited))
+		}
+		c.add(where, "%s", msg)
+	}
+	if s.NightCapacity > s.WeekdayCapacity {
+		between("scaleDown.capacity", "scaleUp.capacity", "night capacity %d is above the weekday capacity %d: the schedule is inverted; scale down to fewer agents than you scale up to", s.NightCapacity, s.WeekdayCapacity)
+	}
+	if s.WeekendCapacity > s.WeekdayCapacity {
+		between("weekendCapacity", "scaleUp.capacity", "weekend capacity %d is above the weekday capacity %d: the schedule is inverted", s.WeekendCapacity, s.WeekdayCapacity)
+	}
+	if s.RestoreAfterMinutes < 1 || s.RestoreAfterMinutes > 59 {
+		c.add(at(o, "schedule", "refresh.restoreAfterMinutes"), "%d: use 1 to 59 minutes between the refresh to 0 and the restore", s.RestoreAfterMinutes)
+	}
+	if upOK && downOK && down <= up {
+		between("scaleDown.at", "scaleUp.at", "scale-down %s is not after scale-up %s on the same day; both are weekday times in the schedule's time zone", s.ScaleDownAt, s.ScaleUpAt)
+	}
+	zone, zoneErr := schedule.ZoneOf(s.TimeZone)
+	if zoneErr != nil {
+		return s
+	}
+	// The refresh runs at a fixed UTC time (schedule.Week): in daylight-
+	// saving time it comes later on the local clock by the zone's shift.
+	shift := zone.MaxOffset - zone.MinOffset
+	if refOK && upOK && s.RestoreAfterMinutes >= 1 && ref+s.RestoreAfterMinutes+shift >= up {
+		extra := ""
+		if shift > 0 {
+			extra = fmt.Sprintf(" (and the %d minutes it moves later in daylight-saving time in %s: it runs at a fixed UTC time so that no agent lives over 24 hours)", shift, s.TimeZone)
+		}
+		between("refresh.at", "scaleUp.at", "refresh at %s plus %d minutes%s must come before the scale-up at %s; refresh between midnight and the morning scale-up (00:00 is usual)", s.RefreshAt, s.RestoreAfterMinutes, extra, s.ScaleUpAt)
+	}
+	for _, t := range []struct {
+		key string
+		at  int
+		ok  bool
+	}{{"scaleUp.at", up, upOK}, {"scaleDown.at", down, downOK}} {
+		if g, skipped := zone.FirstGapAt(schedule.Clock(t.at)); t.ok && skipped {
+			between(t.key, "timeZone", "%s does not exist in %s on %s (clocks go from %s to %s): choose a time outside the daylight-saving change", schedule.Clock(t.at), s.TimeZone, g.Day.Format("2006-01-02"), g.From, g.To)
+		}
+	}
+	return s
+}
+
+// checkTime parses HH:MM into minutes after midnight.
+func checkTime(c *collector, path, v string) (int, bool) {
+	if !timeRe.MatchString(v) {
+		c.add(path, "%q is not a time of day: use 24-hour HH:MM such as 07:00", v)
+		return 0, false
+	}
+	h, _ := strconv.Atoi(v[:2])
+	m, _ := strconv.Atoi(v[3:])
+	return h*60 + m, true
+}
