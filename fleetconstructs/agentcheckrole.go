@@ -71,6 +71,7 @@ func NewAgentCheckRole(scope constructs.Construct, id string, props *AgentCheckR
 	// ecs:RunTask on the task definition, iam:PassRole on its roles.
 	agents.TaskDefinition().GrantRun(role)
 	agents.LogGroup().GrantRead(role)
-	Suppress(role, "AwsSolutions-IAM5", "DescribeScheduledActions and DescribeTaskDefinition have no resource-level permissions; task ids are random (tasks of this cluster only); the log group's streams are per task.")
+	Suppress(role, "AwsSolutions-IAM5", "DescribeScheduledActions and DescribeTaskDefinition have no resource-level permissions; task ids are random (tasks of this cluster only); the log group's streams are per task.",
+		"Resource::*", "Resource::"+*arn("task", props.ClusterName+"/*"), `/^Resource::<[A-Za-z0-9]+\.Arn>:\*$/`)
 	return &agentCheckRole{Construct: this, role: role}
 }

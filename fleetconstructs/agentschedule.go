@@ -29,8 +29,8 @@ type AgentScheduleProps struct {
 // the running count.
 //
 // It is one CfnScalableTarget rather than the L2 ScaleOnSchedule calls: the
-// equivalent template, written in one call instead of five rounds of jsii calls:
-// 0.6 s of synth time at 75 spokes.
+// equivalent template, written in one jsii call instead of five rounds of
+// them (docs/performance.md).
 type AgentSchedule interface {
 	constructs.IConstruct
 	Target() awsapplicationautoscaling.CfnScalableTarget

@@ -4,11 +4,12 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"strings"
 )
 
 // NagSuppressionsContext is the context key that, set to true, makes
 // Suppress record its suppressions. Only cdk-nag reads them, and loading
-// cdk-nag costs ~0.2 s of every synth, so without the checks (`-c nag=true`,
+// cdk-nag slows every synth, so without the checks (`-c nag=true`,
 // make lint) Suppress records nothing. Set it before the scope has children.
 const NagSuppressionsContext = "hubspoke:nag-suppressions"
 
@@ -24,6 +25,9 @@ func Suppress(scope constructs.IConstruct, rule, reason string, appliesTo ...str
 		a := make([]any, len(appliesTo))
 		for i, x := range appliesTo {
 			a[i] = x
+			if len(x) > 2 && strings.HasPrefix(x, "/") && strings.HasSuffix(x, "/") {
+				a[i] = map[string]any{"regex": x} // cdk-nag's pattern form
+			}
 		}
 		s.AppliesTo = &a
 	}

@@ -146,6 +146,9 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	}
 	pipe.BuildPipeline()
 	suppressPipelineFindings(pipe)
+	fleetconstructs.Suppress(verifyRole, "AwsSolutions-IAM5", pipelineGrantsReason, pipelineGrantFindings...)
+	fleetconstructs.Suppress(pipe, "AwsSolutions-IAM5", "The synth step's bootstrap check assumes each target's read-only CDK lookup role, by its name pattern.",
+		"Resource::"+RoleArn(config.PartitionOf(p.Region), "*", "cdk-hnb659fds-lookup-role-*"))
 	// A new rebuild period means a new image tag: starting the pipeline
 	// then builds the image from the patched base image and rolls it out
 	// through the waves, approvals and verification.
@@ -157,10 +160,25 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	return out
 }
 
+// pipelineGrantsReason and pipelineGrantFindings answer cdk-nag's IAM5 for
+// what CDK Pipelines grants its roles, and the roles it is given (the image
+// build and verify roles).
+const pipelineGrantsReason = "CDK Pipelines grants its roles these wildcard actions on the pipeline's own artifact buckets and keys (its region's and each support stack's replication bucket), on its CodeBuild projects' log and report groups, lets the self-mutation role assume the CDK bootstrap roles of its own account, and needs Resource * for actions without resource-level permissions (ecr:GetAuthorizationToken, cloudformation:DescribeStacks)."
+
+var pipelineGrantFindings = []string{
+	"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
+	"Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*", "Resource::*",
+	`/^Resource::<PipelineArtifactsBucket[0-9A-F]+\.Arn>\/\*$/`,
+	`/^Resource::arn:[a-z-]+:s3:::pipelinestack-support-[a-z0-9-]+\/\*$/`,
+	`/^Resource::arn:[a-z-]+:logs:[a-z0-9-]+:[0-9]{12}:log-group:\/aws\/codebuild\/(<[A-Za-z0-9]+>:\*|\*)$/`,
+	`/^Resource::arn:[a-z-]+:codebuild:[a-z0-9-]+:[0-9]{12}:report-group\/(<[A-Za-z0-9]+>-)?\*$/`,
+	`/^Resource::arn:\*:iam::[0-9]{12}:role\/\*$/`,
+}
+
 // suppressPipelineFindings records why cdk-nag findings on what CDK
-// Pipelines generates do not apply.
+// Pipelines generates do not apply, each scoped to the findings it answers.
 func suppressPipelineFindings(pipe pipelines.CodePipeline) {
-	fleetconstructs.Suppress(pipe, "AwsSolutions-IAM5", "CDK Pipelines grants its own roles wildcard actions (s3:GetObject*, kms:GenerateDataKey*, ...) on the pipeline's own artifact bucket and key, and on its CodeBuild log and report groups; the resources are the pipeline's own.")
+	fleetconstructs.Suppress(pipe, "AwsSolutions-IAM5", pipelineGrantsReason, pipelineGrantFindings...)
 	fleetconstructs.Suppress(pipe, "AwsSolutions-S1", "The artifact bucket holds transient pipeline artifacts, encrypted with the pipeline key and reachable only by the pipeline's roles; CloudTrail records access.")
 	// cfn-lint E3703 ("prefer Fn::Sub over Fn::Join with an empty
 	// delimiter") flags the deploy actions' RoleArn that CDK Pipelines
@@ -190,7 +208,7 @@ func agentImageStep(stack awscdk.Stack, f *config.Fleet, source pipelines.IFileS
 		Actions:   jsii.Strings("ecr:GetAuthorizationToken"),
 		Resources: jsii.Strings("*"),
 	}))
-	fleetconstructs.Suppress(role, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken has no resource-level permissions; CDK Pipelines adds its artifact bucket/key and log-group wildcards to the build role.")
+	fleetconstructs.Suppress(role, "AwsSolutions-IAM5", pipelineGrantsReason, pipelineGrantFindings...)
 	return pipelines.NewCodeBuildStep(jsii.String("BuildAgentImage"), &pipelines.CodeBuildStepProps{
 		Input:    source,
 		Commands: jsii.Strings("bash tools/publish-agent-image.sh"),
@@ -243,7 +261,8 @@ func newVerifyRole(stack awscdk.Stack, f *config.Fleet) awsiam.Role {
 		Actions:   jsii.Strings("sts:AssumeRole"),
 		Resources: jsii.Strings(RoleArn(config.PartitionOf(f.Pipeline.Region), "*", rolePrefix+"*-smoke")),
 	}))
-	fleetconstructs.Suppress(role, "AwsSolutions-IAM5", "The spokes' smoke-check roles, one per spoke account, by their name pattern: each trusts this role by name; CDK Pipelines adds its artifact bucket/key and log-group wildcards.")
+	fleetconstructs.Suppress(role, "AwsSolutions-IAM5", "The spokes' smoke-check roles, one per spoke account, by their name pattern: each trusts this role by name.",
+		"Resource::"+RoleArn(config.PartitionOf(f.Pipeline.Region), "*", rolePrefix+"*-smoke"))
 	return role
 }
 

@@ -81,6 +81,9 @@ func TestAppEndToEnd(t *testing.T) {
 	if len(files) != 6 {
 		t.Errorf("example fleet wrote %d templates, want 6", len(files))
 	}
+	if strings.Contains(stderr, "exited abnormally") {
+		t.Errorf("jsii's shutdown race reached the output:\n%s", stderr)
+	}
 	if strings.Contains(stderr, "end-of-life") {
 		t.Errorf("the Node 20 banner must be silenced:\n%.300s", stderr)
 	}

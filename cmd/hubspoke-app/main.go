@@ -30,8 +30,11 @@ func main() {
 		code = run()
 	}
 	// Stops the jsii kernel and removes its temp dir, on every path
-	// (os.Exit skips deferred calls).
-	jsii.Close()
+	// (os.Exit skips deferred calls). jsii-runtime-go's own watcher of the
+	// kernel may then report the exit it raced with ("Runtime process
+	// exited abnormally: waitid: no child processes", no newline): the
+	// work is done, so that goes nowhere.
+	quietClose()
 	os.Exit(code)
 }
 
@@ -46,7 +49,7 @@ func run() int {
 		return 1
 	}
 	phase("load and validate the fleet file")
-	// tree.json costs ~5 ms a spoke and only diagram tools read it:
+	// tree.json costs time per spoke and only diagram tools read it:
 	// `-c tree=true` (make diagram) writes it.
 	appContext := appcontext.Defaults()
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &appContext, TreeMetadata: jsii.Bool(stacks.ContextFlag(ctx, "tree"))})
@@ -68,6 +71,13 @@ func run() int {
 	}
 	phase("synthesize the cloud assembly")
 	return 0
+}
+
+func quietClose() {
+	if devNull, err := os.Open(os.DevNull); err == nil {
+		os.Stderr = devNull
+	}
+	jsii.Close()
 }
 
 // phaseTimer returns a function that, when on, prints to stderr the time

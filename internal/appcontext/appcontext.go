@@ -3,8 +3,8 @@
 package appcontext
 
 // Defaults has no creation stack trace for every resource in the
-// assembly's metadata, which aws-cdk-lib captures by default (~0.1 s at 75
-// spokes) and nothing here reads. `cdk synth -c
+// assembly's metadata, which aws-cdk-lib captures by default (at a cost,
+// docs/performance.md) and nothing here reads. `cdk synth -c
 // aws:cdk:disable-creation-stack-traces=false` brings them back.
 func Defaults() map[string]any {
 	return map[string]any{"aws:cdk:disable-creation-stack-traces": true}

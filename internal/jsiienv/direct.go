@@ -38,9 +38,8 @@ const directLauncher = `const fs=require("fs"),w=fs.writeSync;` +
 //
 // jsii-runtime-go's stock launcher starts node, which starts a second node
 // running the kernel program and copies every request and response between
-// them. With ~50 jsii calls per spoke, that extra hop is a third of the
-// build time: measured here, a trivial call takes 166 us through it and 85
-// us without it, and the app synthesizes 75 spokes ~0.6 s faster. The
+// them. With dozens of jsii calls per spoke, that extra hop is a large share
+// of the build time (docs/performance.md). The
 // program comes from the module cache, from the jsii-runtime-go version in
 // go.mod; when it is not there, or no longer speaks the protocol the
 // launcher expects, there is no direct runtime and jsii uses its own. Like

@@ -13,8 +13,8 @@ import (
 
 // Defaults are set unless the caller's environment already has them:
 //   - no end-of-life banner for Node 20 on every run;
-//   - no built-in CloudFormation validator in aws-cdk-lib: it costs ~80 ms
-//     per template, and the test suite runs cfn-lint over every template
+//   - no built-in CloudFormation validator in aws-cdk-lib: it costs time on
+//     every template, and the test suite runs cfn-lint over every template
 //     instead. Set CDK_VALIDATION=true to have it anyway.
 var Defaults = map[string]string{
 	"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
@@ -46,8 +46,15 @@ func Ensure() {
 	// jsii-runtime-go started its kernel while packages initialized, in a
 	// temp dir of its own; Close stops it and removes the dir, which the
 	// exec would otherwise leave behind (2.2 MB a run).
+	// Its watcher may report the exit it races with; the process is about
+	// to be replaced (fd 2 itself stays open for the new program).
+	stderr := os.Stderr
+	if devNull, err := os.Open(os.DevNull); err == nil {
+		os.Stderr = devNull
+	}
 	jsii.Close()
 	_ = syscall.Exec(exe, os.Args, os.Environ())
+	os.Stderr = stderr
 }
 
 // Wanted is the environment Ensure establishes, given how the caller's
