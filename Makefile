@@ -57,7 +57,7 @@ diagram: deps $(APP)
 
 ## update-snapshots: rewrite the golden templates under test/ after a deliberate change
 update-snapshots: deps
-	$(GO) test ./test/ -run TestSnapshots -update
+	$(GO) test ./test/ -run "TestSnapshots|TestSnapshotOUModeHub" -update
 
 ## bench: synth time and policy sizes at 1, 75, 300 and 1,000 spokes
 bench: deps

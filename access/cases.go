@@ -36,10 +36,19 @@ var adminPolicy = []NamedPolicy{{Name: "AdministratorAccess", Policy: map[string
 // and what they and others must not.
 func Cases(hub *Hub, spokes []Spoke) []Case {
 	org := organizationID(hub)
+	ous := orgPaths(hub)
+	// A principal in a trusted OU (the first), and one in another OU of the
+	// same organization.
+	var inOU, otherOU []any
+	if len(ous) > 0 {
+		inOU = []any{strings.TrimSuffix(ous[0], "*")}
+		root := strings.Join(strings.SplitN(ous[0], "/", 3)[:2], "/")
+		otherOU = []any{root + "/ou-zzzz-99999999/"}
+	}
 	viaSM := "secretsmanager." + hub.Region + ".amazonaws.com"
 	var out []Case
 	for i, sp := range spokes {
-		c := caseBuilder{hub: hub, spoke: sp, org: org}
+		c := caseBuilder{hub: hub, spoke: sp, org: org, orgPaths: inOU}
 		exec, lookup, task := sp.Execution, sp.Lookup, sp.Task
 		// What the agents need.
 		for _, a := range []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"} {
@@ -81,6 +90,15 @@ func Cases(hub *Hub, spokes []Spoke) []Case {
 			// Organization mode trusts the role name in every account of the
 			// organization: the documented trade-off, shown in the matrix.
 			by := "execution role's name in another account of the organization (trusted by design)"
+			if len(ous) > 0 {
+				by = "execution role's name in another account of a trusted OU (trusted by design)"
+				elsewhere := caseBuilder{hub: hub, spoke: sp, org: org, orgPaths: otherOU}
+				what := "execution role's name in an account of another OU of the organization"
+				out = append(out,
+					elsewhere.repo(what, outsider, "ecr:BatchGetImage", Denied),
+					elsewhere.secret(what, outsider, "secretsmanager:GetSecretValue", Denied),
+					elsewhere.key(what, outsider, "kms:Decrypt", viaSM, Denied))
+			}
 			out = append(out,
 				c.repo(by, outsider, "ecr:BatchGetImage", Allowed),
 				c.secret(by, outsider, "secretsmanager:GetSecretValue", Allowed),
@@ -113,9 +131,10 @@ func Cases(hub *Hub, spokes []Spoke) []Case {
 }
 
 type caseBuilder struct {
-	hub   *Hub
-	spoke Spoke
-	org   string
+	hub      *Hub
+	spoke    Spoke
+	org      string
+	orgPaths []any // aws:PrincipalOrgPaths of the caller, in OU mode
 }
 
 func (c caseBuilder) repo(who string, role Role, action, expect string) Case {
@@ -149,6 +168,9 @@ func (c caseBuilder) build(who string, role Role, action, resource, resourceAcco
 	if c.org != "" {
 		ctx["aws:PrincipalOrgID"] = c.org
 	}
+	if len(c.orgPaths) > 0 {
+		ctx["aws:PrincipalOrgPaths"] = c.orgPaths
+	}
 	for k, v := range extra {
 		ctx[k] = v
 	}
@@ -171,6 +193,30 @@ func (c caseBuilder) build(who string, role Role, action, resource, resourceAcco
 		sim["resourcePolicy"] = resourcePolicy
 	}
 	return Case{Spoke: c.spoke.Stack, Who: who, Principal: role.Arn, Action: action, Resource: resource, Expect: expect, sim: sim}
+}
+
+// orgPaths are the organizational-unit patterns the hub policies trust (OU
+// mode), if any.
+func orgPaths(h *Hub) []string {
+	for _, doc := range []map[string]any{h.RepoPolicy, h.KeyPolicy, h.SecretPolicy} {
+		sts, _ := doc["Statement"].([]any)
+		for _, s := range sts {
+			cond, _ := s.(map[string]any)["Condition"].(map[string]any)
+			if m, ok := cond["ForAnyValue:StringLike"].(map[string]any); ok {
+				switch v := m["aws:PrincipalOrgPaths"].(type) {
+				case string:
+					return []string{v}
+				case []any:
+					var out []string
+					for _, x := range v {
+						out = append(out, fmt.Sprint(x))
+					}
+					return out
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // organizationID is the organization the hub policies trust, if any.

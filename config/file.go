@@ -33,14 +33,15 @@ type githubFile struct {
 }
 
 type hubFile struct {
-	Account        string      `yaml:"account"`
-	Region         string      `yaml:"region"`
-	RepositoryName string      `yaml:"repositoryName"`
-	TagMutability  string      `yaml:"tagMutability"`
-	ImagesKept     *int        `yaml:"imagesKept"`
-	SecretName     string      `yaml:"secretName"`
-	OrganizationID string      `yaml:"organizationId"`
-	GitHubActions  *githubFile `yaml:"githubActions"`
+	Account             string      `yaml:"account"`
+	Region              string      `yaml:"region"`
+	RepositoryName      string      `yaml:"repositoryName"`
+	TagMutability       string      `yaml:"tagMutability"`
+	ImagesKept          *int        `yaml:"imagesKept"`
+	SecretName          string      `yaml:"secretName"`
+	OrganizationID      string      `yaml:"organizationId"`
+	OrganizationalUnits []string    `yaml:"organizationalUnits"`
+	GitHubActions       *githubFile `yaml:"githubActions"`
 }
 
 type alertsFile struct {

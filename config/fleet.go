@@ -50,6 +50,10 @@ type Hub struct {
 	// OrganizationID switches the hub policies to organization mode (o-...).
 	// Empty means account mode: every spoke account and role is listed.
 	OrganizationID string
+	// OrganizationalUnits (OU mode) limit organization mode to principals
+	// in these OUs or below them: paths such as
+	// o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/.
+	OrganizationalUnits []string
 	// GitHubActions, when set, lets GitHub Actions of that repository and
 	// branch push agent images to the repository (OIDC, no stored keys).
 	GitHubActions *GitHubActions

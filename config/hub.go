@@ -2,7 +2,10 @@ package config
 
 // The hub section: defaults and checks.
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 func resolveHub(h hubFile, c *collector) Hub {
 	hub := Hub{
@@ -49,6 +52,19 @@ func resolveHub(h hubFile, c *collector) Hub {
 		}
 		if !branchRe.MatchString(hub.GitHubActions.Branch) {
 			c.add("hub.githubActions.branch", "%q is not a branch name", hub.GitHubActions.Branch)
+		}
+	}
+	for i, p := range h.OrganizationalUnits {
+		path := fmt.Sprintf("hub.organizationalUnits[%d]", i)
+		switch {
+		case hub.OrganizationID == "":
+			c.add(path, "organizational units need hub.organizationId (the o-... of the organization they belong to)")
+		case !ouPathRe.MatchString(p):
+			c.add(path, "%q is not an organizational-unit path such as %s/r-ab12/ou-ab12-11111111/ (the OU's path from the organization's root, as the Organizations console shows it)", p, hub.OrganizationID)
+		case !strings.HasPrefix(p, hub.OrganizationID+"/"):
+			c.add(path, "%q is not in the organization %s (hub.organizationId)", p, hub.OrganizationID)
+		default:
+			hub.OrganizationalUnits = append(hub.OrganizationalUnits, strings.TrimSuffix(p, "/")+"/")
 		}
 	}
 	if hub.OrganizationID != "" && !orgRe.MatchString(hub.OrganizationID) {

@@ -121,7 +121,10 @@ var credentialLike = regexp.MustCompile(`[A-Za-z0-9+/=_-]{32,}`)
 // pasted into the wrong key must not reach a terminal or a CI log).
 func redact(msg string) string {
 	return credentialLike.ReplaceAllStringFunc(msg, func(s string) string {
-		if strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) >= 0 {
+		// A path (slashes and dashes, e.g. an organizational unit's) is not
+		// a token; base64 and base32 tokens have no dashes.
+		path := strings.Contains(s, "/") && strings.Contains(s, "-")
+		if !path && strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) >= 0 {
 			return fmt.Sprintf("<%d characters that look like a credential, not shown>", len(s))
 		}
 		return s

@@ -87,6 +87,7 @@ var (
 	sgRe         = regexp.MustCompile(`^sg-([0-9a-f]{8}|[0-9a-f]{17})$`)
 	vpcRe        = regexp.MustCompile(`^vpc-([0-9a-f]{8}|[0-9a-f]{17})$`)
 	orgRe        = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	ouPathRe     = regexp.MustCompile(`^o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}(/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})+/?$`)
 	repoNameRe   = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
 	secretNameRe = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 	secretTailRe = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)

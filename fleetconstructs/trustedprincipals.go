@@ -4,6 +4,7 @@ package fleetconstructs
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 )
@@ -26,6 +27,11 @@ type TrustedPrincipals struct {
 	// OrganizationID, when set, trusts principals of this AWS Organization
 	// whose ARN matches RoleArns. Default: "" (account mode).
 	OrganizationID string
+	// OrgPaths, with OrganizationID, limit the trust to principals in
+	// these organizational units or below them (aws:PrincipalOrgPaths),
+	// e.g. "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/". Default: the whole
+	// organization.
+	OrgPaths []string
 	// Like: RoleArns are patterns (ArnLike) in account mode too, e.g. all
 	// of one spoke's roles in its own account. Default: false (ArnEquals).
 	Like bool
@@ -42,6 +48,7 @@ func (t TrustedPrincipals) Union(o TrustedPrincipals) TrustedPrincipals {
 		Accounts:       dedupe(append(append([]string{}, t.Accounts...), o.Accounts...)),
 		RoleArns:       dedupe(append(append([]string{}, t.RoleArns...), o.RoleArns...)),
 		OrganizationID: org,
+		OrgPaths:       dedupe(append(append([]string{}, t.OrgPaths...), o.OrgPaths...)),
 		Like:           t.Like || o.Like,
 	}
 }
@@ -71,6 +78,13 @@ func (t TrustedPrincipals) Statement(sid string, actions, resources []string, ex
 		principal = map[string]any{"AWS": "*"}
 		conditions["StringEquals"] = map[string]any{"aws:PrincipalOrgID": t.OrganizationID}
 		conditions["ArnLike"] = map[string]any{"aws:PrincipalArn": oneOrMany(sorted(t.RoleArns))}
+		if len(t.OrgPaths) > 0 {
+			var paths []string
+			for _, p := range t.OrgPaths {
+				paths = append(paths, strings.TrimSuffix(p, "/")+"/*")
+			}
+			conditions["ForAnyValue:StringLike"] = map[string]any{"aws:PrincipalOrgPaths": oneOrMany(sorted(paths))}
+		}
 	} else {
 		principal = map[string]any{"AWS": oneOrMany(sorted(accountRoots(t.Accounts, t.RoleArns)))}
 		op := "ArnEquals"

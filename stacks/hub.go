@@ -108,8 +108,9 @@ func hubTrust(f *config.Fleet) (execs, lookups fleetconstructs.TrustedPrincipals
 	p := f.Hub.Partition()
 	if f.OrganizationMode() {
 		org := f.Hub.OrganizationID
-		execs = fleetconstructs.TrustedPrincipals{OrganizationID: org, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-exec")}}
-		lookups = fleetconstructs.TrustedPrincipals{OrganizationID: org, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-lookup")}}
+		ous := f.Hub.OrganizationalUnits
+		execs = fleetconstructs.TrustedPrincipals{OrganizationID: org, OrgPaths: ous, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-exec")}}
+		lookups = fleetconstructs.TrustedPrincipals{OrganizationID: org, OrgPaths: ous, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-lookup")}}
 		return execs, lookups
 	}
 	for _, s := range f.Spokes {

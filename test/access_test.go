@@ -28,6 +28,13 @@ func TestAccessMatrix(t *testing.T) {
 		{"organization mode", func(t *testing.T) *config.Fleet {
 			return parseFleet(t, fleetgen.Options{Spokes: 4, OrganizationID: "o-exampleorg1"})
 		}, 4, 10},
+		// OU mode: the role name in an account of a trusted OU gets in (3
+		// more per spoke); in another OU of the same organization it does
+		// not (3 denied requests per spoke, checked below).
+		{"OU mode", func(t *testing.T) *config.Fleet {
+			return parseFleet(t, fleetgen.Options{Spokes: 4, OrganizationID: "o-exampleorg1",
+				OrganizationalUnits: []string{"o-exampleorg1/r-ab12/ou-ab12-11111111/", "o-exampleorg1/r-ab12/ou-ab12-22222222"}})
+		}, 4, 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stacks, err := access.ReadAssembly(synthFleet(t, tc.fleet(t)))
@@ -53,6 +60,17 @@ func TestAccessMatrix(t *testing.T) {
 				}
 				if r.Decision == "Allowed" {
 					allowed++
+				}
+			}
+			if tc.name == "OU mode" {
+				otherOU := 0
+				for _, r := range results {
+					if strings.Contains(r.Who, "another OU") && r.Decision != "Allowed" && r.OK() {
+						otherOU++
+					}
+				}
+				if otherOU != 3*tc.spokes {
+					t.Errorf("%d denied requests from another OU, want 3 per spoke", otherOU)
 				}
 			}
 			if allowed != tc.allowed*tc.spokes {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"hubspoke/config"
 	"hubspoke/internal/testutil"
 )
 
@@ -69,6 +70,40 @@ func TestSnapshots(t *testing.T) {
 		if !bytes.Equal(g, got[n]) {
 			t.Errorf("%s differs from test/golden/%s; if the change is meant, run make update-snapshots and review the diff\n%s", n, n, firstDiff(g, got[n]))
 		}
+	}
+}
+
+// The hub of an OU-mode fleet (test/testdata/fleet-ou.yaml): policies for
+// the organization's role names in the listed OUs only.
+func TestSnapshotOUModeHub(t *testing.T) {
+	f, err := config.Load(filepath.Join(testutil.RepoRoot(), "test", "testdata", "fleet-ou.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := synthFleet(t, f)
+	got, err := os.ReadFile(filepath.Join(dir, "HubStack.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join(testutil.RepoRoot(), "test", "golden", "ou", "HubStack.template.json")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("no golden file (run make update-snapshots): %v", err)
+	}
+	if !bytes.Equal(want, got) {
+		t.Errorf("the OU-mode hub differs from test/golden/ou/HubStack.template.json; if meant, run make update-snapshots\n%s", firstDiff(want, got))
+	}
+	if !bytes.Contains(got, []byte(`"aws:PrincipalOrgPaths"`)) {
+		t.Error("the OU-mode hub does not limit its policies by aws:PrincipalOrgPaths")
 	}
 }
 

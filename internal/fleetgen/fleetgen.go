@@ -16,6 +16,9 @@ type Options struct {
 	Waves int
 	// Pipeline adds a pipeline section listing the waves in order.
 	Pipeline bool
+	// OrganizationalUnits (with OrganizationID) limit the trust to these
+	// OU paths.
+	OrganizationalUnits []string
 	// Regions spreads spokes over this many of eu-west-1, eu-central-1,
 	// us-east-1 and us-west-2 (default 4).
 	Regions int
@@ -30,6 +33,9 @@ func YAML(opts Options) []byte {
 	b.WriteString("hub:\n  account: \"111111111111\"\n  region: eu-west-1\n")
 	if opts.OrganizationID != "" {
 		fmt.Fprintf(&b, "  organizationId: %s\n", opts.OrganizationID)
+	}
+	if len(opts.OrganizationalUnits) > 0 {
+		fmt.Fprintf(&b, "  organizationalUnits: [%s]\n", strings.Join(opts.OrganizationalUnits, ", "))
 	}
 	b.WriteString(`agent:
   maxJobMinutes: 120
