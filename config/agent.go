@@ -12,6 +12,13 @@ func mergeAgent(base Agent, a *agentFile, path string, origin map[string]string)
 		return base
 	}
 	setInt(&base.MaxJobMinutes, a.MaxJobMinutes, path+".maxJobMinutes", "maxJobMinutes", origin)
+	if a.Spot != nil {
+		if a.Spot.Enabled != nil {
+			base.Spot = *a.Spot.Enabled
+			origin["spot.enabled"] = path + ".spot.enabled"
+		}
+		setInt(&base.SpotOnDemandBase, a.Spot.OnDemandBase, path+".spot.onDemandBase", "spot.onDemandBase", origin)
+	}
 	setInt(&base.CPU, a.CPU, path+".cpu", "cpu", origin)
 	setInt(&base.MemoryMiB, a.MemoryMiB, path+".memory", "memory", origin)
 	setStr(&base.AzpURL, a.AzpURL, path+".azpUrl", "azpUrl", origin)
@@ -22,6 +29,9 @@ func mergeAgent(base Agent, a *agentFile, path string, origin map[string]string)
 }
 
 func checkAgent(c *collector, a Agent, o map[string]string) {
+	if a.SpotOnDemandBase < 0 || a.SpotOnDemandBase > MaxCapacity {
+		c.add(at(o, "agent", "spot.onDemandBase"), "%d: use 0 to %d agents that always run on demand", a.SpotOnDemandBase, MaxCapacity)
+	}
 	if a.MaxJobMinutes < 1 || a.MaxJobMinutes > 2880 {
 		c.add(at(o, "agent", "maxJobMinutes"), "%d: ECS task protection lasts 1 to 2880 minutes (48 hours); set the longest a job may hold its agent from scale-in", a.MaxJobMinutes)
 	}

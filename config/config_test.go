@@ -157,6 +157,8 @@ func TestMalformedFleets(t *testing.T) {
 		{"OUs without an organization", "  secretName: hubspoke/agent-token", "  secretName: hubspoke/agent-token\n  organizationalUnits: [o-exampleorg1/r-ab12/ou-ab12-11111111/]", "hub.organizationalUnits[0]", "need hub.organizationId", 6},
 		{"OU given by id only", "  secretName: hubspoke/agent-token", "  secretName: hubspoke/agent-token\n  organizationId: o-exampleorg1\n  organizationalUnits: [ou-ab12-11111111]", "hub.organizationalUnits[0]", "not an organizational-unit path such as o-exampleorg1/r-ab12/ou-ab12-11111111/", 7},
 		{"OU of another organization", "  secretName: hubspoke/agent-token", "  secretName: hubspoke/agent-token\n  organizationId: o-exampleorg1\n  organizationalUnits: [o-otherorg0000/r-ab12/ou-ab12-11111111/]", "hub.organizationalUnits[0]", "not in the organization o-exampleorg1", 7},
+		{"spot base negative", "  pool: hubspoke", "  pool: hubspoke\n  spot: {enabled: true, onDemandBase: -1}", "agent.spot.onDemandBase", "use 0 to", 12},
+		{"spot enabled as a word", "  pool: hubspoke", "  pool: hubspoke\n  spot: {enabled: sometimes}", "agent.spot.enabled", `"sometimes" is not true or false`, 12},
 		{"availability zone of another region", "cidr: 10.40.0.0/24}", "cidr: 10.40.0.0/24, availabilityZones: [us-east-1a]}", "spokes[0].network.createVpc.availabilityZones[0]", "not an availability zone of eu-west-1", 23},
 		{"pipeline connection not an ARN", "", "pipeline:\n  connectionArn: my-connection\n  repository: o/r\n  waves: [{name: default}, {name: prod}]\n", "pipeline.connectionArn", "not a CodeConnections connection ARN", 33},
 		{"spoke in a wave the pipeline does not list", "", "pipeline:\n  connectionArn: arn:aws:codeconnections:eu-west-1:111111111111:connection/01234567-89ab-cdef-0123-456789abcdef\n  repository: o/r\n  waves: [{name: default}]\n", "spokes[1].wave", "not in pipeline.waves (default)", 27},
@@ -425,5 +427,20 @@ func TestAccountModeCeilingInValidation(t *testing.T) {
 	_, err := Parse("fleet.yaml", fleetgen.YAML(fleetgen.Options{Spokes: 200}))
 	if err == nil || !strings.Contains(err.Error(), "200 spokes in account mode make the hub's secret policy about") || !strings.Contains(err.Error(), "set hub.organizationId") {
 		t.Errorf("200 spokes in account mode: %v", err)
+	}
+}
+
+// Spot is off by default; a spoke turns it on with its own base.
+func TestSpotPerSpoke(t *testing.T) {
+	y := strings.Replace(base(t), "    wave: prod", "    wave: prod\n    agent: {spot: {enabled: true, onDemandBase: 1}}", 1)
+	f, err := Parse("fleet.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := f.Spokes[0].Agent; a.Spot {
+		t.Errorf("dev runs on Spot without asking: %+v", a)
+	}
+	if a := f.Spokes[1].Agent; !a.Spot || a.SpotOnDemandBase != 1 {
+		t.Errorf("prod spot %v base %d, want on with 1", a.Spot, a.SpotOnDemandBase)
 	}
 }

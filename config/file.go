@@ -49,6 +49,11 @@ type alertsFile struct {
 	ShortfallMinutes *int     `yaml:"shortfallMinutes"`
 }
 
+type spotFile struct {
+	Enabled      *bool `yaml:"enabled"`
+	OnDemandBase *int  `yaml:"onDemandBase"`
+}
+
 type imageFile struct {
 	Rebuild        *string `yaml:"rebuild"`
 	FailOnSeverity *string `yaml:"failOnSeverity"`
@@ -56,14 +61,15 @@ type imageFile struct {
 
 type agentFile struct {
 	// ImageTag is no longer set by hand; read only to say so.
-	ImageTag           *string `yaml:"imageTag"`
-	MaxJobMinutes      *int    `yaml:"maxJobMinutes"`
-	CPU                *int    `yaml:"cpu"`
-	MemoryMiB          *int    `yaml:"memory"`
-	AzpURL             *string `yaml:"azpUrl"`
-	Pool               *string `yaml:"pool"`
-	LogRetentionDays   *int    `yaml:"logRetentionDays"`
-	StopTimeoutSeconds *int    `yaml:"stopTimeoutSeconds"`
+	ImageTag           *string   `yaml:"imageTag"`
+	MaxJobMinutes      *int      `yaml:"maxJobMinutes"`
+	Spot               *spotFile `yaml:"spot"`
+	CPU                *int      `yaml:"cpu"`
+	MemoryMiB          *int      `yaml:"memory"`
+	AzpURL             *string   `yaml:"azpUrl"`
+	Pool               *string   `yaml:"pool"`
+	LogRetentionDays   *int      `yaml:"logRetentionDays"`
+	StopTimeoutSeconds *int      `yaml:"stopTimeoutSeconds"`
 }
 
 type scheduleFile struct {

@@ -92,7 +92,10 @@ type Image struct {
 type Agent struct {
 	// MaxJobMinutes is how long a running job protects its task from
 	// scale-in (ECS task protection expiry, 1-2880).
-	MaxJobMinutes      int
+	MaxJobMinutes int
+	// Spot runs agents above SpotOnDemandBase on Fargate Spot.
+	Spot               bool
+	SpotOnDemandBase   int
 	CPU                int // Fargate CPU units, e.g. 1024
 	MemoryMiB          int // Fargate memory in MiB, e.g. 2048
 	AzpURL             string

@@ -49,6 +49,13 @@ type AgentServiceProps struct {
 	// StopTimeoutSeconds is how long an agent has after SIGTERM to finish
 	// deregistering before it is killed. Default: 120 (the Fargate maximum).
 	StopTimeoutSeconds int
+	// Spot runs the agents above SpotOnDemandBase on Fargate Spot (about a
+	// third of the price; AWS may reclaim a task with a two-minute warning,
+	// which cancels the job it runs). Default: false (all on demand).
+	Spot bool
+	// SpotOnDemandBase is how many agents always run on demand when Spot
+	// is on. Default: 0.
+	SpotOnDemandBase int
 	// MaxJobMinutes is how long a running job protects its task from
 	// scale-in (ECS task protection's expiry, 1-2880): a stuck job cannot
 	// pin a task longer. Default: 120.
@@ -114,6 +121,14 @@ func NewAgentService(scope constructs.Construct, id string, props *AgentServiceP
 		Vpc:                 props.Network.Vpc(),
 		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
 	})
+	var strategy *[]*awsecs.CapacityProviderStrategy
+	if props.Spot {
+		cluster.EnableFargateCapacityProviders()
+		strategy = &[]*awsecs.CapacityProviderStrategy{
+			{CapacityProvider: jsii.String("FARGATE"), Base: jsii.Number(float64(props.SpotOnDemandBase)), Weight: jsii.Number(0)},
+			{CapacityProvider: jsii.String("FARGATE_SPOT"), Weight: jsii.Number(1)},
+		}
+	}
 	// The task role serves the ECS agent's task-protection endpoint only
 	// (start.sh protects a task while its job runs): its own cluster's
 	// tasks. Jobs never see its credentials (start.sh drops the endpoint
@@ -184,6 +199,8 @@ func NewAgentService(scope constructs.Construct, id string, props *AgentServiceP
 		MaxHealthyPercent: jsii.Number(200),
 		CircuitBreaker:    &awsecs.DeploymentCircuitBreaker{Rollback: jsii.Bool(true)},
 		PlatformVersion:   awsecs.FargatePlatformVersion_LATEST,
+		// nil: Fargate on demand (the service's launch type).
+		CapacityProviderStrategies: strategy,
 	})
 	return &agentService{Construct: this, cluster: cluster, service: service, taskDef: taskDef, execRole: execRole, logs: logs}
 }

@@ -151,3 +151,31 @@ func TestAgentNetworkImported(t *testing.T) {
 		t.Errorf("%d groups, public ip %v", got, n.AssignPublicIP())
 	}
 }
+
+// Fargate Spot: the cluster offers both capacity providers and the service
+// runs its base on demand, everything above it on Spot. Off, the service
+// has no strategy (Fargate on demand).
+func TestAgentServiceSpot(t *testing.T) {
+	stack := spokeStack(t)
+	newService(stack, AgentServiceProps{Spot: true, SpotOnDemandBase: 2})
+	tpl := testutil.Template(stack)
+	testutil.Check(t, "spot", func() {
+		tpl.HasResourceProperties(str("AWS::ECS::Service"), map[string]any{
+			"CapacityProviderStrategy": []any{
+				map[string]any{"CapacityProvider": "FARGATE", "Base": 2, "Weight": 0},
+				map[string]any{"CapacityProvider": "FARGATE_SPOT", "Weight": 1},
+			},
+			"LaunchType": assertions.Match_Absent(),
+		})
+		tpl.HasResourceProperties(str("AWS::ECS::ClusterCapacityProviderAssociations"), map[string]any{
+			"CapacityProviders": assertions.Match_ArrayWith(&[]any{"FARGATE", "FARGATE_SPOT"}),
+		})
+	})
+	off := spokeStack(t)
+	newService(off, AgentServiceProps{})
+	testutil.Check(t, "on demand", func() {
+		testutil.Template(off).HasResourceProperties(str("AWS::ECS::Service"), map[string]any{
+			"CapacityProviderStrategy": assertions.Match_Absent(), "LaunchType": "FARGATE",
+		})
+	})
+}

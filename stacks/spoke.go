@@ -100,6 +100,8 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 		LogRetentionDays:   s.Agent.LogRetentionDays,
 		StopTimeoutSeconds: s.Agent.StopTimeoutSeconds,
 		MaxJobMinutes:      s.Agent.MaxJobMinutes,
+		Spot:               s.Agent.Spot,
+		SpotOnDemandBase:   s.Agent.SpotOnDemandBase,
 	})
 	// Decrypting the token needs the hub key too; the spoke knows its alias,
 	// not its random key id.
