@@ -1,6 +1,7 @@
 package fleetconstructs
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -97,6 +98,14 @@ func createNetwork(this constructs.Construct, props *AgentNetworkProps) AgentNet
 			"RejectedTraffic": {TrafficType: awsec2.FlowLogTrafficType_REJECT},
 		},
 	})
+	// aws-cdk-lib restricts the VPC's default security group with a custom
+	// resource of its own: it answers within minutes, not CloudFormation's
+	// default hour, when its handler hangs.
+	if cr, ok := vpc.Node().TryFindChild(jsii.String("RestrictDefaultSecurityGroupCustomResource")).(constructs.IConstruct); ok && cr != nil {
+		if res, ok := cr.Node().DefaultChild().(awscdk.CfnResource); ok {
+			res.AddPropertyOverride(jsii.String("ServiceTimeout"), fmt.Sprint(DefaultCustomResourceTimeoutSeconds))
+		}
+	}
 	group := awsec2.NewSecurityGroup(this, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("Build agents: outbound only, no ingress"),

@@ -12,6 +12,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
+// DefaultCustomResourceTimeoutSeconds is how long CloudFormation waits for a
+// custom resource's answer: minutes, not the hour it waits by default when
+// a handler hangs.
+const DefaultCustomResourceTimeoutSeconds = 300
+
 //go:embed hubpreflight.py
 var hubPreflightCode string
 
@@ -82,7 +87,7 @@ func NewHubPreflight(scope constructs.Construct, id string, props *HubPreflightP
 	repo := strings.SplitN(props.RepositoryArn, ":", 6)
 	timeout := props.Timeout
 	if timeout == nil {
-		timeout = awscdk.Duration_Minutes(jsii.Number(5))
+		timeout = awscdk.Duration_Seconds(jsii.Number(DefaultCustomResourceTimeoutSeconds))
 	}
 
 	logs := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{

@@ -49,7 +49,6 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 		sp.Description = jsii.String("hubspoke spoke " + s.Name + ": scheduled Fargate build agents")
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
-	fleetconstructs.LimitCustomResourceWait(stack, 0)
 	if s.Network.Creates() {
 		// The fleet file names the zones; record them as the stack's zones so
 		// that synthesis needs no AWS look-up.
