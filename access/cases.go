@@ -59,6 +59,9 @@ func Cases(hub *Hub, spokes []Spoke) []Case {
 			c.key("execution role", exec, "kms:Decrypt", viaSM, Allowed),
 			c.secret("execution role", exec, "secretsmanager:GetSecretValue", Allowed),
 			c.secret("look-up role", lookup, "secretsmanager:DescribeSecret", Allowed),
+			// The preflight (same role) checks the image tag, and pulls nothing.
+			c.repo("look-up role", lookup, "ecr:DescribeImages", Allowed),
+			c.repo("look-up role", lookup, "ecr:BatchGetImage", Denied),
 		)
 		// Nothing more for the execution role.
 		for _, a := range []string{"ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:BatchDeleteImage", "ecr:DeleteRepository", "ecr:SetRepositoryPolicy"} {

@@ -21,20 +21,20 @@ func TestAccessMatrix(t *testing.T) {
 		spokes  int
 		allowed int // allowed requests per spoke
 	}{
-		{"example fleet", func(t *testing.T) *config.Fleet { return testutil.ExampleFleet(t) }, 3, 7},
-		{"75 spokes", func(t *testing.T) *config.Fleet { return parseFleet(t, fleetgen.Options{Spokes: 75}) }, 75, 7},
+		{"example fleet", func(t *testing.T) *config.Fleet { return testutil.ExampleFleet(t) }, 3, 8},
+		{"75 spokes", func(t *testing.T) *config.Fleet { return parseFleet(t, fleetgen.Options{Spokes: 75}) }, 75, 8},
 		// Organization mode also lets the role name in from any account of
 		// the organization (3 more per spoke), and no other organization.
 		{"organization mode", func(t *testing.T) *config.Fleet {
 			return parseFleet(t, fleetgen.Options{Spokes: 4, OrganizationID: "o-exampleorg1"})
-		}, 4, 10},
+		}, 4, 11},
 		// OU mode: the role name in an account of a trusted OU gets in (3
 		// more per spoke); in another OU of the same organization it does
 		// not (3 denied requests per spoke, checked below).
 		{"OU mode", func(t *testing.T) *config.Fleet {
 			return parseFleet(t, fleetgen.Options{Spokes: 4, OrganizationID: "o-exampleorg1",
 				OrganizationalUnits: []string{"o-exampleorg1/r-ab12/ou-ab12-11111111/", "o-exampleorg1/r-ab12/ou-ab12-22222222"}})
-		}, 4, 10},
+		}, 4, 11},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stacks, err := access.ReadAssembly(synthFleet(t, tc.fleet(t)))
