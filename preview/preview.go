@@ -252,23 +252,20 @@ func minTime(a, b time.Time) time.Time {
 
 // SimulateFleetYear runs a calendar year of every spoke of a validated fleet.
 func SimulateFleetYear(f *config.Fleet, year int) ([]Year, error) {
-	var out []Year
-	for _, s := range f.Spokes {
-		y, err := SimulateYear(Spoke{Name: s.Name, Region: s.Region, Week: s.Schedule.Week(), CPU: s.Agent.CPU, MemoryMiB: s.Agent.MemoryMiB}, year)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, y)
-	}
-	return out, nil
+	return each(f, func(sp Spoke) (Year, error) { return SimulateYear(sp, year) })
 }
 
 // SimulateFleet simulates every spoke of a validated fleet in the week
 // containing day (each spoke's own Monday to Monday).
 func SimulateFleet(f *config.Fleet, day time.Time) ([]Result, error) {
-	var out []Result
+	return each(f, func(sp Spoke) (Result, error) { return Simulate(sp, day) })
+}
+
+// each runs sim for every spoke of f, in file order.
+func each[T any](f *config.Fleet, sim func(Spoke) (T, error)) ([]T, error) {
+	var out []T
 	for _, s := range f.Spokes {
-		r, err := Simulate(Spoke{Name: s.Name, Region: s.Region, Week: s.Schedule.Week(), CPU: s.Agent.CPU, MemoryMiB: s.Agent.MemoryMiB}, day)
+		r, err := sim(Spoke{Name: s.Name, Region: s.Region, Week: s.Schedule.Week(), CPU: s.Agent.CPU, MemoryMiB: s.Agent.MemoryMiB})
 		if err != nil {
 			return nil, err
 		}
