@@ -67,8 +67,14 @@ deps: node_modules/.package-lock.json .gomod.stamp
 
 ## bin/hubspoke-app: the CDK app binary cdk.json runs (rebuilt when any file next to Go code, go.mod or go.sum changes)
 # Any file type counts, so a new kind of embedded file cannot leave a stale
-# binary; go build then decides what to compile.
-APP_SOURCES = $(shell find . \( -path ./node_modules -o -path ./test/node18 -o -path ./cdk.out -o -path ./.git -o -path ./bin \) -prune -o -name '*.go' -printf '%h\n' | sort -u | xargs -I{} find {} -maxdepth 1 -type f) go.mod go.sum
+# binary, and so does a removed file; go build then decides what to compile.
+APP_FILES = $(shell find . \( -path ./node_modules -o -path ./test/node18 -o -path ./cdk.out -o -path ./.git -o -path ./bin \) -prune -o -name '*.go' -printf '%h\n' | sort -u | xargs -I{} find {} -maxdepth 1 -type f | sort)
+# The list itself, rewritten only when it changes: removing a file rebuilds.
+bin/.app-files: FORCE
+	@mkdir -p bin
+	@echo '$(APP_FILES)' | cmp -s - $@ || echo '$(APP_FILES)' > $@
+.PHONY: FORCE
+APP_SOURCES = $(APP_FILES) bin/.app-files go.mod go.sum
 $(APP): $(APP_SOURCES)
 	@if [ ! -e $@ ]; then echo "building the CDK app (the first build compiles aws-cdk-go: about a minute and a half, 1 GB of memory)" >&2; fi
 	$(GO) build -o $@ ./cmd/hubspoke-app
