@@ -101,7 +101,7 @@ func createNetwork(this constructs.Construct, props *AgentNetworkProps) AgentNet
 	// aws-cdk-lib restricts the VPC's default security group with a custom
 	// resource of its own: it answers within minutes, not CloudFormation's
 	// default hour, when its handler hangs.
-	if cr, ok := vpc.Node().TryFindChild(jsii.String("RestrictDefaultSecurityGroupCustomResource")).(constructs.IConstruct); ok && cr != nil {
+	if cr := vpc.Node().TryFindChild(jsii.String("RestrictDefaultSecurityGroupCustomResource")); cr != nil {
 		if res, ok := cr.Node().DefaultChild().(awscdk.CfnResource); ok {
 			res.AddPropertyOverride(jsii.String("ServiceTimeout"), fmt.Sprint(DefaultCustomResourceTimeoutSeconds))
 		}
