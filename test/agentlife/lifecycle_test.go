@@ -173,17 +173,26 @@ func startAgent(t *testing.T, o runOptions) *agentRun {
 	a.cmd.Stdout, a.cmd.Stderr = &a.output, &a.output
 	// Its own process group: cleanup can stop whatever a failed test leaves.
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// An orphaned listener or job keeps the output pipe open: Wait then
+	// returns after this delay instead of never.
+	a.cmd.WaitDelay = 3 * time.Second
 	must(t, a.cmd.Start())
 	go func() { a.exitErr = a.cmd.Wait(); close(a.done) }()
 	t.Cleanup(func() {
 		select {
 		case <-a.done:
 		default:
+			// tini runs start.sh in a process group of its own: stop
+			// every descendant, then tini.
+			for _, pid := range descendants(a.cmd.Process.Pid) {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
 			_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
-			<-a.done
 		}
-		// Anything of the job user's left behind by a failing test.
+		// Anything of the job user's left behind (an orphaned listener
+		// would hold the output pipe open).
 		_ = exec.Command("setpriv", "--reuid", jobUser, "--regid", "nogroup", "--clear-groups", "bash", "-c", "kill -KILL -1").Run()
+		<-a.done
 		if t.Failed() {
 			t.Logf("start.sh output:\n%s\nevents:\n%s", a.output.String(), a.events())
 		}
@@ -196,6 +205,36 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// descendants lists the processes below pid (from /proc).
+func descendants(pid int) []int {
+	children := map[int][]int{}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range stats {
+		b, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		rest := string(b[strings.LastIndexByte(string(b), ')')+2:]) // "state ppid ..."
+		var state string
+		var p, ppid int
+		fmt.Sscanf(filepath.Base(filepath.Dir(st)), "%d", &p)
+		if _, err := fmt.Sscanf(rest, "%s %d", &state, &ppid); err == nil {
+			children[ppid] = append(children[ppid], p)
+		}
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
 }
 
 func must(t *testing.T, err error) {
@@ -286,7 +325,7 @@ func (a *agentRun) order(t *testing.T, want ...string) {
 
 func TestIdleAgentStopsWithinSeconds(t *testing.T) {
 	a := startAgent(t, runOptions{})
-	a.waitFor("listener pid=", 10*time.Second)
+	a.waitFor("listener pid=", 30*time.Second)
 	pid := a.listenerPid()
 	sent := time.Now()
 	must(t, a.cmd.Process.Signal(syscall.SIGTERM))
@@ -309,9 +348,9 @@ func TestIdleAgentStopsWithinSeconds(t *testing.T) {
 
 func TestJobIsProtectedThenAgentDeregisters(t *testing.T) {
 	a := startAgent(t, runOptions{})
-	a.waitFor("listener pid=", 10*time.Second)
+	a.waitFor("listener pid=", 30*time.Second)
 	a.queueJob("sleep 1.5\n")
-	a.waitFor("job start", 10*time.Second)
+	a.waitFor("job start", 30*time.Second)
 	code, _ := a.waitExit(time.Now(), 20*time.Second)
 	if code != 0 {
 		t.Errorf("exit code %d after one job, want 0", code)
@@ -333,10 +372,10 @@ func TestJobIsProtectedThenAgentDeregisters(t *testing.T) {
 
 func TestSigtermDuringJobCancelsItAndDeregisters(t *testing.T) {
 	a := startAgent(t, runOptions{})
-	a.waitFor("listener pid=", 10*time.Second)
+	a.waitFor("listener pid=", 30*time.Second)
 	a.queueJob("sleep 300 & wait\n")
-	a.waitFor("job start", 10*time.Second)
-	deadline := time.Now().Add(10 * time.Second)
+	a.waitFor("job start", 30*time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: CI runs packages side by side
 	for len(a.ecs.Calls()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -363,9 +402,9 @@ func TestSigtermDuringJobCancelsItAndDeregisters(t *testing.T) {
 
 func TestListenerThatIgnoresSigtermIsKilledWithinTheStopBudget(t *testing.T) {
 	a := startAgent(t, runOptions{stopTimeout: 8, ignoreTerm: true})
-	a.waitFor("listener pid=", 10*time.Second)
+	a.waitFor("listener pid=", 30*time.Second)
 	a.queueJob("sleep 300 & wait\n")
-	a.waitFor("job start", 10*time.Second)
+	a.waitFor("job start", 30*time.Second)
 	pid := a.listenerPid()
 	sent := time.Now()
 	must(t, a.cmd.Process.Signal(syscall.SIGTERM))
@@ -381,7 +420,7 @@ func TestListenerThatIgnoresSigtermIsKilledWithinTheStopBudget(t *testing.T) {
 
 func TestOutsideECSNoProtectionCalls(t *testing.T) {
 	a := startAgent(t, runOptions{noECS: true})
-	a.waitFor("listener pid=", 10*time.Second)
+	a.waitFor("listener pid=", 30*time.Second)
 	a.queueJob("true\n")
 	if code, _ := a.waitExit(time.Now(), 20*time.Second); code != 0 {
 		t.Errorf("exit code %d, want 0", code)
@@ -424,7 +463,7 @@ echo probed > "$out/done"
 
 func TestJobCannotReadTheToken(t *testing.T) {
 	a := startAgent(t, runOptions{})
-	a.waitFor("listener pid=", 10*time.Second)
+	a.waitFor("listener pid=", 30*time.Second)
 	a.queueJob("AGENT_HOME_UNDER_TEST=" + a.home + "\n" + probeJob)
 	if code, _ := a.waitExit(time.Now(), 60*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
