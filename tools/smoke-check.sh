@@ -75,7 +75,15 @@ i=0
 for spoke in "${spokes[@]}"; do
   IFS=: read -r account region cluster service <<<"$spoke"
   (
-    if msg=$(check "$account" "$region" "$cluster" "$service" 2>&1); then
+    msg=$(check "$account" "$region" "$cluster" "$service" 2>&1) && ok=1 || ok=""
+    # Right after the hub creates its keys' aliases, the execution role's
+    # kms:ResourceAliases condition can take minutes to take effect: a
+    # task that could not get its secret gets one more try.
+    if [[ -z "$ok" && "$msg" == *ResourceInitializationError* ]]; then
+      sleep "${RETRY_AFTER_SECONDS:-120}"
+      msg=$(check "$account" "$region" "$cluster" "$service" 2>&1) && ok=1 || ok=""
+    fi
+    if [[ -n "$ok" ]]; then
       echo "ok   ${account}/${region} ${cluster}" > "$out/$i"
     else
       echo "FAIL ${account}/${region} ${cluster}: ${msg##*$'\n'}" > "$out/$i"

@@ -76,6 +76,23 @@ func mustAbs(t *testing.T, p string) string {
 	return a
 }
 
+// A task that could not get its secret right after the hub's first deploy
+// (a new KMS alias takes minutes to apply to the alias condition) gets one
+// more try; a second failure would fail the spoke.
+func TestSmokeCheckRetriesASecretRetrievalFailure(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "calls")
+	cmd := exec.Command("bash", "../../tools/smoke-check.sh", "666666666666:eu-west-1:hubspoke-kmslag:build-agents")
+	cmd.Env = append(os.Environ(), "PATH="+mustAbs(t, "testdata/fakeaws")+":"+os.Getenv("PATH"), "FAKE_AWS_LOG="+log, "RETRY_AFTER_SECONDS=0")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ok   666666666666/eu-west-1 hubspoke-kmslag") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	calls, _ := os.ReadFile(log)
+	if n := strings.Count(string(calls), "ecs run-task"); n != 2 {
+		t.Errorf("%d check tasks, want 2 (one retry)", n)
+	}
+}
+
 // tools/check-bootstrap.sh reads every target of the cloud assembly (Stages
 // included, so a spoke added in this commit counts) and fails for a target
 // that cannot be assumed or has an old bootstrap, with the bootstrap command.
