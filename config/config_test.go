@@ -333,8 +333,6 @@ func TestPipelineCeilings(t *testing.T) {
 		opts            fleetgen.Options
 		path, msg, also string
 	}{
-		{"bucket policy of one region", fleetgen.Options{Spokes: 250, Regions: 1, Waves: 5, Pipeline: true, OrganizationID: "o-exampleorg1"},
-			"spokes", "artifact bucket in eu-west-1 would list the deploy roles of 251 accounts", "about 241 accounts per region fit"},
 		{"template size over four regions", fleetgen.Options{Spokes: 400, Waves: 4, Pipeline: true, OrganizationID: "o-exampleorg1"},
 			"spokes", "make a pipeline template of about", "over CloudFormation's 1000000"},
 		{"stages", fleetgen.Options{Spokes: 60, Waves: 60, Pipeline: true, OrganizationID: "o-exampleorg1"},
@@ -370,11 +368,13 @@ func TestPipelineLimitMessages(t *testing.T) {
 	e := EstimatePipeline(f)
 	e.Resources, e.ManagedPolicies = 501, 11
 	e.KeyPolicyBytes["eu-west-1"] = 40_000
+	e.BucketPolicyBytes["eu-west-1"] = 21_000
 	c := &collector{}
 	checkEstimate(c, f, e)
 	got := fmt.Sprint(c.list)
 	for _, want := range []string{"501 resources in the pipeline stack, over CloudFormation's 500",
-		"11 managed policies on the pipeline role, over IAM's default of 10", "key policy of about 40000 bytes, over KMS's 32768"} {
+		"11 managed policies on the pipeline role, over IAM's default of 10", "key policy of about 40000 bytes, over KMS's 32768",
+		"a bucket policy of about 21000 bytes, over S3's 20480"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no problem saying %q: %s", want, got)
 		}

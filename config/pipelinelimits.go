@@ -31,6 +31,16 @@ const (
 	templatePerOtherRegion = 570
 	templatePerHomeSpoke   = 3_010
 	templatePerOtherSpoke  = 2_535
+	// Organization mode: the artifact stores trust the organization's
+	// deploy roles by pattern, so no deploy role is listed in the pipeline
+	// template's bucket and key policies.
+	orgTemplateBase           = 42_900
+	orgTemplatePerWave        = 2_730
+	orgTemplatePerOtherRegion = 520
+	orgTemplatePerHomeSpoke   = 2_460
+	orgTemplatePerOtherSpoke  = 2_530
+	orgBucketPolicy           = 950
+	orgKeyPolicy              = 1_000
 	resourcesBase          = 28
 	resourcesPerWave       = 2
 	// Measured: CDK moves the pipeline role's statements into managed
@@ -60,17 +70,21 @@ type PipelineEstimate struct {
 func EstimatePipeline(f *Fleet) PipelineEstimate {
 	e := PipelineEstimate{BucketPolicyBytes: map[string]int{}, KeyPolicyBytes: map[string]int{}}
 	waves := f.Waves()
-	e.TemplateBytes = templateBase + templatePerWave*len(waves)
+	base, perWave, perRegion, perHome, perOther := templateBase, templatePerWave, templatePerOtherRegion, templatePerHomeSpoke, templatePerOtherSpoke
+	if f.OrganizationMode() {
+		base, perWave, perRegion, perHome, perOther = orgTemplateBase, orgTemplatePerWave, orgTemplatePerOtherRegion, orgTemplatePerHomeSpoke, orgTemplatePerOtherSpoke
+	}
+	e.TemplateBytes = base + perWave*len(waves)
 	otherRegions := map[string]bool{}
 	for _, s := range f.Spokes {
 		if s.Region == f.Pipeline.Region {
-			e.TemplateBytes += templatePerHomeSpoke
+			e.TemplateBytes += perHome
 		} else {
-			e.TemplateBytes += templatePerOtherSpoke
+			e.TemplateBytes += perOther
 			otherRegions[s.Region] = true
 		}
 	}
-	e.TemplateBytes += templatePerOtherRegion * len(otherRegions)
+	e.TemplateBytes += perRegion * len(otherRegions)
 	e.ManagedPolicies = int(math.Ceil(managedPoliciesPer100Spokes * float64(len(f.Spokes)) / 100))
 	e.Resources = resourcesBase + resourcesPerWave*len(waves) + e.ManagedPolicies
 	e.Stages = pipelineFixedStages
@@ -95,6 +109,10 @@ func EstimatePipeline(f *Fleet) PipelineEstimate {
 		accounts[s.Region][s.Account] = true
 	}
 	for region, accts := range accounts {
+		if f.OrganizationMode() {
+			e.BucketPolicyBytes[region], e.KeyPolicyBytes[region] = orgBucketPolicy, orgKeyPolicy
+			continue
+		}
 		roles := 0
 		for a := range accts {
 			roles += len(deployRoleArn(a, region)) + 3
@@ -123,7 +141,7 @@ func checkEstimate(c *collector, f *Fleet, e PipelineEstimate) {
 	perSpoke := func(budget, base, each int) int { return (budget - base) / each }
 	if e.TemplateBytes > TemplateLimit {
 		fit := len(f.Spokes) * (TemplateLimit - templateBase) / (e.TemplateBytes - templateBase)
-		c.add("spokes", "%d spokes make a pipeline template of about %d bytes, over CloudFormation's %d (one pipeline carries about %d spokes spread like these: 317 in its own region, 357 over four regions); deploy the rest with `cdk deploy`, or split the fleet into fleet files with a pipeline each",
+		c.add("spokes", "%d spokes make a pipeline template of about %d bytes, over CloudFormation's %d (one pipeline carries about %d spokes spread like these; in organization mode about 388 in its own region, 380 over four regions); deploy the rest with `cdk deploy`, or split the fleet into fleet files with a pipeline each",
 			len(f.Spokes), e.TemplateBytes, TemplateLimit, fit)
 	}
 	if e.Resources > ResourceLimit {

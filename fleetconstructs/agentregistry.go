@@ -113,6 +113,9 @@ func NewAgentRegistry(scope constructs.Construct, id string, props *AgentRegistr
 			actions = append(append([]string{}, PullActions...), "ecr:DescribeImages")
 		}
 		repo.AddToResourcePolicy(spokes.Statement("SpokesPullAgentImage", actions, nil, nil))
+		if spokes.OrganizationID != "" {
+			Suppress(repo, "AwsSolutions-ECR1", "The principal * is limited by aws:PrincipalOrgID (and, in OU mode, aws:PrincipalOrgPaths) to the organization's roles named like the spokes' roles: organization mode, a documented choice (docs/trust.md).")
+		}
 	}
 	if !props.Pushers.Empty() {
 		repo.AddToResourcePolicy(props.Pushers.Statement("PipelinePushesAgentImage", PushActions, nil, nil))

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -9,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -103,14 +106,17 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 			"phases": map[string]any{"install": map[string]any{"runtime-versions": map[string]any{"nodejs": SynthNodeVersion}}},
 		}),
 	})
+	artifacts, replication := artifactStores(scope, stack, f, id)
 	pipe := pipelines.NewCodePipeline(stack, jsii.String("Pipeline"), &pipelines.CodePipelineProps{
-		PipelineName:      jsii.String("hubspoke"),
-		Synth:             synth,
-		SelfMutation:      jsii.Bool(true),
-		CrossAccountKeys:  jsii.Bool(true),
-		EnableKeyRotation: jsii.Bool(true),
-		PipelineType:      awscodepipeline.PipelineType_V2,
-		CliVersion:        jsii.String(CDKCLIVersion),
+		ArtifactBucket:                artifacts,
+		CrossRegionReplicationBuckets: replication,
+		PipelineName:                  jsii.String("hubspoke"),
+		Synth:                         synth,
+		SelfMutation:                  jsii.Bool(true),
+		CrossAccountKeys:              jsii.Bool(true),
+		EnableKeyRotation:             jsii.Bool(true),
+		PipelineType:                  awscodepipeline.PipelineType_V2,
+		CliVersion:                    jsii.String(CDKCLIVersion),
 	})
 	out.Pipeline = pipe
 
@@ -160,15 +166,76 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	return out
 }
 
+// ArtifactKeyAlias names the key of each region's pipeline artifact store
+// (organization mode).
+const ArtifactKeyAlias = "alias/hubspoke/pipeline-artifacts"
+
+// ArtifactBucketName is the pipeline's artifact bucket in region
+// (organization mode).
+func ArtifactBucketName(account, region string) string {
+	return "hubspoke-artifacts-" + account + "-" + region
+}
+
+// artifactStores gives the pipeline, in organization mode, artifact buckets
+// and keys whose policies trust the organization's CDK deploy roles by
+// pattern: one in the pipeline's region (in its stack) and one per other
+// region a stage deploys to (a PipelineArtifacts-<region> stack each, which
+// the pipeline stack depends on). CDK Pipelines' default names every
+// target's deploy role in these policies: a policy growing with the fleet
+// (S3's 20 KB bucket policy limit: about 241 accounts per region) and
+// targets that must be bootstrapped before the pipeline deploys. In account
+// mode (109 spokes at most) the default stays.
+func artifactStores(scope constructs.Construct, stack awscdk.Stack, f *config.Fleet, stackName string) (awss3.IBucket, *map[string]awss3.IBucket) {
+	if !f.OrganizationMode() {
+		return nil, nil
+	}
+	p := f.Pipeline
+	part := config.PartitionOf(p.Region)
+	rolePattern := RoleArn(part, p.Account, stackName+"-*")
+	props := func(region string) *fleetconstructs.PipelineArtifactStoreProps {
+		return &fleetconstructs.PipelineArtifactStoreProps{OrganizationID: f.Hub.OrganizationID, BucketName: ArtifactBucketName(p.Account, region),
+			KeyAlias: ArtifactKeyAlias, PipelineRolePattern: rolePattern}
+	}
+	home := fleetconstructs.NewPipelineArtifactStore(stack, "Artifacts", props(p.Region))
+	bucket := awss3.Bucket_FromBucketAttributes(stack, jsii.String("ArtifactBucket"), &awss3.BucketAttributes{
+		BucketArn: home.Bucket().BucketArn(), BucketName: home.Bucket().BucketName(),
+		EncryptionKey: awskms.Key_FromKeyArn(stack, jsii.String("ArtifactKey"), home.Key().KeyArn()),
+	})
+	regions := map[string]bool{f.Hub.Region: true}
+	for _, s := range f.Spokes {
+		regions[s.Region] = true
+	}
+	delete(regions, p.Region)
+	sorted := make([]string, 0, len(regions))
+	for r := range regions {
+		sorted = append(sorted, r)
+	}
+	sort.Strings(sorted)
+	// CodePipeline takes the pipeline region's bucket in the same map.
+	replication := map[string]awss3.IBucket{p.Region: bucket}
+	for _, r := range sorted {
+		rs := awscdk.NewStack(scope, jsii.String(stackName+"Artifacts-"+r), &awscdk.StackProps{
+			Env:         &awscdk.Environment{Account: jsii.String(p.Account), Region: jsii.String(r)},
+			Description: jsii.String("hubspoke pipeline artifacts in " + r + " (trusting the organization's CDK deploy roles)"),
+		})
+		fleetconstructs.NewPipelineArtifactStore(rs, "Artifacts", props(r))
+		stack.AddStackDependency(rs, jsii.String("the pipeline's artifact store in "+r))
+		replication[r] = fleetconstructs.ImportedArtifactBucket(stack, "Replication-"+r, part, p.Account, r, ArtifactBucketName(p.Account, r), ArtifactKeyAlias)
+	}
+	return nil, &replication
+}
+
 // pipelineGrantsReason and pipelineGrantFindings answer cdk-nag's IAM5 for
 // what CDK Pipelines grants its roles, and the roles it is given (the image
 // build and verify roles).
-const pipelineGrantsReason = "CDK Pipelines grants its roles these wildcard actions on the pipeline's own artifact buckets and keys (its region's and each support stack's replication bucket), on its CodeBuild projects' log and report groups, lets the self-mutation role assume the CDK bootstrap roles of its own account, and needs Resource * for actions without resource-level permissions (ecr:GetAuthorizationToken, cloudformation:DescribeStacks)."
+const pipelineGrantsReason = "CDK Pipelines grants its roles these wildcard actions on the pipeline's own artifact buckets and keys (its region's and each other region's replication bucket), on its CodeBuild projects' log and report groups, lets the self-mutation role assume the CDK bootstrap roles of its own account, and needs Resource * for actions without resource-level permissions (ecr:GetAuthorizationToken, cloudformation:DescribeStacks)."
 
 var pipelineGrantFindings = []string{
 	"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
 	"Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*", "Resource::*",
 	`/^Resource::<PipelineArtifactsBucket[0-9A-F]+\.Arn>\/\*$/`,
+	`/^Resource::<ArtifactsBucket[0-9A-F]+\.Arn>\/\*$/`,
+	`/^Resource::arn:[a-z-]+:s3:::hubspoke-artifacts-[0-9]{12}-[a-z0-9-]+\/\*$/`,
 	`/^Resource::arn:[a-z-]+:s3:::pipelinestack-support-[a-z0-9-]+\/\*$/`,
 	`/^Resource::arn:[a-z-]+:logs:[a-z0-9-]+:[0-9]{12}:log-group:\/aws\/codebuild\/(<[A-Za-z0-9]+>:\*|\*)$/`,
 	`/^Resource::arn:[a-z-]+:codebuild:[a-z0-9-]+:[0-9]{12}:report-group\/(<[A-Za-z0-9]+>-)?\*$/`,

@@ -53,9 +53,15 @@ func resolve(v any) any {
 // pipelines the app synthesizes: every estimate at or above the real size,
 // and close to it, so the ceilings in validation messages hold.
 func TestPipelineModelMatchesSynthesis(t *testing.T) {
-	for _, c := range []struct{ spokes, regions, waves int }{{60, 1, 1}, {100, 4, 3}} {
+	for _, c := range []struct {
+		spokes, regions, waves int
+		org                    bool
+	}{{60, 1, 1, true}, {100, 4, 3, true}, {60, 1, 1, false}, {100, 4, 3, false}} {
 		o := fleetgenWithPipeline(c.spokes, c.waves)
 		o.Regions = c.regions
+		if !c.org {
+			o.OrganizationID = ""
+		}
 		f := parseFleet(t, o)
 		est := config.EstimatePipeline(f)
 		dir := t.TempDir()
@@ -66,7 +72,7 @@ func TestPipelineModelMatchesSynthesis(t *testing.T) {
 		}
 		near := func(what string, estimate, actual int, within float64) {
 			t.Helper()
-			t.Logf("%d spokes, %d regions, %d waves: %s estimated %d, synthesized %d", c.spokes, c.regions, c.waves, what, estimate, actual)
+			t.Logf("%d spokes, %d regions, %d waves, organization mode %v: %s estimated %d, synthesized %d", c.spokes, c.regions, c.waves, c.org, what, estimate, actual)
 			if estimate < actual || float64(estimate) > float64(actual)*(1+within) {
 				t.Errorf("%s: estimate %d, synthesized %d (want at or above, within %.0f%%)", what, estimate, actual, within*100)
 			}
@@ -81,14 +87,19 @@ func TestPipelineModelMatchesSynthesis(t *testing.T) {
 		near("resources", est.Resources, len(tpl["Resources"].(map[string]any)), 0.15)
 		near("pipeline role managed policies", est.ManagedPolicies+1, len(testutil.ResourcesOfType(tpl, "AWS::IAM::ManagedPolicy"))+1, 1.0)
 		// Artifact bucket and key policy per region: the pipeline stack's
-		// own, and each support stack's.
+		// own, and each other region's (CDK's support stacks in account mode,
+		// PipelineStackArtifacts-<region> in organization mode).
 		templates, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
 		seen := 0
 		for _, p := range templates {
+			base := strings.TrimSuffix(filepath.Base(p), ".template.json")
 			region := f.Pipeline.Region
-			if i := strings.LastIndex(p, "_"); strings.Contains(p, "cross-region-stack") && i > 0 {
-				region = strings.TrimSuffix(p[i+1:], ".template.json")
-			} else if !strings.Contains(p, "PipelineStack") {
+			switch {
+			case strings.HasPrefix(base, "cross-region-stack"):
+				region = base[strings.LastIndex(base, "_")+1:]
+			case strings.HasPrefix(base, "PipelineStackArtifacts-"):
+				region = strings.TrimPrefix(base, "PipelineStackArtifacts-")
+			case base != "PipelineStack":
 				continue
 			}
 			t := testutil.ReadTemplate(t, p)
@@ -105,5 +116,60 @@ func TestPipelineModelMatchesSynthesis(t *testing.T) {
 		if seen != c.regions {
 			t.Errorf("%d bucket policies, want one per region (%d)", seen, c.regions)
 		}
+	}
+}
+
+// In organization mode the pipeline's artifact buckets and keys (its own
+// region's and one stack per other region) trust the organization's CDK
+// deploy roles by pattern: no spoke's deploy role is named in them, so they
+// do not grow and no spoke must be bootstrapped before the pipeline deploys.
+// The stores pass cdk-nag and cfn-lint.
+func TestOrganizationPipelineArtifactStores(t *testing.T) {
+	o := fleetgenWithPipeline(8, 2)
+	f := parseFleet(t, o)
+	dir := t.TempDir()
+	app := testutil.NewAppIn(t, dir)
+	if _, err := stacks.AddApp(app, f, appOptions(true)); err != nil {
+		t.Fatal(err)
+	}
+	if err := stacks.Synth(app); err != nil {
+		t.Fatalf("synth with cdk-nag: %v", err)
+	}
+	findings, _ := nagFindings(t, dir)
+	for _, x := range findings {
+		t.Error(x)
+	}
+	stores := map[string]string{"PipelineStack": f.Pipeline.Region}
+	for _, r := range []string{"eu-central-1", "us-east-1", "us-west-2"} {
+		stores["PipelineStackArtifacts-"+r] = r
+	}
+	var files []string
+	for name := range stores {
+		path := filepath.Join(dir, name+".template.json")
+		files = append(files, path)
+		tpl := testutil.ReadTemplate(t, path)
+		var policies []string
+		for _, typ := range []string{"AWS::S3::BucketPolicy", "AWS::KMS::Key"} {
+			for _, r := range testutil.ResourcesOfType(tpl, typ) {
+				policies = append(policies, fmtJSON(testutil.Props(r)))
+			}
+		}
+		if len(policies) != 2 {
+			t.Fatalf("%s: %d artifact bucket/key policies, want 2", name, len(policies))
+		}
+		for _, p := range policies {
+			if strings.Contains(p, "deploy-role-2") {
+				t.Errorf("%s names a spoke's deploy role: %.300s", name, p)
+			}
+			if !strings.Contains(p, `"aws:PrincipalOrgID":"o-exampleorg1"`) || !strings.Contains(p, "cdk-hnb659fds-deploy-role-*") {
+				t.Errorf("%s does not trust the organization's deploy roles by pattern: %.300s", name, p)
+			}
+		}
+	}
+	if cross, _ := filepath.Glob(filepath.Join(dir, "cross-region-stack-*")); len(cross) != 0 {
+		t.Errorf("CDK's own support stacks (one per region, naming every deploy role) are back: %v", cross)
+	}
+	for _, m := range cfnLint(t, files) {
+		t.Errorf("cfn-lint: %+v", m)
 	}
 }
