@@ -333,8 +333,8 @@ func TestPipelineCeilings(t *testing.T) {
 		opts            fleetgen.Options
 		path, msg, also string
 	}{
-		{"template size over four regions", fleetgen.Options{Spokes: 400, Waves: 4, Pipeline: true, OrganizationID: "o-exampleorg1"},
-			"spokes", "make a pipeline template of about", "over CloudFormation's 1000000"},
+		{"a wave larger than one pipeline", fleetgen.Options{Spokes: 400, Waves: 1, Pipeline: true, OrganizationID: "o-exampleorg1"},
+			"pipeline.waves[0].name", `wave "wave-0" has 400 spokes, more than one pipeline carries`, "split it into smaller waves"},
 		{"stages", fleetgen.Options{Spokes: 60, Waves: 60, Pipeline: true, OrganizationID: "o-exampleorg1"},
 			"pipeline.waves", "66 stages, over CodePipeline's 50", "fewer, larger waves"},
 	} {
@@ -356,6 +356,17 @@ func TestPipelineCeilings(t *testing.T) {
 	if _, err := Parse("fleet.yaml", fleetgen.YAML(fleetgen.Options{Spokes: 300, Waves: 3, Pipeline: true, OrganizationID: "o-exampleorg1"})); err != nil {
 		t.Errorf("300 spokes must fit one pipeline: %v", err)
 	}
+	// 1,000 and 2,000 spokes in waves of 100: pipelines of 300 each, in order.
+	for _, n := range []int{1000, 2000} {
+		f, err := Parse("fleet.yaml", fleetgen.YAML(fleetgen.Options{Spokes: n, Waves: n / 100, Pipeline: true, OrganizationID: "o-exampleorg1"}))
+		if err != nil {
+			t.Fatalf("%d spokes: %v", n, err)
+		}
+		groups := f.PipelineGroups()
+		if len(groups) != (n+299)/300 || len(groups[0]) != 3 || groups[0][0].Name != "wave-0" || groups[1][0].Name != "wave-3" {
+			t.Errorf("%d spokes: groups %v", n, groups)
+		}
+	}
 }
 
 // Each pipeline limit has its message, also those that bind only after
@@ -369,12 +380,13 @@ func TestPipelineLimitMessages(t *testing.T) {
 	e.Resources, e.ManagedPolicies = 501, 11
 	e.KeyPolicyBytes["eu-west-1"] = 40_000
 	e.BucketPolicyBytes["eu-west-1"] = 21_000
+	e.TemplateBytes = 1_100_000
 	c := &collector{}
 	checkEstimate(c, f, e)
 	got := fmt.Sprint(c.list)
 	for _, want := range []string{"501 resources in the pipeline stack, over CloudFormation's 500",
 		"11 managed policies on the pipeline role, over IAM's default of 10", "key policy of about 40000 bytes, over KMS's 32768",
-		"a bucket policy of about 21000 bytes, over S3's 20480"} {
+		"a bucket policy of about 21000 bytes, over S3's 20480", "a pipeline template of about 1100000 bytes, over CloudFormation's 1000000"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no problem saying %q: %s", want, got)
 		}

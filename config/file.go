@@ -14,12 +14,13 @@ type fleetFile struct {
 }
 
 type pipelineFile struct {
-	Account       string     `yaml:"account"`
-	Region        string     `yaml:"region"`
-	ConnectionArn string     `yaml:"connectionArn"`
-	Repository    string     `yaml:"repository"`
-	Branch        string     `yaml:"branch"`
-	Waves         []waveFile `yaml:"waves"`
+	Account              string     `yaml:"account"`
+	Region               string     `yaml:"region"`
+	ConnectionArn        string     `yaml:"connectionArn"`
+	Repository           string     `yaml:"repository"`
+	Branch               string     `yaml:"branch"`
+	Waves                []waveFile `yaml:"waves"`
+	MaxSpokesPerPipeline *int       `yaml:"maxSpokesPerPipeline"`
 }
 
 type waveFile struct {

@@ -29,6 +29,31 @@ type Pipeline struct {
 	Repository      string // owner/name of the repository holding this app
 	Branch          string // default: main
 	Waves           []Wave // deployment order of the spokes' waves
+	// MaxSpokesPerPipeline splits the waves, in order, over pipelines that
+	// each carry at most this many spokes and run one after the other.
+	MaxSpokesPerPipeline int
+}
+
+// Groups are the waves of each pipeline, in order: a new pipeline starts
+// when the next wave would take the current one over MaxSpokesPerPipeline.
+func (f *Fleet) PipelineGroups() [][]Wave {
+	if f.Pipeline == nil {
+		return nil
+	}
+	var out [][]Wave
+	var cur []Wave
+	n := 0
+	for _, w := range f.Pipeline.Waves {
+		k := len(f.SpokesInWave(w.Name))
+		if len(cur) > 0 && n+k > f.Pipeline.MaxSpokesPerPipeline {
+			out, cur, n = append(out, cur), nil, 0
+		}
+		cur, n = append(cur, w), n+k
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
 }
 
 // Wave is a group of spokes deployed in parallel.

@@ -8,7 +8,14 @@ import (
 )
 
 func resolvePipeline(c *collector, pf *pipelineFile, f *Fleet) *Pipeline {
-	p := &Pipeline{Account: pf.Account, Region: pf.Region, ConnectionArn: pf.ConnectionArn, Repository: pf.Repository, Branch: pf.Branch}
+	p := &Pipeline{Account: pf.Account, Region: pf.Region, ConnectionArn: pf.ConnectionArn, Repository: pf.Repository, Branch: pf.Branch,
+		MaxSpokesPerPipeline: DefaultMaxSpokesPerPipeline}
+	if pf.MaxSpokesPerPipeline != nil {
+		p.MaxSpokesPerPipeline = *pf.MaxSpokesPerPipeline
+		if p.MaxSpokesPerPipeline < 1 || p.MaxSpokesPerPipeline > 380 {
+			c.add("pipeline.maxSpokesPerPipeline", "%d: use 1 to 380 (one pipeline's template reaches CloudFormation's 1 MB at about 380 spokes)", p.MaxSpokesPerPipeline)
+		}
+	}
 	if p.Account == "" {
 		p.Account = f.Hub.Account
 	} else {
@@ -44,6 +51,8 @@ func resolvePipeline(c *collector, pf *pipelineFile, f *Fleet) *Pipeline {
 			c.add(path, "wave %q is listed twice", w.Name)
 		case len(f.SpokesInWave(w.Name)) == 0:
 			c.add(path, "wave %q has no spokes; remove it or set a spoke's wave to it", w.Name)
+		case len(f.SpokesInWave(w.Name)) > p.MaxSpokesPerPipeline:
+			c.add(path, "wave %q has %d spokes, more than one pipeline carries (pipeline.maxSpokesPerPipeline %d): split it into smaller waves", w.Name, len(f.SpokesInWave(w.Name)), p.MaxSpokesPerPipeline)
 		}
 		listed[w.Name] = true
 		p.Waves = append(p.Waves, Wave(w))

@@ -41,8 +41,8 @@ const (
 	orgTemplatePerOtherSpoke  = 2_530
 	orgBucketPolicy           = 950
 	orgKeyPolicy              = 1_000
-	resourcesBase          = 28
-	resourcesPerWave       = 2
+	resourcesBase             = 28
+	resourcesPerWave          = 2
 	// Measured: CDK moves the pipeline role's statements into managed
 	// policies as they grow, about one per 40 spokes (rounded up here).
 	managedPoliciesPer100Spokes = 2.6
@@ -133,7 +133,24 @@ func checkPipelineLimits(c *collector, f *Fleet) {
 	if f.Pipeline == nil || len(f.Spokes) == 0 {
 		return
 	}
-	checkEstimate(c, f, EstimatePipeline(f))
+	for _, g := range f.PipelineGroups() {
+		group := GroupFleet(f, g)
+		checkEstimate(c, group, EstimatePipeline(group))
+	}
+}
+
+// GroupFleet is f as one pipeline of its groups sees it: those waves and
+// their spokes.
+func GroupFleet(f *Fleet, waves []Wave) *Fleet {
+	g := *f
+	p := *f.Pipeline
+	p.Waves = waves
+	g.Pipeline = &p
+	g.Spokes = nil
+	for _, w := range waves {
+		g.Spokes = append(g.Spokes, f.SpokesInWave(w.Name)...)
+	}
+	return &g
 }
 
 // checkEstimate reports each limit e passes.

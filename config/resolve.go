@@ -17,18 +17,21 @@ const (
 	DefaultLogRetentionDays   = 30
 	DefaultStopTimeoutSeconds = 120
 	DefaultMaxJobMinutes      = 120
-	DefaultShortfallMinutes   = 10
-	DefaultRebuild            = "weekly"
-	DefaultFailOnSeverity     = "CRITICAL"
-	DefaultTimeZone           = "UTC"
-	DefaultScaleUpAt          = "07:00"
-	DefaultWeekdayCapacity    = 2
-	DefaultScaleDownAt        = "19:00"
-	DefaultNightCapacity      = 0
-	DefaultRefreshAt          = "00:00"
-	DefaultRestoreAfter       = 5
-	DefaultWeekendCapacity    = 0
-	DefaultWave               = "default"
+	// DefaultMaxSpokesPerPipeline keeps each pipeline well inside its AWS
+	// limits (about 380 spokes); larger fleets get more pipelines.
+	DefaultMaxSpokesPerPipeline = 300
+	DefaultShortfallMinutes     = 10
+	DefaultRebuild              = "weekly"
+	DefaultFailOnSeverity       = "CRITICAL"
+	DefaultTimeZone             = "UTC"
+	DefaultScaleUpAt            = "07:00"
+	DefaultWeekdayCapacity      = 2
+	DefaultScaleDownAt          = "19:00"
+	DefaultNightCapacity        = 0
+	DefaultRefreshAt            = "00:00"
+	DefaultRestoreAfter         = 5
+	DefaultWeekendCapacity      = 0
+	DefaultWave                 = "default"
 	// MaxSpokes is the most spokes one fleet file carries.
 	MaxSpokes = 2000
 )

@@ -13,7 +13,8 @@ type AgentCheckRoleProps struct {
 	// Required.
 	RoleName string
 	// TrustedRoleArn is the role (in another account) allowed to assume this
-	// one, pinned with aws:PrincipalArn so it need not exist yet. Required.
+	// one, or an ARN pattern of such roles, pinned with aws:PrincipalArn so
+	// it need not exist yet. Required.
 	TrustedRoleArn string
 	// Agents is the service to check. Required.
 	Agents AgentService
@@ -47,7 +48,7 @@ func NewAgentCheckRole(scope constructs.Construct, id string, props *AgentCheckR
 		RoleName:    jsii.String(props.RoleName),
 		Description: jsii.String("Smoke check of the build agents after a deploy (tools/smoke-check.sh)"),
 		AssumedBy: awsiam.NewAccountPrincipal(trustedAccount).WithConditions(&map[string]any{
-			"ArnEquals": map[string]any{"aws:PrincipalArn": props.TrustedRoleArn},
+			"ArnLike": map[string]any{"aws:PrincipalArn": props.TrustedRoleArn},
 		}),
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
 	})

@@ -25,7 +25,7 @@ func TestAgentCheckRole(t *testing.T) {
 			"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
 				"Action": "sts:AssumeRole", "Effect": "Allow",
 				"Principal": map[string]any{"AWS": "arn:aws:iam::111111111111:root"},
-				"Condition": map[string]any{"ArnEquals": map[string]any{"aws:PrincipalArn": "arn:aws:iam::111111111111:role/hubspoke-pipeline-verify"}},
+				"Condition": map[string]any{"ArnLike": map[string]any{"aws:PrincipalArn": "arn:aws:iam::111111111111:role/hubspoke-pipeline-verify"}},
 			}}},
 		})
 	})

@@ -14,9 +14,11 @@ import (
 // Fleet is the hub stack and the spoke stacks of one fleet file, and the
 // pipeline when the fleet file has one.
 type Fleet struct {
-	Hub      *HubStack
-	Spokes   []*SpokeStack
-	Pipeline *PipelineStack
+	Hub    *HubStack
+	Spokes []*SpokeStack
+	// Pipeline is the first of Pipelines (nil without a pipeline section).
+	Pipeline  *PipelineStack
+	Pipelines []*PipelineStack
 }
 
 // AppOptions are the inputs of AddApp besides the fleet.
@@ -48,7 +50,14 @@ func AddApp(app awscdk.App, f *config.Fleet, o AppOptions) (*Fleet, error) {
 	nonce := o.BuildDate.UTC().Format(time.RFC3339Nano)
 	out := AddFleet(app, f, tag, nonce)
 	if f.Pipeline != nil {
-		out.Pipeline = NewPipelineStack(app, PipelineStackName, &PipelineStackProps{Fleet: f, FleetPath: fleetPath, ImageTag: tag, DeployNonce: nonce, Nag: nag})
+		for g := range f.PipelineGroups() {
+			ps := NewPipelineStack(app, PipelineStackID(g), &PipelineStackProps{Fleet: f, FleetPath: fleetPath, ImageTag: tag, DeployNonce: nonce, Nag: nag, Group: g})
+			if g > 0 {
+				ps.AddStackDependency(out.Pipelines[0].Stack, jsii.String("the first pipeline owns the artifact stores"))
+			}
+			out.Pipelines = append(out.Pipelines, ps)
+		}
+		out.Pipeline = out.Pipelines[0]
 	}
 	if nag {
 		AddNagChecks(app)

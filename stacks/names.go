@@ -73,10 +73,12 @@ func CheckRoleName(s config.Spoke) string { return rolePrefix + s.Name + "-smoke
 // wave; each spoke's check role trusts it by name.
 const VerifyRoleName = rolePrefix + "pipeline-verify"
 
-// VerifyRoleArn is the pipeline's verify role, or "" without a pipeline.
+// VerifyRoleArn matches the verify roles of the fleet's pipelines
+// (hubspoke-pipeline-verify, hubspoke-pipeline-verify-2, ...), or "" without
+// a pipeline.
 func VerifyRoleArn(f *config.Fleet) string {
 	if f.Pipeline == nil {
 		return ""
 	}
-	return RoleArn(config.PartitionOf(f.Pipeline.Region), f.Pipeline.Account, VerifyRoleName)
+	return RoleArn(config.PartitionOf(f.Pipeline.Region), f.Pipeline.Account, VerifyRoleName+"*")
 }

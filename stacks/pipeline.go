@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -46,6 +47,11 @@ type PipelineStackProps struct {
 	ImageTag string
 	// DeployNonce as in SpokeStackProps. Default: "".
 	DeployNonce string
+	// Group is which of the fleet's pipelines this is (config's
+	// PipelineGroups): the first deploys the hub and the image and owns the
+	// artifact stores; each next one starts when the one before succeeds.
+	// Default: 0.
+	Group int
 	// Nag runs cdk-nag on every Stage, and records the pipeline's and the
 	// Stages' suppressions. It must be set here: CDK Pipelines synthesizes
 	// the Stages while building the pipeline, after which aspects added to
@@ -78,8 +84,11 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	}
 	out := &PipelineStack{Stack: stack}
 
+	groups := f.PipelineGroups()
+	group, first := props.Group, props.Group == 0
+	// The next pipelines start when the one before succeeds, not on a push.
 	source := pipelines.CodePipelineSource_Connection(jsii.String(p.Repository), jsii.String(p.Branch),
-		&pipelines.ConnectionSourceOptions{ConnectionArn: jsii.String(p.ConnectionArn)})
+		&pipelines.ConnectionSourceOptions{ConnectionArn: jsii.String(p.ConnectionArn), TriggerOnPush: jsii.Bool(first)})
 	synth := pipelines.NewCodeBuildStep(jsii.String("Synth"), &pipelines.CodeBuildStepProps{
 		Input: source,
 		InstallCommands: jsii.Strings(
@@ -106,11 +115,11 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 			"phases": map[string]any{"install": map[string]any{"runtime-versions": map[string]any{"nodejs": SynthNodeVersion}}},
 		}),
 	})
-	artifacts, replication := artifactStores(scope, stack, f, id)
+	artifacts, replication := artifactStores(scope, stack, f, first)
 	pipe := pipelines.NewCodePipeline(stack, jsii.String("Pipeline"), &pipelines.CodePipelineProps{
 		ArtifactBucket:                artifacts,
 		CrossRegionReplicationBuckets: replication,
-		PipelineName:                  jsii.String("hubspoke"),
+		PipelineName:                  jsii.String(PipelineName(group)),
 		Synth:                         synth,
 		SelfMutation:                  jsii.Bool(true),
 		CrossAccountKeys:              jsii.Bool(true),
@@ -120,19 +129,21 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	})
 	out.Pipeline = pipe
 
-	hubStage, _ := NewHubStage(stack, "Hub", f)
-	if props.Nag {
-		AddNagChecks(hubStage)
+	if first {
+		hubStage, _ := NewHubStage(stack, "Hub", f)
+		if props.Nag {
+			AddNagChecks(hubStage)
+		}
+		pipe.AddStage(hubStage, nil)
+		out.Stages = append(out.Stages, hubStage)
+
+		pipe.AddWave(jsii.String("AgentImage"), &pipelines.WaveOptions{
+			Post: &[]pipelines.Step{agentImageStep(stack, f, source, props.ImageTag)},
+		})
 	}
-	pipe.AddStage(hubStage, nil)
-	out.Stages = append(out.Stages, hubStage)
 
-	pipe.AddWave(jsii.String("AgentImage"), &pipelines.WaveOptions{
-		Post: &[]pipelines.Step{agentImageStep(stack, f, source, props.ImageTag)},
-	})
-
-	verifyRole := newVerifyRole(stack, f)
-	for _, w := range p.Waves {
+	verifyRole := newVerifyRole(stack, f, group)
+	for _, w := range groups[group] {
 		spokes := f.SpokesInWave(w.Name)
 		wp := &pipelines.WaveOptions{Post: &[]pipelines.Step{verifyStep(w.Name, spokes, source, verifyRole)}}
 		if w.ManualApproval {
@@ -155,6 +166,19 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	fleetconstructs.Suppress(verifyRole, "AwsSolutions-IAM5", pipelineGrantsReason, pipelineGrantFindings...)
 	fleetconstructs.Suppress(pipe, "AwsSolutions-IAM5", "The synth step's bootstrap check assumes each target's read-only CDK lookup role, by its name pattern.",
 		"Resource::"+RoleArn(config.PartitionOf(p.Region), "*", "cdk-hnb659fds-lookup-role-*"))
+	if !first {
+		// The waves go on where the pipeline before left off.
+		after := awsevents.NewRule(stack, jsii.String("AfterPreviousPipeline"), &awsevents.RuleProps{
+			Description: jsii.String("Starts " + PipelineName(group) + " when " + PipelineName(group-1) + " succeeds"),
+			EventPattern: &awsevents.EventPattern{
+				Source:     jsii.Strings("aws.codepipeline"),
+				DetailType: jsii.Strings("CodePipeline Pipeline Execution State Change"),
+				Detail:     &map[string]any{"pipeline": []any{PipelineName(group - 1)}, "state": []any{"SUCCEEDED"}},
+			},
+		})
+		after.AddTarget(awseventstargets.NewCodePipeline(pipe.Pipeline(), nil))
+		return out
+	}
 	// A new rebuild period means a new image tag: starting the pipeline
 	// then builds the image from the patched base image and rolls it out
 	// through the waves, approvals and verification.
@@ -164,6 +188,22 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	})
 	rebuild.AddTarget(awseventstargets.NewCodePipeline(pipe.Pipeline(), nil))
 	return out
+}
+
+// PipelineName is the CodePipeline name of the fleet's pipeline group.
+func PipelineName(group int) string {
+	if group == 0 {
+		return "hubspoke"
+	}
+	return fmt.Sprintf("hubspoke-%d", group+1)
+}
+
+// PipelineStackID is the stack of the fleet's pipeline group.
+func PipelineStackID(group int) string {
+	if group == 0 {
+		return PipelineStackName
+	}
+	return fmt.Sprintf("%s-%d", PipelineStackName, group+1)
 }
 
 // ArtifactKeyAlias names the key of each region's pipeline artifact store
@@ -185,22 +225,29 @@ func ArtifactBucketName(account, region string) string {
 // (S3's 20 KB bucket policy limit: about 241 accounts per region) and
 // targets that must be bootstrapped before the pipeline deploys. In account
 // mode (109 spokes at most) the default stays.
-func artifactStores(scope constructs.Construct, stack awscdk.Stack, f *config.Fleet, stackName string) (awss3.IBucket, *map[string]awss3.IBucket) {
+func artifactStores(scope constructs.Construct, stack awscdk.Stack, f *config.Fleet, first bool) (awss3.IBucket, *map[string]awss3.IBucket) {
 	if !f.OrganizationMode() {
 		return nil, nil
 	}
 	p := f.Pipeline
 	part := config.PartitionOf(p.Region)
-	rolePattern := RoleArn(part, p.Account, stackName+"-*")
+	// Every pipeline group's roles (stacks PipelineStack, PipelineStack-2, ...).
+	rolePattern := RoleArn(part, p.Account, PipelineStackName+"-*")
 	props := func(region string) *fleetconstructs.PipelineArtifactStoreProps {
 		return &fleetconstructs.PipelineArtifactStoreProps{OrganizationID: f.Hub.OrganizationID, BucketName: ArtifactBucketName(p.Account, region),
 			KeyAlias: ArtifactKeyAlias, PipelineRolePattern: rolePattern}
 	}
-	home := fleetconstructs.NewPipelineArtifactStore(stack, "Artifacts", props(p.Region))
-	bucket := awss3.Bucket_FromBucketAttributes(stack, jsii.String("ArtifactBucket"), &awss3.BucketAttributes{
-		BucketArn: home.Bucket().BucketArn(), BucketName: home.Bucket().BucketName(),
-		EncryptionKey: awskms.Key_FromKeyArn(stack, jsii.String("ArtifactKey"), home.Key().KeyArn()),
-	})
+	var bucket awss3.IBucket
+	if first {
+		home := fleetconstructs.NewPipelineArtifactStore(stack, "Artifacts", props(p.Region))
+		bucket = awss3.Bucket_FromBucketAttributes(stack, jsii.String("ArtifactBucket"), &awss3.BucketAttributes{
+			BucketArn: home.Bucket().BucketArn(), BucketName: home.Bucket().BucketName(),
+			EncryptionKey: awskms.Key_FromKeyArn(stack, jsii.String("ArtifactKey"), home.Key().KeyArn()),
+		})
+	} else {
+		// The first pipeline's stores, by name (this stack depends on it).
+		bucket = fleetconstructs.ImportedArtifactBucket(stack, "ArtifactBucket", part, p.Account, p.Region, ArtifactBucketName(p.Account, p.Region), ArtifactKeyAlias)
+	}
 	regions := map[string]bool{f.Hub.Region: true}
 	for _, s := range f.Spokes {
 		regions[s.Region] = true
@@ -214,12 +261,14 @@ func artifactStores(scope constructs.Construct, stack awscdk.Stack, f *config.Fl
 	// CodePipeline takes the pipeline region's bucket in the same map.
 	replication := map[string]awss3.IBucket{p.Region: bucket}
 	for _, r := range sorted {
-		rs := awscdk.NewStack(scope, jsii.String(stackName+"Artifacts-"+r), &awscdk.StackProps{
-			Env:         &awscdk.Environment{Account: jsii.String(p.Account), Region: jsii.String(r)},
-			Description: jsii.String("hubspoke pipeline artifacts in " + r + " (trusting the organization's CDK deploy roles)"),
-		})
-		fleetconstructs.NewPipelineArtifactStore(rs, "Artifacts", props(r))
-		stack.AddStackDependency(rs, jsii.String("the pipeline's artifact store in "+r))
+		if first {
+			rs := awscdk.NewStack(scope, jsii.String(PipelineStackName+"Artifacts-"+r), &awscdk.StackProps{
+				Env:         &awscdk.Environment{Account: jsii.String(p.Account), Region: jsii.String(r)},
+				Description: jsii.String("hubspoke pipeline artifacts in " + r + " (trusting the organization's CDK deploy roles)"),
+			})
+			fleetconstructs.NewPipelineArtifactStore(rs, "Artifacts", props(r))
+			stack.AddStackDependency(rs, jsii.String("the pipeline's artifact store in "+r))
+		}
 		replication[r] = fleetconstructs.ImportedArtifactBucket(stack, "Replication-"+r, part, p.Account, r, ArtifactBucketName(p.Account, r), ArtifactKeyAlias)
 	}
 	return nil, &replication
@@ -318,9 +367,13 @@ func verifyStep(wave string, spokes []config.Spoke, source pipelines.IFileSetPro
 // newVerifyRole is the role every wave's verification runs as: it may assume
 // the spokes' smoke-check roles (by name pattern; each spoke trusts this
 // role by name).
-func newVerifyRole(stack awscdk.Stack, f *config.Fleet) awsiam.Role {
+func newVerifyRole(stack awscdk.Stack, f *config.Fleet, group int) awsiam.Role {
+	name := VerifyRoleName
+	if group > 0 {
+		name = fmt.Sprintf("%s-%d", VerifyRoleName, group+1)
+	}
 	role := awsiam.NewRole(stack, jsii.String("VerifyRole"), &awsiam.RoleProps{
-		RoleName:    jsii.String(VerifyRoleName),
+		RoleName:    jsii.String(name),
 		Description: jsii.String("Runs the smoke check of each wave's spokes"),
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("codebuild.amazonaws.com"), nil),
 	})

@@ -105,3 +105,23 @@ func BenchmarkCdkSynth75(b *testing.B) {
 
 // phaseRE reads the app's -c timing=true lines ("  1234 ms  build the ...").
 var phaseRE = regexp.MustCompile(`(?m)^\s*(\d+) ms  (load|start|build|synthesize)\b`)
+
+// BenchmarkPipelines: 1,000 spokes in one region and over four, and 2,000
+// over four, in organization mode with waves of 100, through the pipelines
+// the app splits them into: every AWS limit checked on every pipeline
+// template (checkPipelineFleet), the figures printed.
+func BenchmarkPipelines(b *testing.B) {
+	for _, c := range []struct{ spokes, regions int }{{1000, 1}, {1000, 4}, {2000, 4}} {
+		b.Run(fmt.Sprintf("spokes=%d/regions=%d", c.spokes, c.regions), func(b *testing.B) {
+			o := fleetgen.Options{Spokes: c.spokes, Waves: c.spokes / 100, OrganizationID: "o-exampleorg1", Pipeline: true, Regions: c.regions}
+			f := parseFleet(b, o)
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				n, largest := checkPipelineFleet(b, f)
+				b.ReportMetric(float64(n), "pipelines")
+				b.ReportMetric(float64(largest), "largest-template-bytes")
+				b.ReportMetric(float64(time.Since(start).Milliseconds()), "synth-ms")
+			}
+		})
+	}
+}

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
 	"hubspoke/config"
 	"hubspoke/internal/testutil"
 	"hubspoke/stacks"
@@ -172,4 +175,142 @@ func TestOrganizationPipelineArtifactStores(t *testing.T) {
 	for _, m := range cfnLint(t, files) {
 		t.Errorf("cfn-lint: %+v", m)
 	}
+}
+
+// A fleet larger than one pipeline gets several, in wave order: the first
+// deploys the hub and the image and owns the artifact stores; each next one
+// deploys its waves when the one before succeeds (no push trigger), with its
+// own verify role. Every stack passes cdk-nag and cfn-lint.
+func TestPipelinesInSequence(t *testing.T) {
+	o := fleetgenWithPipeline(8, 4)
+	o.MaxSpokesPerPipeline = 4
+	f := parseFleet(t, o)
+	if g := f.PipelineGroups(); len(g) != 2 || len(g[0]) != 2 || g[1][0].Name != "wave-2" {
+		t.Fatalf("groups %v, want waves 0-1 and 2-3", g)
+	}
+	dir := t.TempDir()
+	app := testutil.NewAppIn(t, dir)
+	built, err := stacks.AddApp(app, f, appOptions(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stacks.Synth(app); err != nil {
+		t.Fatalf("synth with cdk-nag: %v", err)
+	}
+	for _, x := range func() []string { f, _ := nagFindings(t, dir); return f }() {
+		t.Error(x)
+	}
+	if len(built.Pipelines) != 2 {
+		t.Fatalf("%d pipeline stacks, want 2", len(built.Pipelines))
+	}
+	first := testutil.ReadTemplate(t, filepath.Join(dir, "PipelineStack.template.json"))
+	second := testutil.ReadTemplate(t, filepath.Join(dir, "PipelineStack-2.template.json"))
+	names := func(tpl map[string]any) string {
+		var out []string
+		for _, s := range pipelineStages(t, tpl) {
+			out = append(out, s["Name"].(string))
+		}
+		return strings.Join(out, ",")
+	}
+	if got := names(first); !strings.Contains(got, "Hub") || !strings.Contains(got, "AgentImage") || !strings.Contains(got, "Wave-wave-1") || strings.Contains(got, "Wave-wave-2") {
+		t.Errorf("first pipeline's stages: %s", got)
+	}
+	if got := names(second); strings.Contains(got, "Hub") || strings.Contains(got, "AgentImage") || !strings.Contains(got, "Wave-wave-2") || !strings.Contains(got, "Wave-wave-3") || strings.Contains(got, "Wave-wave-0") {
+		t.Errorf("second pipeline's stages: %s", got)
+	}
+	pipe := testutil.Props(testutil.One(t, second, "AWS::CodePipeline::Pipeline"))
+	if pipe["Name"] != "hubspoke-2" || !strings.Contains(fmtJSON(pipe["Stages"]), `"DetectChanges":false`) {
+		t.Errorf("second pipeline: name %v, source must not start on a push: %.400s", pipe["Name"], fmtJSON(pipe["Stages"]))
+	}
+	rule := testutil.Props(testutil.One(t, second, "AWS::Events::Rule"))
+	if p := fmtJSON(rule["EventPattern"]); !strings.Contains(p, `"pipeline":["hubspoke"]`) || !strings.Contains(p, `"state":["SUCCEEDED"]`) {
+		t.Errorf("second pipeline does not start after the first succeeds: %s", p)
+	}
+	var deps []string
+	for _, d := range *built.Pipelines[1].Dependencies() {
+		deps = append(deps, *d.StackName())
+	}
+	if !strings.Contains(strings.Join(deps, ","), "PipelineStack") {
+		t.Errorf("PipelineStack-2 depends on %v, not on PipelineStack", deps)
+	}
+	var roles []string
+	for _, tpl := range []map[string]any{first, second} {
+		for _, r := range testutil.ResourcesOfType(tpl, "AWS::IAM::Role") {
+			if n, ok := testutil.Props(r)["RoleName"].(string); ok {
+				roles = append(roles, n)
+			}
+		}
+	}
+	if got := strings.Join(roles, ","); !strings.Contains(got, "hubspoke-pipeline-verify,") && !strings.HasSuffix(got, "hubspoke-pipeline-verify") || !strings.Contains(got, "hubspoke-pipeline-verify-2") {
+		t.Errorf("verify roles: %s", got)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "PipelineStack*.template.json"))
+	for _, m := range cfnLint(t, files) {
+		t.Errorf("cfn-lint: %+v", m)
+	}
+}
+
+// checkPipelineFleet synthesizes the pipelines of a fleet and asserts every
+// limit on every pipeline template: size, resources, stages, actions per
+// stage, the pipeline role's managed policies, and constant artifact store
+// policies. It returns the number of pipelines and the largest template.
+func checkPipelineFleet(t testing.TB, f *config.Fleet) (pipelines int, largest int64) {
+	dir, err := os.MkdirTemp("", "hubspoke-pipelines-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	app := testutil.NewAppIn(t, dir)
+	for g := range f.PipelineGroups() {
+		ps := stacks.NewPipelineStack(app, stacks.PipelineStackID(g), &stacks.PipelineStackProps{Fleet: f, ImageTag: "agent-0123456789ab-20261123", Group: g})
+		if g > 0 {
+			ps.AddStackDependency(app.Node().FindChild(jsii.String(stacks.PipelineStackName)).(awscdk.Stack), nil)
+		}
+		pipelines++
+	}
+	if err := stacks.Synth(app); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "PipelineStack*.template.json"))
+	for _, path := range files {
+		checkTemplateLimits(t, path)
+		st, _ := os.Stat(path)
+		largest = max(largest, st.Size())
+		tpl := testutil.ReadTemplate(t, path)
+		if n := len(testutil.ResourcesOfType(tpl, "AWS::IAM::ManagedPolicy")); n > 10 {
+			t.Errorf("%s: %d managed policies on its roles, over IAM's default of 10 per role", filepath.Base(path), n)
+		}
+		for _, r := range testutil.ResourcesOfType(tpl, "AWS::S3::BucketPolicy") {
+			if b := fmtJSON(testutil.Props(r)); len(b) > 2000 || strings.Contains(b, "deploy-role-2") {
+				t.Errorf("%s: artifact bucket policy of %d bytes naming deploy roles", filepath.Base(path), len(b))
+			}
+		}
+		if len(testutil.ResourcesOfType(tpl, "AWS::CodePipeline::Pipeline")) == 0 {
+			continue
+		}
+		stages := pipelineStages(t, tpl)
+		if len(stages) > 50 {
+			t.Errorf("%s: %d stages, over CodePipeline's 50", filepath.Base(path), len(stages))
+		}
+		for _, s := range stages {
+			if n := len(actions(s)); n > 50 {
+				t.Errorf("%s: stage %s has %d actions, over CodePipeline's 50", filepath.Base(path), s["Name"], n)
+			}
+		}
+	}
+	return pipelines, largest
+}
+
+// A representative large fleet in organization mode (the 1,000- and
+// 2,000-spoke runs are in BenchmarkPipelines): 120 spokes over four regions
+// in waves of 20, at most 50 per pipeline, so three pipelines in sequence,
+// each inside every AWS limit.
+func TestPipelinesAtScale(t *testing.T) {
+	o := fleetgenWithPipeline(120, 6)
+	o.MaxSpokesPerPipeline = 50
+	n, largest := checkPipelineFleet(t, parseFleet(t, o))
+	if n != 3 {
+		t.Errorf("%d pipelines, want 3", n)
+	}
+	t.Logf("120 spokes: %d pipelines, largest template %d bytes", n, largest)
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // pipelineStages returns the CodePipeline stages of a pipeline template.
-func pipelineStages(t *testing.T, tpl map[string]any) []map[string]any {
+func pipelineStages(t testing.TB, tpl map[string]any) []map[string]any {
 	t.Helper()
 	p := testutil.Props(testutil.One(t, tpl, "AWS::CodePipeline::Pipeline"))
 	var out []map[string]any

@@ -19,6 +19,8 @@ type Options struct {
 	// OrganizationalUnits (with OrganizationID) limit the trust to these
 	// OU paths.
 	OrganizationalUnits []string
+	// MaxSpokesPerPipeline, when set, is written into the pipeline section.
+	MaxSpokesPerPipeline int
 	// Regions spreads spokes over this many of eu-west-1, eu-central-1,
 	// us-east-1 and us-west-2 (default 4).
 	Regions int
@@ -66,6 +68,9 @@ spokes:
 		b.WriteString("pipeline:\n  connectionArn: arn:aws:codeconnections:eu-west-1:111111111111:connection/01234567-89ab-cdef-0123-456789abcdef\n  repository: example-org/hubspoke\n  waves:\n")
 		for w := 0; w < waves; w++ {
 			fmt.Fprintf(&b, "    - name: wave-%d\n", w)
+		}
+		if opts.MaxSpokesPerPipeline > 0 {
+			fmt.Fprintf(&b, "  maxSpokesPerPipeline: %d\n", opts.MaxSpokesPerPipeline)
 		}
 	}
 	return []byte(b.String())
