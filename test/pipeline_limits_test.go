@@ -280,6 +280,21 @@ func checkPipelineFleet(t testing.TB, f *config.Fleet) (pipelines int, largest i
 		if n := len(testutil.ResourcesOfType(tpl, "AWS::IAM::ManagedPolicy")); n > 10 {
 			t.Errorf("%s: %d managed policies on its roles, over IAM's default of 10 per role", filepath.Base(path), n)
 		}
+		for id, r := range testutil.ResourcesOfType(tpl, "AWS::IAM::Policy") {
+			if n := len(fmtJSON(testutil.Props(r)["PolicyDocument"])); n > 10240 {
+				t.Errorf("%s: inline policy %s is %d characters, over IAM's 10,240 per role", filepath.Base(path), id, n)
+			}
+		}
+		for id, r := range testutil.ResourcesOfType(tpl, "AWS::IAM::ManagedPolicy") {
+			if n := len(fmtJSON(testutil.Props(r)["PolicyDocument"])); n > 6144 {
+				t.Errorf("%s: managed policy %s is %d characters, over IAM's 6,144", filepath.Base(path), id, n)
+			}
+		}
+		for _, r := range testutil.ResourcesOfType(tpl, "AWS::KMS::Key") {
+			if n := len(fmtJSON(testutil.Props(r)["KeyPolicy"])); n > 32768 {
+				t.Errorf("%s: key policy of %d bytes, over KMS's 32,768", filepath.Base(path), n)
+			}
+		}
 		for _, r := range testutil.ResourcesOfType(tpl, "AWS::S3::BucketPolicy") {
 			if b := fmtJSON(testutil.Props(r)); len(b) > 2000 || strings.Contains(b, "deploy-role-2") {
 				t.Errorf("%s: artifact bucket policy of %d bytes naming deploy roles", filepath.Base(path), len(b))
