@@ -88,7 +88,7 @@ cd "$agent_home"
 # Root's own runs of config.sh write their diagnostics here, out of the
 # agent user's reach (the listener writes _diag, which that user owns).
 root_diag="$(mktemp -d /tmp/azp-root-diag.XXXXXX)"
-trap 'rm -rf "$root_diag"' EXIT
+trap 'rm -rf "$root_diag"' EXIT # every way out
 
 # with_agent_config runs config.sh as root with only the settings it needs
 # and the token in VSTS_AGENT_INPUT_TOKEN (the agent reads configuration
@@ -131,7 +131,6 @@ deregister() {
   deregistered=1
   log "deregistering ${agent_name}"
   with_agent_config remove --unattended --auth PAT || log "deregistration failed: remove ${agent_name} from pool ${pool} by hand"
-  rm -rf "$root_diag"
 }
 
 # worker_running: is an Agent.Worker (one per job) a child of the listener?

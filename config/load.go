@@ -25,14 +25,20 @@ func Load(path string) (*Fleet, error) {
 		return nil, fmt.Errorf("reading fleet file: %w", err)
 	}
 	if st.Size() > MaxFileBytes {
-		return nil, &Problems{Source: path, List: []Problem{{Message: fmt.Sprintf(
-			"the fleet file is %d bytes, over the %d this tool reads (%d spokes at most): split the fleet into fleet files with a hub each", st.Size(), MaxFileBytes, MaxSpokes)}}}
+		return nil, tooBig(path, st.Size())
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading fleet file: %w", err)
 	}
 	return Parse(path, data)
+}
+
+// tooBig is the problem of a fleet file over MaxFileBytes (Load refuses it
+// before reading it, Parse when handed one).
+func tooBig(source string, size int64) *Problems {
+	return &Problems{Source: source, List: []Problem{{Message: fmt.Sprintf(
+		"the fleet file is %d bytes, over the %d this tool reads (%d spokes at most): split the fleet into fleet files with a hub each", size, MaxFileBytes, MaxSpokes)}}}
 }
 
 // Parse validates the fleet file content; source names it in messages.
@@ -46,8 +52,7 @@ func Parse(source string, data []byte) (fleet *Fleet, err error) {
 		}
 	}()
 	if len(data) > MaxFileBytes {
-		return nil, &Problems{Source: source, List: []Problem{{Message: fmt.Sprintf(
-			"the fleet file is %d bytes, over the %d this tool reads (%d spokes at most): split the fleet into fleet files with a hub each", len(data), MaxFileBytes, MaxSpokes)}}}
+		return nil, tooBig(source, int64(len(data)))
 	}
 	// Editors on Windows may start a file with a UTF-8 byte-order mark.
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))

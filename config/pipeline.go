@@ -44,15 +44,16 @@ func resolvePipeline(c *collector, pf *pipelineFile, f *Fleet) *Pipeline {
 	listed := map[string]bool{}
 	for i, w := range pf.Waves {
 		path := fmt.Sprintf("pipeline.waves[%d].name", i)
+		spokes := len(f.SpokesInWave(w.Name))
 		switch {
 		case !waveNameRe.MatchString(w.Name):
 			c.add(path, "%q is not a wave name: use lower-case letters, digits and '-', starting with a letter", w.Name)
 		case listed[w.Name]:
 			c.add(path, "wave %q is listed twice", w.Name)
-		case len(f.SpokesInWave(w.Name)) == 0:
+		case spokes == 0:
 			c.add(path, "wave %q has no spokes; remove it or set a spoke's wave to it", w.Name)
-		case len(f.SpokesInWave(w.Name)) > p.MaxSpokesPerPipeline:
-			c.add(path, "wave %q has %d spokes, more than one pipeline carries (pipeline.maxSpokesPerPipeline %d): split it into smaller waves", w.Name, len(f.SpokesInWave(w.Name)), p.MaxSpokesPerPipeline)
+		case spokes > p.MaxSpokesPerPipeline:
+			c.add(path, "wave %q has %d spokes, more than one pipeline carries (pipeline.maxSpokesPerPipeline %d): split it into smaller waves", w.Name, spokes, p.MaxSpokesPerPipeline)
 		}
 		listed[w.Name] = true
 		p.Waves = append(p.Waves, Wave(w))

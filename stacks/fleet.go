@@ -16,8 +16,8 @@ import (
 type Fleet struct {
 	Hub    *HubStack
 	Spokes []*SpokeStack
-	// Pipeline is the first of Pipelines (nil without a pipeline section).
-	Pipeline  *PipelineStack
+	// Pipelines are the fleet's pipelines in order (none without a pipeline
+	// section); the first deploys the hub and the image.
 	Pipelines []*PipelineStack
 }
 
@@ -50,19 +50,29 @@ func AddApp(app awscdk.App, f *config.Fleet, o AppOptions) (*Fleet, error) {
 	nonce := o.BuildDate.UTC().Format(time.RFC3339Nano)
 	out := AddFleet(app, f, tag, nonce)
 	if f.Pipeline != nil {
-		for g := range f.PipelineGroups() {
-			ps := NewPipelineStack(app, PipelineStackID(g), &PipelineStackProps{Fleet: f, FleetPath: fleetPath, ImageTag: tag, DeployNonce: nonce, Nag: nag, Group: g})
-			if g > 0 {
-				ps.AddStackDependency(out.Pipelines[0].Stack, jsii.String("the first pipeline owns the artifact stores"))
-			}
-			out.Pipelines = append(out.Pipelines, ps)
-		}
-		out.Pipeline = out.Pipelines[0]
+		out.Pipelines = AddPipelines(app, PipelineStackProps{Fleet: f, FleetPath: fleetPath, ImageTag: tag, DeployNonce: nonce, Nag: nag})
 	}
 	if nag {
 		AddNagChecks(app)
 	}
 	return out, nil
+}
+
+// AddPipelines adds one PipelineStack per pipeline group of the fleet in
+// props (props.Group is set for each), each next one depending on the first,
+// which owns the artifact stores.
+func AddPipelines(scope constructs.Construct, props PipelineStackProps) []*PipelineStack {
+	var out []*PipelineStack
+	for g := range props.Fleet.PipelineGroups() {
+		p := props
+		p.Group = g
+		ps := NewPipelineStack(scope, PipelineStackID(g), &p)
+		if g > 0 {
+			ps.AddStackDependency(out[0].Stack, jsii.String("the first pipeline owns the artifact stores"))
+		}
+		out = append(out, ps)
+	}
+	return out
 }
 
 // AddFleet adds HubStack and one SpokeStack-<name> per spoke, running the

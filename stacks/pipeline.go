@@ -85,6 +85,8 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	out := &PipelineStack{Stack: stack}
 
 	groups := f.PipelineGroups()
+	// The synth step's bootstrap check assumes every target's lookup role.
+	lookupRoles := RoleArn(config.PartitionOf(p.Region), "*", "cdk-hnb659fds-lookup-role-*")
 	group, first := props.Group, props.Group == 0
 	// The next pipelines start when the one before succeeds, not on a push.
 	source := pipelines.CodePipelineSource_Connection(jsii.String(p.Repository), jsii.String(p.Branch),
@@ -102,7 +104,7 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 		Env: &map[string]*string{"TOOLING_ACCOUNT": jsii.String(p.Account)},
 		RolePolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings("sts:AssumeRole"),
-			Resources: jsii.Strings(RoleArn(config.PartitionOf(p.Region), "*", "cdk-hnb659fds-lookup-role-*")),
+			Resources: jsii.Strings(lookupRoles),
 		})},
 		PrimaryOutputDirectory: jsii.String("cdk.out"),
 		BuildEnvironment: &awscodebuild.BuildEnvironment{
@@ -165,7 +167,7 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	suppressPipelineFindings(pipe)
 	fleetconstructs.Suppress(verifyRole, "AwsSolutions-IAM5", pipelineGrantsReason, pipelineGrantFindings...)
 	fleetconstructs.Suppress(pipe, "AwsSolutions-IAM5", "The synth step's bootstrap check assumes each target's read-only CDK lookup role, by its name pattern.",
-		"Resource::"+RoleArn(config.PartitionOf(p.Region), "*", "cdk-hnb659fds-lookup-role-*"))
+		"Resource::"+lookupRoles)
 	if !first {
 		// The waves go on where the pipeline before left off.
 		after := awsevents.NewRule(stack, jsii.String("AfterPreviousPipeline"), &awsevents.RuleProps{
@@ -368,6 +370,7 @@ func verifyStep(wave string, spokes []config.Spoke, source pipelines.IFileSetPro
 // the spokes' smoke-check roles (by name pattern; each spoke trusts this
 // role by name).
 func newVerifyRole(stack awscdk.Stack, f *config.Fleet, group int) awsiam.Role {
+	checkRoles := RoleArn(config.PartitionOf(f.Pipeline.Region), "*", rolePrefix+"*-smoke")
 	name := VerifyRoleName
 	if group > 0 {
 		name = fmt.Sprintf("%s-%d", VerifyRoleName, group+1)
@@ -379,10 +382,10 @@ func newVerifyRole(stack awscdk.Stack, f *config.Fleet, group int) awsiam.Role {
 	})
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("sts:AssumeRole"),
-		Resources: jsii.Strings(RoleArn(config.PartitionOf(f.Pipeline.Region), "*", rolePrefix+"*-smoke")),
+		Resources: jsii.Strings(checkRoles),
 	}))
 	fleetconstructs.Suppress(role, "AwsSolutions-IAM5", "The spokes' smoke-check roles, one per spoke account, by their name pattern: each trusts this role by name.",
-		"Resource::"+RoleArn(config.PartitionOf(f.Pipeline.Region), "*", rolePrefix+"*-smoke"))
+		"Resource::"+checkRoles)
 	return role
 }
 

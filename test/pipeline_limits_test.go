@@ -7,9 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
-
 	"hubspoke/config"
 	"hubspoke/internal/testutil"
 	"hubspoke/stacks"
@@ -69,7 +66,7 @@ func TestPipelineModelMatchesSynthesis(t *testing.T) {
 		est := config.EstimatePipeline(f)
 		dir := t.TempDir()
 		app := testutil.NewAppIn(t, dir)
-		pipe := stacks.NewPipelineStack(app, stacks.PipelineStackName, &stacks.PipelineStackProps{Fleet: f, ImageTag: "agent-0123456789ab-20261123"})
+		pipe := stacks.NewPipelineStack(app, stacks.PipelineStackName, &stacks.PipelineStackProps{Fleet: f, ImageTag: testutil.ImageTag})
 		if err := stacks.Synth(app); err != nil {
 			t.Fatal(err)
 		}
@@ -261,13 +258,7 @@ func checkPipelineFleet(t testing.TB, f *config.Fleet) (pipelines int, largest i
 	}
 	defer os.RemoveAll(dir)
 	app := testutil.NewAppIn(t, dir)
-	for g := range f.PipelineGroups() {
-		ps := stacks.NewPipelineStack(app, stacks.PipelineStackID(g), &stacks.PipelineStackProps{Fleet: f, ImageTag: "agent-0123456789ab-20261123", Group: g})
-		if g > 0 {
-			ps.AddStackDependency(app.Node().FindChild(jsii.String(stacks.PipelineStackName)).(awscdk.Stack), nil)
-		}
-		pipelines++
-	}
+	pipelines = len(stacks.AddPipelines(app, stacks.PipelineStackProps{Fleet: f, ImageTag: testutil.ImageTag}))
 	if err := stacks.Synth(app); err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func actions(stage map[string]any) []map[string]any {
 // fleet file's order; V2; cross-account keys; an approval before prod.
 func TestPipelineShape(t *testing.T) {
 	built := example(t)
-	tpl := testutil.JSON(t, built.Pipeline.Stack)
+	tpl := testutil.JSON(t, built.Pipelines[0].Stack)
 	var names []string
 	for _, s := range pipelineStages(t, tpl) {
 		names = append(names, s["Name"].(string))
@@ -180,7 +180,7 @@ func TestPipelineDeploysTheSameStacks(t *testing.T) {
 	built := example(t)
 	tag, _ := agentimage.Tag(filepath.Join(testutil.RepoRoot(), agentimage.Dir), "weekly", testutil.BuildDate)
 	var names []string
-	for _, st := range built.Pipeline.Stages {
+	for _, st := range built.Pipelines[0].Stages {
 		for _, c := range *st.Node().Children() {
 			if s, ok := c.(interface{ StackName() *string }); ok {
 				names = append(names, *s.StackName())

@@ -23,18 +23,14 @@ import (
 
 func main() {
 	code := 1
-	if err := jsiienv.CheckNode(os.LookupEnv); err != nil {
+	if err := jsiienv.CheckNodeOnce(); err != nil {
 		fmt.Fprintln(os.Stderr, "hubspoke:", err)
 	} else {
 		jsiienv.Ensure()
 		code = run()
 	}
-	// Stops the jsii kernel and removes its temp dir, on every path
-	// (os.Exit skips deferred calls). jsii-runtime-go's own watcher of the
-	// kernel may then report the exit it raced with ("Runtime process
-	// exited abnormally: waitid: no child processes", no newline): the
-	// work is done, so that goes nowhere.
-	quietClose()
+	// On every path (os.Exit skips deferred calls).
+	jsiienv.CloseQuietly()
 	os.Exit(code)
 }
 
@@ -71,13 +67,6 @@ func run() int {
 	}
 	phase("synthesize the cloud assembly")
 	return 0
-}
-
-func quietClose() {
-	if devNull, err := os.Open(os.DevNull); err == nil {
-		os.Stderr = devNull
-	}
-	jsii.Close()
 }
 
 // phaseTimer returns a function that, when on, prints to stderr the time

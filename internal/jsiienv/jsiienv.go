@@ -46,15 +46,25 @@ func Ensure() {
 	// jsii-runtime-go started its kernel while packages initialized, in a
 	// temp dir of its own; Close stops it and removes the dir, which the
 	// exec would otherwise leave behind (2.2 MB a run).
-	// Its watcher may report the exit it races with; the process is about
-	// to be replaced (fd 2 itself stays open for the new program).
+	// The process is about to be replaced (fd 2 itself stays open for the
+	// new program).
+	restore := CloseQuietly()
+	_ = syscall.Exec(exe, os.Args, os.Environ())
+	restore()
+}
+
+// CloseQuietly stops the jsii kernel and removes its temp dir, with the
+// Go side's os.Stderr pointed away meanwhile: jsii-runtime-go's own watcher
+// of the kernel may report the exit it races with ("Runtime process exited
+// abnormally: waitid: no child processes", no newline), which is noise once
+// the work is done. restore points os.Stderr back.
+func CloseQuietly() (restore func()) {
 	stderr := os.Stderr
 	if devNull, err := os.Open(os.DevNull); err == nil {
 		os.Stderr = devNull
 	}
 	jsii.Close()
-	_ = syscall.Exec(exe, os.Args, os.Environ())
-	os.Stderr = stderr
+	return func() { os.Stderr = stderr }
 }
 
 // Wanted is the environment Ensure establishes, given how the caller's

@@ -141,3 +141,21 @@ func TestDirectRuntimeHandshake(t *testing.T) {
 		t.Fatalf("handshake = %q (%v), want jsii's hello", hello, err)
 	}
 }
+
+// CheckNodeOnce refuses an old node, and skips the check for the node an
+// earlier run of the program (before Ensure's re-execution) passed.
+func TestCheckNodeOnce(t *testing.T) {
+	old := filepath.Join(t.TempDir(), "node")
+	if err := os.WriteFile(old, []byte("#!/bin/sh\necho v18.20.8\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("JSII_NODE", old)
+	t.Setenv(nodeChecked, "")
+	if err := CheckNodeOnce(); err == nil || !strings.Contains(err.Error(), "v18.20.8 is too old") {
+		t.Errorf("node 18: %v", err)
+	}
+	t.Setenv(nodeChecked, old)
+	if err := CheckNodeOnce(); err != nil {
+		t.Errorf("a node checked before is checked again: %v", err)
+	}
+}

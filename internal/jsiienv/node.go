@@ -2,6 +2,7 @@ package jsiienv
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -38,4 +39,21 @@ func CheckNode(lookup func(string) (string, bool)) error {
 			version, MinNodeMajor, MinNodeMajor, MinNodeMajor, MinNodeMajor)
 	}
 	return nil
+}
+
+// nodeChecked carries, across Ensure's re-execution, the node CheckNodeOnce
+// has already found new enough.
+const nodeChecked = "HUBSPOKE_NODE_CHECKED"
+
+// CheckNodeOnce is CheckNode, skipped in the re-executed program when the
+// same node passed it before (running node costs tens of milliseconds).
+func CheckNodeOnce() error {
+	node := NodeBinary(os.LookupEnv)
+	if os.Getenv(nodeChecked) == node {
+		return nil
+	}
+	if err := CheckNode(os.LookupEnv); err != nil {
+		return err
+	}
+	return os.Setenv(nodeChecked, node)
 }

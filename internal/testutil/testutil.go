@@ -166,12 +166,7 @@ func Props(r map[string]any) map[string]any {
 func Main(m interface{ Run() int }, cleanups ...func()) {
 	jsiienv.Ensure()
 	code := m.Run()
-	// Test output is done: jsii-runtime-go's watcher may report the exit it
-	// races with ("Runtime process exited abnormally"), which is noise.
-	if devNull, err := os.Open(os.DevNull); err == nil {
-		os.Stderr = devNull
-	}
-	jsii.Close()
+	jsiienv.CloseQuietly()
 	for _, c := range cleanups {
 		c()
 	}
