@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"hubspoke/schedule"
 )
@@ -38,9 +37,8 @@ func mergeSchedule(base Schedule, s *scheduleFile, path string, origin map[strin
 // spoke's own) is reported at the spoke's value, naming the spoke and the
 // other value's place.
 func checkSchedule(c *collector, s Schedule, o map[string]string, spoke string) Schedule {
-	if s.TimeZone == "" || s.TimeZone == "Local" {
-		c.add(at(o, "schedule", "timeZone"), "%q is not an IANA time zone such as Europe/Amsterdam or UTC", s.TimeZone)
-	} else if _, err := time.LoadLocation(s.TimeZone); err != nil {
+	zone, zoneErr := schedule.ZoneOf(s.TimeZone)
+	if s.TimeZone == "" || s.TimeZone == "Local" || zoneErr != nil {
 		c.add(at(o, "schedule", "timeZone"), "%q is not an IANA time zone such as Europe/Amsterdam or UTC", s.TimeZone)
 	}
 	up, upOK := checkTime(c, at(o, "schedule", "scaleUp.at"), s.ScaleUpAt)
@@ -85,7 +83,6 @@ func checkSchedule(c *collector, s Schedule, o map[string]string, spoke string) 
 	if upOK && downOK && down <= up {
 		between("scaleDown.at", "scaleUp.at", "scale-down %s is not after scale-up %s on the same day; both are weekday times in the schedule's time zone", s.ScaleDownAt, s.ScaleUpAt)
 	}
-	zone, zoneErr := schedule.ZoneOf(s.TimeZone)
 	if zoneErr != nil {
 		return s
 	}

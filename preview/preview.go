@@ -125,7 +125,7 @@ type Year struct {
 	Spoke       Spoke
 	Year        int
 	LongestLife time.Duration
-	// LongestFrom is when the longest stretch begins.
+	// LongestFrom is when the longest stretch begins, in the spoke's zone.
 	LongestFrom time.Time
 	// TooLong lists each stretch over 24 hours.
 	TooLong []string
@@ -148,7 +148,7 @@ func SimulateYear(sp Spoke, year int) (Year, error) {
 	y.LongestLife, y.TooLong = lives(timeline, start, end)
 	for _, s := range stretches(timeline, start, end) {
 		if s.To.Sub(s.From) == y.LongestLife {
-			y.LongestFrom = s.From
+			y.LongestFrom = s.From.In(loc)
 			break
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 )
 
 // DayProfiles describes each day of the week as capacity ranges in local
@@ -101,16 +100,8 @@ func WriteYearReport(w io.Writer, years []Year) {
 			verdict = "NOT OK: over 24 hours: " + strings.Join(y.TooLong, "; ")
 		}
 		fmt.Fprintf(w, "  %s (%s): %s, from %s: %s\n", y.Spoke.Name, y.Spoke.Week.TimeZone, formatDuration(y.LongestLife),
-			y.LongestFrom.In(mustLoad(y.Spoke.Week.TimeZone)).Format("Mon 02 Jan 15:04 MST"), verdict)
+			y.LongestFrom.Format("Mon 02 Jan 15:04 MST"), verdict)
 	}
-}
-
-func mustLoad(tz string) *time.Location {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }
 
 func saved(cost, always float64) string {
