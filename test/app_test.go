@@ -175,18 +175,25 @@ func exitCode(err error) int {
 }
 
 // `cdk list` shows both delivery paths: the stacks for `cdk deploy HubStack
-// SpokeStack-*` and the pipeline with the same stacks inside its Stages.
+// SpokeStack-*` and the pipeline with the same stacks inside its Stages. It
+// synthesizes into a temporary directory: the repository's cdk.out is the
+// operator's `make synth` of their fleet file, never overwritten by a test.
 func TestCdkListShowsBothPaths(t *testing.T) {
 	cdk := filepath.Join(testutil.RepoRoot(), "node_modules", ".bin", "cdk")
 	if _, err := os.Stat(cdk); err != nil {
 		t.Fatalf("the CDK CLI is not installed (make test runs npm ci first): %v", err)
 	}
-	cmd := exec.Command(cdk, "list", "--no-notices", "-c", "config="+testutil.ExampleFleetPath())
+	manifest := filepath.Join(testutil.RepoRoot(), "cdk.out", "manifest.json")
+	before := fileStamp(manifest)
+	cmd := exec.Command(cdk, "list", "--no-notices", "-o", t.TempDir(), "-c", "config="+testutil.ExampleFleetPath())
 	cmd.Dir = testutil.RepoRoot()
 	cmd.Env = append(os.Environ(), "CDK_DISABLE_CLI_TELEMETRY=true")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("cdk list: %v", err)
+	}
+	if after := fileStamp(manifest); after != before {
+		t.Errorf("cdk list wrote the repository's cdk.out (%s, was %s): it must not replace the operator's synth", after, before)
 	}
 	got := string(out)
 	for _, want := range []string{"HubStack\n", "SpokeStack-dev\n", "SpokeStack-prod-us\n", "PipelineStack\n",
@@ -195,6 +202,15 @@ func TestCdkListShowsBothPaths(t *testing.T) {
 			t.Errorf("cdk list lacks %q:\n%s", want, got)
 		}
 	}
+}
+
+// fileStamp is a file's modification time, or "absent".
+func fileStamp(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "absent"
+	}
+	return fi.ModTime().String()
 }
 
 // A newcomer's first edit: a fourth spoke copied from an entry, another
