@@ -165,6 +165,13 @@ func TestMalformedFleets(t *testing.T) {
 		{"pipeline wave without spokes", "", "pipeline:\n  connectionArn: arn:aws:codeconnections:eu-west-1:111111111111:connection/01234567-89ab-cdef-0123-456789abcdef\n  repository: o/r\n  waves: [{name: default}, {name: prod}, {name: qa}]\n", "pipeline.waves[2].name", `wave "qa" has no spokes`, 0},
 		{"github repository not owner/name", "  secretName: hubspoke/agent-token", "  secretName: hubspoke/agent-token\n  githubActions: {repository: build-agent}", "hub.githubActions.repository", "not a GitHub owner/name", 6},
 		{"weekday capacity zero", `scaleUp: {at: "07:00", capacity: 4}`, `scaleUp: {at: "07:00", capacity: 0}`, "schedule.scaleUp.capacity", "at least 1", 14},
+		{"demand ceiling below the floor", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {workHoursMax: 3}\n", "schedule.demand.workHoursMax", "below the floor scaleUp.capacity 4", 18},
+		{"demand off-hours ceiling below the night floor", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {offHoursMax: 0}\n", "schedule.demand.offHoursMax", "below the off-hours floor 1", 18},
+		{"demand ceilings inverted", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {workHoursMax: 5, offHoursMax: 6}\n", "schedule.demand.offHoursMax", "inverted", 18},
+		{"demand ceiling too large", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {workHoursMax: 500}\n", "schedule.demand.workHoursMax", "use 0 to 200", 18},
+		{"demand ceiling as a word", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {workHoursMax: many}\n", "schedule.demand.workHoursMax", `"many" is not a number of agents such as 10`, 18},
+		{"demand key misspelt", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {workHourMax: 5}\n", "schedule.demand.workHourMax", `did you mean "workHoursMax"`, 18},
+		{"spoke's demand ceiling below the inherited floor", "    wave: prod\n", "    wave: prod\n    schedule: {demand: {workHoursMax: 2}}\n", "spokes[1].schedule.demand.workHoursMax", `spoke "prod": working-hours ceiling 2 is below the floor scaleUp.capacity 4: set workHoursMax to at least the floor (scaleUp.capacity comes from schedule.scaleUp.capacity, line 14)`, 28},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -443,6 +450,37 @@ func TestAccountModeCeilingInValidation(t *testing.T) {
 }
 
 // Spot is off by default; a spoke turns it on with its own base.
+// Demand is off unless a demand section turns it on; its ceilings default
+// from the floors (twice the weekday floor; the larger of 1 and the
+// off-hours floors); a spoke can turn the fleet's demand off.
+func TestDemandDefaultsAndOverride(t *testing.T) {
+	f, err := Parse("fleet.yaml", []byte(base(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Spokes[0].Schedule.Week().Demand != nil {
+		t.Fatalf("demand on without a demand section")
+	}
+	y := strings.Replace(base(t), "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {}\n", 1)
+	y = strings.Replace(y, "    wave: prod\n", "    wave: prod\n    schedule: {demand: {enabled: false}}\n", 1)
+	if f, err = Parse("fleet.yaml", []byte(y)); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.Spokes[0].Schedule.Week().Demand; d == nil || d.WorkHoursMax != 8 || d.OffHoursMax != 1 {
+		t.Errorf("dev demand %+v, want ceilings 8 (twice the floor 4) and 1", d)
+	}
+	if d := f.Spokes[1].Schedule.Week().Demand; d != nil {
+		t.Errorf("prod turned demand off, got %+v", d)
+	}
+	y = strings.Replace(base(t), "    wave: prod\n", "    wave: prod\n    schedule: {weekendCapacity: 2, demand: {workHoursMax: 12}}\n", 1)
+	if f, err = Parse("fleet.yaml", []byte(y)); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.Spokes[1].Schedule.Week().Demand; d == nil || d.WorkHoursMax != 12 || d.OffHoursMax != 2 {
+		t.Errorf("prod demand %+v, want 12 and the weekend floor 2", d)
+	}
+}
+
 func TestSpotPerSpoke(t *testing.T) {
 	y := strings.Replace(base(t), "    wave: prod", "    wave: prod\n    agent: {spot: {enabled: true, onDemandBase: 1}}", 1)
 	f, err := Parse("fleet.yaml", []byte(y))

@@ -79,6 +79,13 @@ type scheduleFile struct {
 	ScaleDown       *capacityAt  `yaml:"scaleDown"`
 	Refresh         *refreshFile `yaml:"refresh"`
 	WeekendCapacity *int         `yaml:"weekendCapacity"`
+	Demand          *demandFile  `yaml:"demand"`
+}
+
+type demandFile struct {
+	Enabled      *bool `yaml:"enabled"`
+	WorkHoursMax *int  `yaml:"workHoursMax"`
+	OffHoursMax  *int  `yaml:"offHoursMax"`
 }
 
 type capacityAt struct {

@@ -139,6 +139,12 @@ type Schedule struct {
 	RefreshAt           string // HH:MM every day: capacity goes to 0
 	RestoreAfterMinutes int    // minutes after RefreshAt the capacity comes back
 	WeekendCapacity     int
+	// Demand makes the capacities above floors; between a floor and its
+	// ceiling (WorkHoursMax from scale-up to scale-down on weekdays,
+	// OffHoursMax otherwise) the agents follow the pool's jobs.
+	Demand       bool
+	WorkHoursMax int // default: twice WeekdayCapacity
+	OffHoursMax  int // default: the larger of 1, NightCapacity and WeekendCapacity
 
 	// The times, parsed once by validation.
 	scaleUp, scaleDown, refresh schedule.Clock
@@ -147,11 +153,15 @@ type Schedule struct {
 // Week is the schedule model of a validated schedule (a spoke's): the one
 // source of the scheduled actions the stacks emit and the preview simulates.
 func (s Schedule) Week() schedule.Week {
-	return schedule.Week{
+	w := schedule.Week{
 		TimeZone: s.TimeZone, ScaleUp: s.scaleUp, ScaleDown: s.scaleDown, Refresh: s.refresh,
 		RestoreAfter: s.RestoreAfterMinutes,
 		Weekday:      s.WeekdayCapacity, Night: s.NightCapacity, Weekend: s.WeekendCapacity,
 	}
+	if s.Demand {
+		w.Demand = &schedule.Demand{WorkHoursMax: s.WorkHoursMax, OffHoursMax: s.OffHoursMax}
+	}
+	return w
 }
 
 // Spoke is one account/region that runs agents.

@@ -58,6 +58,7 @@ func resolve(source string, ff *fleetFile, c *collector) *Fleet {
 		TimeZone: DefaultTimeZone, ScaleUpAt: DefaultScaleUpAt, WeekdayCapacity: DefaultWeekdayCapacity,
 		ScaleDownAt: DefaultScaleDownAt, NightCapacity: DefaultNightCapacity, RefreshAt: DefaultRefreshAt,
 		RestoreAfterMinutes: DefaultRestoreAfter, WeekendCapacity: DefaultWeekendCapacity,
+		WorkHoursMax: unsetMax, OffHoursMax: unsetMax,
 	}
 	schedOrigin := map[string]string{}
 	f.Schedule = mergeSchedule(sched, &ff.Schedule, "schedule", schedOrigin)

@@ -28,7 +28,57 @@ func mergeSchedule(base Schedule, s *scheduleFile, path string, origin map[strin
 		setInt(&base.RestoreAfterMinutes, s.Refresh.RestoreAfterMinutes, path+".refresh.restoreAfterMinutes", "refresh.restoreAfterMinutes", origin)
 	}
 	setInt(&base.WeekendCapacity, s.WeekendCapacity, path+".weekendCapacity", "weekendCapacity", origin)
+	if d := s.Demand; d != nil {
+		// A demand section turns demand on unless it says enabled: false.
+		base.Demand = d.Enabled == nil || *d.Enabled
+		origin["demand.enabled"] = path + ".demand"
+		if d.Enabled != nil {
+			origin["demand.enabled"] = path + ".demand.enabled"
+		}
+		setInt(&base.WorkHoursMax, d.WorkHoursMax, path+".demand.workHoursMax", "demand.workHoursMax", origin)
+		setInt(&base.OffHoursMax, d.OffHoursMax, path+".demand.offHoursMax", "demand.offHoursMax", origin)
+	}
 	return base
+}
+
+// unsetMax marks a demand ceiling the fleet file does not set: its default
+// follows the floors, once they are merged.
+const unsetMax = -1
+
+// checkDemand fills the default ceilings and checks them against the
+// floors.
+func checkDemand(c *collector, s Schedule, o map[string]string, between func(key, other, format string, args ...any)) Schedule {
+	if s.WorkHoursMax == unsetMax {
+		s.WorkHoursMax = 2 * s.WeekdayCapacity
+	}
+	if s.OffHoursMax == unsetMax {
+		s.OffHoursMax = max(1, s.NightCapacity, s.WeekendCapacity)
+	}
+	if !s.Demand {
+		return s
+	}
+	for _, m := range []struct {
+		key string
+		v   int
+	}{{"demand.workHoursMax", s.WorkHoursMax}, {"demand.offHoursMax", s.OffHoursMax}} {
+		if m.v < 0 || m.v > MaxCapacity {
+			c.add(at(o, "schedule", m.key), "%d: use 0 to %d agents as the most demand may start", m.v, MaxCapacity)
+		}
+	}
+	if s.WorkHoursMax < s.WeekdayCapacity {
+		between("demand.workHoursMax", "scaleUp.capacity", "working-hours ceiling %d is below the floor scaleUp.capacity %d: set workHoursMax to at least the floor", s.WorkHoursMax, s.WeekdayCapacity)
+	}
+	if floor := max(s.NightCapacity, s.WeekendCapacity); s.OffHoursMax < floor {
+		other := "scaleDown.capacity"
+		if s.WeekendCapacity > s.NightCapacity {
+			other = "weekendCapacity"
+		}
+		between("demand.offHoursMax", other, "off-hours ceiling %d is below the off-hours floor %d: set offHoursMax to at least the floor", s.OffHoursMax, floor)
+	}
+	if s.OffHoursMax > s.WorkHoursMax {
+		between("demand.offHoursMax", "demand.workHoursMax", "off-hours ceiling %d is above the working-hours ceiling %d: the ceilings are inverted", s.OffHoursMax, s.WorkHoursMax)
+	}
+	return s
 }
 
 // checkSchedule checks a merged schedule (of the spoke named spoke, "" for
@@ -77,6 +127,7 @@ func checkSchedule(c *collector, s Schedule, o map[string]string, spoke string) 
 	if s.WeekendCapacity > s.WeekdayCapacity {
 		between("weekendCapacity", "scaleUp.capacity", "weekend capacity %d is above the weekday capacity %d: the schedule is inverted", s.WeekendCapacity, s.WeekdayCapacity)
 	}
+	s = checkDemand(c, s, o, between)
 	if s.RestoreAfterMinutes < 1 || s.RestoreAfterMinutes > 59 {
 		c.add(at(o, "schedule", "refresh.restoreAfterMinutes"), "%d: use 1 to 59 minutes between the refresh to 0 and the restore", s.RestoreAfterMinutes)
 	}

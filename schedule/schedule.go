@@ -50,15 +50,32 @@ type Week struct {
 	Weekday      int
 	Night        int
 	Weekend      int
+	// Demand, when set, makes Weekday, Night and Weekend floors: between
+	// each floor and its ceiling the agents follow the pool's jobs
+	// (DemandSteps). Default: nil (capacity is exactly the floor).
+	Demand *Demand
+}
+
+// Demand is the ceiling above the schedule's floors.
+type Demand struct {
+	// WorkHoursMax is the most agents from scale-up to scale-down on
+	// weekdays.
+	WorkHoursMax int
+	// OffHoursMax is the most agents at night and on weekends (0: none
+	// beyond the floor).
+	OffHoursMax int
 }
 
 // Action is one scheduled action: at the times of Cron, in TimeZone, the
-// service runs exactly Capacity agents (min = max = Capacity).
+// service runs at least Capacity and at most Ceiling agents (Application
+// Auto Scaling's min and max). Without demand Ceiling = Capacity: exactly
+// Capacity agents.
 type Action struct {
 	Name     string
 	Cron     string // AWS 6-field form: cron(minutes hours day-of-month month day-of-week year)
 	TimeZone string
 	Capacity int
+	Ceiling  int
 }
 
 // Names of the five actions, in the order Actions returns them.
@@ -79,17 +96,35 @@ func (w Week) Actions() []Action {
 	z, _ := ZoneOf(w.TimeZone)
 	refresh, _ := toUTC(w.Refresh, z.MinOffset)
 	restore, shift := toUTC(w.Refresh+Clock(w.RestoreAfter), z.MinOffset)
+	work, off := w.Weekday, 0
+	if w.Demand != nil {
+		work, off = w.Demand.WorkHoursMax, w.Demand.OffHoursMax
+	}
+	// ceiling is the floor itself without demand, else the larger of the
+	// two (config keeps ceilings at or above floors).
+	ceiling := func(floor, demandMax int) int {
+		if w.Demand == nil {
+			return floor
+		}
+		return max(floor, demandMax)
+	}
 	return []Action{
-		{WeekdayScaleUp, cron(w.ScaleUp, "?", "MON-FRI"), w.TimeZone, w.Weekday},
-		{NightScaleDown, cron(w.ScaleDown, "?", "MON-FRI"), w.TimeZone, w.Night},
-		{DailyRefresh, cron(refresh, "*", "?"), UTC, 0},
-		{WeekdayRestore, cron(restore, "?", days(weekdays, shift)), UTC, w.Night},
-		{WeekendRestore, cron(restore, "?", days(weekend, shift)), UTC, w.Weekend},
+		{WeekdayScaleUp, cron(w.ScaleUp, "?", "MON-FRI"), w.TimeZone, w.Weekday, ceiling(w.Weekday, work)},
+		{NightScaleDown, cron(w.ScaleDown, "?", "MON-FRI"), w.TimeZone, w.Night, ceiling(w.Night, off)},
+		{DailyRefresh, cron(refresh, "*", "?"), UTC, 0, 0},
+		{WeekdayRestore, cron(restore, "?", days(weekdays, shift)), UTC, w.Night, ceiling(w.Night, off)},
+		{WeekendRestore, cron(restore, "?", days(weekend, shift)), UTC, w.Weekend, ceiling(w.Weekend, off)},
 	}
 }
 
-// MaxCapacity is the largest capacity any action sets.
-func (w Week) MaxCapacity() int { return max(w.Weekday, w.Night, w.Weekend) }
+// MaxCapacity is the largest ceiling any action sets.
+func (w Week) MaxCapacity() int {
+	m := 0
+	for _, a := range w.Actions() {
+		m = max(m, a.Ceiling)
+	}
+	return m
+}
 
 // DaylightShift is how many minutes later than Refresh, on the zone's
 // clock, the refresh and restore happen in daylight-saving time.
