@@ -28,6 +28,13 @@ type AgentHealthProps struct {
 	// ShortfallMinutes is how long fewer agents may run than the schedule
 	// asks for before the alarm fires. Default: 10.
 	ShortfallMinutes int
+	// DemandDimensions, when set, are the dimensions of the spoke's demand
+	// metrics (in DemandNamespace): an alarm fires when the demand has not
+	// been counted for 5 minutes (DemandKnown 0 or no data). Default: none
+	// (no demand scaling, no alarm).
+	DemandDimensions map[string]string
+	// DemandNamespace of the demand metrics. Default: DefaultDemandNamespace.
+	DemandNamespace string
 }
 
 // AgentHealth watches an agent service when nobody does:
@@ -38,7 +45,10 @@ type AgentHealthProps struct {
 //     organization URL); each such event goes to the topic with its stopped
 //     reason, and an alarm on the rule's TriggeredRules metric fires;
 //   - FewerAgentsThanScheduled: Container Insights' desired minus running
-//     task count above 0 for ShortfallMinutes.
+//     task count above 0 for ShortfallMinutes;
+//   - DemandUnknown (with DemandDimensions): the pool's jobs have not been
+//     counted for 5 minutes (the poller failed, or stopped publishing):
+//     capacity is at the schedule's floor meanwhile.
 //
 // Both alarm to one SNS topic per spoke; Emails subscribe to it.
 type AgentHealth interface {
@@ -47,6 +57,8 @@ type AgentHealth interface {
 	FailedStarts() awsevents.Rule
 	FailedStartsAlarm() awscloudwatch.Alarm
 	ShortfallAlarm() awscloudwatch.Alarm
+	// DemandAlarm is nil without DemandDimensions.
+	DemandAlarm() awscloudwatch.Alarm
 }
 
 type agentHealth struct {
@@ -55,12 +67,14 @@ type agentHealth struct {
 	rule      awsevents.Rule
 	failed    awscloudwatch.Alarm
 	shortfall awscloudwatch.Alarm
+	demand    awscloudwatch.Alarm
 }
 
 func (h *agentHealth) Topic() awssns.Topic                    { return h.topic }
 func (h *agentHealth) FailedStarts() awsevents.Rule           { return h.rule }
 func (h *agentHealth) FailedStartsAlarm() awscloudwatch.Alarm { return h.failed }
 func (h *agentHealth) ShortfallAlarm() awscloudwatch.Alarm    { return h.shortfall }
+func (h *agentHealth) DemandAlarm() awscloudwatch.Alarm       { return h.demand }
 
 // NewAgentHealth creates the topic, the failed-start rule and the alarms.
 func NewAgentHealth(scope constructs.Construct, id string, props *AgentHealthProps) AgentHealth {
@@ -134,10 +148,35 @@ func NewAgentHealth(scope constructs.Construct, id string, props *AgentHealthPro
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
-	for _, a := range []awscloudwatch.Alarm{failed, short} {
+	alarms := []awscloudwatch.Alarm{failed, short}
+	var demand awscloudwatch.Alarm
+	if len(props.DemandDimensions) > 0 {
+		namespace := props.DemandNamespace
+		if namespace == "" {
+			namespace = DefaultDemandNamespace
+		}
+		demandDims := map[string]*string{}
+		for k, v := range props.DemandDimensions {
+			demandDims[k] = jsii.String(v)
+		}
+		demand = awscloudwatch.NewAlarm(this, jsii.String("DemandUnknownAlarm"), &awscloudwatch.AlarmProps{
+			AlarmName:        jsii.String(props.Name + "-demand-unknown"),
+			AlarmDescription: jsii.String("The agent pool's jobs have not been counted for 5 minutes: agents stay at the schedule's floor. See the hub's demand poller log (token, pool name, API limits)."),
+			Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+				Namespace: jsii.String(namespace), MetricName: jsii.String("DemandKnown"), DimensionsMap: &demandDims,
+				Statistic: jsii.String("Minimum"), Period: awscdk.Duration_Minutes(jsii.Number(1)),
+			}),
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(5),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_BREACHING,
+		})
+		alarms = append(alarms, demand)
+	}
+	for _, a := range alarms {
 		a.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
 	}
-	return &agentHealth{Construct: this, topic: topic, rule: rule, failed: failed, shortfall: short}
+	return &agentHealth{Construct: this, topic: topic, rule: rule, failed: failed, shortfall: short, demand: demand}
 }
 
 // copyWith is m with key set to v.

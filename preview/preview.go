@@ -60,7 +60,8 @@ func WeekStart(day time.Time, loc *time.Location) time.Time {
 
 type event struct {
 	at       time.Time
-	capacity int
+	capacity int // the floor (min)
+	ceiling  int // the max
 	order    int
 }
 
@@ -94,6 +95,19 @@ func Simulate(sp Spoke, day time.Time) (Result, error) {
 // start begins with) and two days ahead (how long the last stretch goes on).
 func simulate(sp Spoke, start, end time.Time) ([]Segment, error) {
 	from, to := start.AddDate(0, 0, -7), end.AddDate(0, 0, 2)
+	events, err := actionEvents(sp, from, to)
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 || !events[0].at.Before(start) {
+		return nil, fmt.Errorf("spoke %s: no scheduled action in the week before %s", sp.Name, start.Format("2006-01-02"))
+	}
+	return segments(events, from, to), nil
+}
+
+// actionEvents are the firings of the week's scheduled actions between from
+// and to, in order (actions firing at the same instant in their order).
+func actionEvents(sp Spoke, from, to time.Time) ([]event, error) {
 	var events []event
 	for i, a := range sp.Week.Actions() {
 		loc, err := time.LoadLocation(a.TimeZone)
@@ -105,7 +119,7 @@ func simulate(sp Spoke, start, end time.Time) ([]Segment, error) {
 			return nil, fmt.Errorf("spoke %s: action %s: %w", sp.Name, a.Name, err)
 		}
 		for _, t := range times {
-			events = append(events, event{t, a.Capacity, i})
+			events = append(events, event{t, a.Capacity, a.Ceiling, i})
 		}
 	}
 	sort.SliceStable(events, func(i, j int) bool {
@@ -114,10 +128,7 @@ func simulate(sp Spoke, start, end time.Time) ([]Segment, error) {
 		}
 		return events[i].order < events[j].order
 	})
-	if len(events) == 0 || !events[0].at.Before(start) {
-		return nil, fmt.Errorf("spoke %s: no scheduled action in the week before %s", sp.Name, start.Format("2006-01-02"))
-	}
-	return segments(events, from, to), nil
+	return events, nil
 }
 
 // Year is the longest an agent can live in a calendar year of a spoke.

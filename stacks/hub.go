@@ -21,6 +21,8 @@ type HubStack struct {
 	awscdk.Stack
 	Registry fleetconstructs.AgentRegistry
 	Token    fleetconstructs.AgentToken
+	// DemandPoller is nil when no spoke scales on demand.
+	DemandPoller fleetconstructs.DemandPoller
 }
 
 // NewHubStack creates the hub stack in the hub account and region.
@@ -58,6 +60,15 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 		Readers:    execs,
 		Describers: lookups,
 	})
+	var poller fleetconstructs.DemandPoller
+	if pools := demandPools(f); len(pools) > 0 {
+		poller = fleetconstructs.NewDemandPoller(stack, "DemandPoller", &fleetconstructs.DemandPollerProps{
+			Token:             token.Secret(),
+			Pools:             pools,
+			RoleName:          DemandPollerRoleName,
+			PublisherRoleArns: RoleArn(f.Hub.Partition(), "*", rolePrefix+"*-demand"),
+		})
+	}
 	awscdk.NewCfnOutput(stack, jsii.String("RepositoryUri"), &awscdk.CfnOutputProps{
 		Value:       registry.Repository().RepositoryUri(),
 		Description: jsii.String("Push the agent image here"),
@@ -66,7 +77,32 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 		Value:       token.Secret().SecretArn(),
 		Description: jsii.String("Set the agent token with: aws secretsmanager put-secret-value --secret-id <this>"),
 	})
-	return &HubStack{Stack: stack, Registry: registry, Token: token}
+	return &HubStack{Stack: stack, Registry: registry, Token: token, DemandPoller: poller}
+}
+
+// demandPools groups the spokes with demand scaling by agent pool
+// (organization URL and pool name), in fleet order: the poller counts each
+// pool once a minute, however many spokes share it.
+func demandPools(f *config.Fleet) []fleetconstructs.DemandPool {
+	var pools []fleetconstructs.DemandPool
+	index := map[[2]string]int{}
+	for _, s := range f.Spokes {
+		if !s.Schedule.Demand {
+			continue
+		}
+		key := [2]string{s.Agent.AzpURL, s.Agent.Pool}
+		i, ok := index[key]
+		if !ok {
+			i = len(pools)
+			index[key] = i
+			pools = append(pools, fleetconstructs.DemandPool{URL: s.Agent.AzpURL, Pool: s.Agent.Pool})
+		}
+		pools[i].Spokes = append(pools[i].Spokes, fleetconstructs.DemandSpoke{
+			Name: s.Name, Region: s.Region, AgentPrefix: AgentName(s),
+			RoleArn: RoleArn(f.Hub.Partition(), s.Account, DemandRoleName(s)),
+		})
+	}
+	return pools
 }
 
 // pipelinePusher trusts the pipeline's image build role (in the tooling

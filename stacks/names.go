@@ -82,3 +82,16 @@ func VerifyRoleArn(f *config.Fleet) string {
 	}
 	return RoleArn(config.PartitionOf(f.Pipeline.Region), f.Pipeline.Account, VerifyRoleName+"*")
 }
+
+// AgentName is the name the spoke's agents register with (start.sh adds
+// "-<hostname>"); the demand poller counts a running job as the spoke's by
+// this prefix.
+func AgentName(s config.Spoke) string { return rolePrefix + s.Name }
+
+// DemandRoleName is the spoke's role the hub's demand poller publishes the
+// spoke's demand metrics with.
+func DemandRoleName(s config.Spoke) string { return rolePrefix + s.Name + "-demand" }
+
+// DemandPollerRoleName is the hub's demand poller role; spoke demand roles
+// trust it.
+const DemandPollerRoleName = rolePrefix + "demand-poller"

@@ -38,6 +38,8 @@ type SpokeStack struct {
 	Health    fleetconstructs.AgentHealth
 	// Check is nil without CheckTrust.
 	Check fleetconstructs.AgentCheckRole
+	// Demand is nil without demand scaling.
+	Demand fleetconstructs.DemandPublisherRole
 }
 
 // NewSpokeStack creates the spoke stack in the spoke account and region.
@@ -89,7 +91,7 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 		Environment: map[string]string{
 			"AZP_URL":        s.Agent.AzpURL,
 			"AZP_POOL":       s.Agent.Pool,
-			"AZP_AGENT_NAME": "hubspoke-" + s.Name,
+			"AZP_AGENT_NAME": AgentName(s),
 		},
 		CPU:                s.Agent.CPU,
 		MemoryMiB:          s.Agent.MemoryMiB,
@@ -112,10 +114,22 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 	if p := agents.ExecutionRole().Node().TryFindChild(jsii.String("DefaultPolicy")); p != nil {
 		agents.Service().Node().AddDependency(p)
 	}
+	week := s.Schedule.Week()
+	var demandDims map[string]string
+	var publisher fleetconstructs.DemandPublisherRole
+	if week.Demand != nil {
+		demandDims = map[string]string{"Spoke": s.Name}
+		publisher = fleetconstructs.NewDemandPublisherRole(stack, "Demand", &fleetconstructs.DemandPublisherRoleProps{
+			RoleName:      DemandRoleName(s),
+			PollerAccount: h.Account,
+			PollerRoleArn: RoleArn(h.Partition(), h.Account, DemandPollerRoleName),
+		})
+	}
 	sched := fleetconstructs.NewAgentSchedule(stack, "Schedule", &fleetconstructs.AgentScheduleProps{
-		Service:     agents.Service(),
-		ClusterName: ClusterName(s),
-		Week:        s.Schedule.Week(),
+		Service:          agents.Service(),
+		ClusterName:      ClusterName(s),
+		Week:             week,
+		DemandDimensions: demandDims,
 	})
 	health := fleetconstructs.NewAgentHealth(stack, "Health", &fleetconstructs.AgentHealthProps{
 		ClusterName:      ClusterName(s),
@@ -123,8 +137,9 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 		Name:             rolePrefix + s.Name,
 		Emails:           s.Alerts.Emails,
 		ShortfallMinutes: s.Alerts.ShortfallMinutes,
+		DemandDimensions: demandDims,
 	})
-	out := &SpokeStack{Stack: stack, Network: network, Preflight: preflight, Agents: agents, Schedule: sched, Health: health}
+	out := &SpokeStack{Stack: stack, Network: network, Preflight: preflight, Agents: agents, Schedule: sched, Health: health, Demand: publisher}
 	if props.CheckTrust != "" {
 		out.Check = fleetconstructs.NewAgentCheckRole(stack, "SmokeCheck", &fleetconstructs.AgentCheckRoleProps{
 			RoleName: CheckRoleName(s), TrustedRoleArn: props.CheckTrust, Agents: agents, ClusterName: ClusterName(s),

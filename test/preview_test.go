@@ -32,7 +32,7 @@ func TestPreviewAgreesWithTemplates(t *testing.T) {
 			got := inTemplate[j].(map[string]any)
 			cap := got["ScalableTargetAction"].(map[string]any)
 			if got["ScheduledActionName"] != a.Name || got["Schedule"] != a.Cron || got["Timezone"] != a.TimeZone ||
-				cap["MinCapacity"] != float64(a.Capacity) || cap["MaxCapacity"] != float64(a.Capacity) {
+				cap["MinCapacity"] != float64(a.Capacity) || cap["MaxCapacity"] != float64(a.Ceiling) {
 				t.Errorf("%s: template action %v, preview action %+v", stacks.SpokeStackName(s), got, a)
 			}
 		}

@@ -1,0 +1,157 @@
+package fleetconstructs
+
+import (
+	_ "embed"
+	"encoding/json"
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+//go:embed demandpoller.py
+var demandPollerCode string
+
+// DefaultDemandNamespace is the CloudWatch namespace of the demand metrics
+// (AgentsWanted and DemandKnown, dimension Spoke).
+const DefaultDemandNamespace = "hubspoke/Demand"
+
+// DemandPool is one Azure DevOps agent pool and the spokes whose agents
+// serve it.
+type DemandPool struct {
+	URL    string        `json:"url"`  // organization URL, https://dev.azure.com/org
+	Pool   string        `json:"pool"` // agent pool name
+	Spokes []DemandSpoke `json:"spokes"`
+}
+
+// DemandSpoke is where one spoke's demand metrics go.
+type DemandSpoke struct {
+	Name   string `json:"name"` // the metrics' Spoke dimension
+	Region string `json:"region"`
+	// RoleArn is the spoke's DemandPublisherRole.
+	RoleArn string `json:"roleArn"`
+	// AgentPrefix starts the names of the spoke's agents (followed by "-").
+	AgentPrefix string `json:"agentPrefix"`
+}
+
+// DemandPollerProps configures the poller.
+type DemandPollerProps struct {
+	// Token is the secret holding the Azure DevOps PAT. Required.
+	Token awssecretsmanager.ISecret
+	// Pools to count, each once a minute. Required.
+	Pools []DemandPool
+	// RoleName of the poller's role; the spokes' publisher roles trust it
+	// by name. Required.
+	RoleName string
+	// PublisherRoleArns matches every spoke publisher role the poller may
+	// assume (a pattern; each spoke role's trust policy decides). Required.
+	PublisherRoleArns string
+	// Namespace of the metrics. Default: DefaultDemandNamespace.
+	Namespace string
+	// LogRetentionDays of the function's logs. Default: 7.
+	LogRetentionDays int
+}
+
+// DemandPoller counts, once a minute, each pool's waiting and running jobs
+// (one Azure DevOps call per pool, however many spokes share it) and
+// publishes each spoke's AgentsWanted and DemandKnown into the spoke's own
+// CloudWatch through the spoke's publisher role. One run at a time
+// (reserved concurrency 1); the function's code is inline, the pools and
+// spokes written into it.
+type DemandPoller interface {
+	constructs.IConstruct
+	Role() awsiam.IRole
+	Function() awslambda.CfnFunction
+}
+
+type demandPoller struct {
+	constructs.Construct
+	role awsiam.Role
+	fn   awslambda.CfnFunction
+}
+
+func (p *demandPoller) Role() awsiam.IRole              { return p.role }
+func (p *demandPoller) Function() awslambda.CfnFunction { return p.fn }
+
+// DemandPollerCode is the function's inline code for the given FLEET value
+// (JSON): a Python string literal of it, then the poller.
+func DemandPollerCode(fleetJSON string) string {
+	return "import json\nFLEET = json.loads(" + strconv.Quote(fleetJSON) + ")\n" + demandPollerCode
+}
+
+// NewDemandPoller creates the function, its role and log group, and the
+// rule that runs it every minute.
+func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerProps) DemandPoller {
+	this := constructs.NewConstruct(scope, &id)
+	namespace := props.Namespace
+	if namespace == "" {
+		namespace = DefaultDemandNamespace
+	}
+	logs := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     retentionDays[orDefault(props.LogRetentionDays, 7)],
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	role := awsiam.NewRole(this, jsii.String("Role"), &awsiam.RoleProps{
+		RoleName:    jsii.String(props.RoleName),
+		Description: jsii.String("Counts the agent pools' jobs and publishes each spoke's demand into the spoke's CloudWatch"),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{"Poll": awsiam.PolicyDocument_FromJson(map[string]any{
+			"Version": "2012-10-17",
+			"Statement": []any{
+				map[string]any{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": props.PublisherRoleArns},
+				map[string]any{"Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": logs.LogGroupArn()},
+			},
+		})},
+	})
+	// Read the token through the role's own policy: the hub account's key
+	// policy already lets its IAM policies decide, so the key and secret
+	// policies (and their size ceilings) stay as they are.
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: &[]*string{props.Token.SecretArn()},
+	}))
+	if key := props.Token.EncryptionKey(); key != nil {
+		region := awscdk.Stack_Of(this).Region()
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("kms:Decrypt"), Resources: &[]*string{key.KeyArn()},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": "secretsmanager." + *region + ".amazonaws.com"}},
+		}))
+	}
+	Suppress(role, "AwsSolutions-IAM5", "The spokes' publisher roles, one per spoke account, share one name pattern; each role's trust policy admits this role only.", "Resource::"+props.PublisherRoleArns)
+
+	fleet, err := json.Marshal(map[string]any{"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": props.Pools})
+	if err != nil {
+		panic(err)
+	}
+	// The secret's ARN is a token inside the code: CloudFormation joins it
+	// in (Fn::Join) at deploy time.
+	fn := awslambda.NewCfnFunction(this, jsii.String("Function"), &awslambda.CfnFunctionProps{
+		Description:                  jsii.String("Counts waiting and running jobs of the fleet's agent pools once a minute"),
+		Runtime:                      jsii.String("python3.14"),
+		Handler:                      jsii.String("index.handler"),
+		Code:                         &awslambda.CfnFunction_CodeProperty{ZipFile: jsii.String(DemandPollerCode(string(fleet)))},
+		Role:                         role.RoleArn(),
+		Timeout:                      jsii.Number(50),
+		MemorySize:                   jsii.Number(256),
+		ReservedConcurrentExecutions: jsii.Number(1),
+		LoggingConfig:                &awslambda.CfnFunction_LoggingConfigProperty{LogGroup: logs.LogGroupName()},
+	})
+	fn.Node().AddDependency(role)
+	rule := awsevents.NewCfnRule(this, jsii.String("EveryMinute"), &awsevents.CfnRuleProps{
+		Description:        jsii.String("Runs the demand poller every minute"),
+		ScheduleExpression: jsii.String("rate(1 minute)"),
+		Targets:            &[]any{&awsevents.CfnRule_TargetProperty{Id: jsii.String("Poller"), Arn: fn.AttrArn()}},
+	})
+	awslambda.NewCfnPermission(this, jsii.String("FromRule"), &awslambda.CfnPermissionProps{
+		Action:       jsii.String("lambda:InvokeFunction"),
+		FunctionName: fn.AttrArn(),
+		Principal:    jsii.String("events.amazonaws.com"),
+		SourceArn:    rule.AttrArn(),
+	})
+	return &demandPoller{Construct: this, role: role, fn: fn}
+}
