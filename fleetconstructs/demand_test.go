@@ -121,8 +121,9 @@ func TestDemandPollerTemplate(t *testing.T) {
 	tpl := testutil.Template(stack)
 	testutil.Check(t, "poller", func() {
 		tpl.HasResourceProperties(str("AWS::Lambda::Function"), map[string]any{
-			"Runtime": "python3.14", "ReservedConcurrentExecutions": 1, "Timeout": 50,
+			"Runtime": "python3.14", "ReservedConcurrentExecutions": 1, "Timeout": 50, "MemorySize": 258,
 		})
+		tpl.HasResourceProperties(str("AWS::Lambda::EventInvokeConfig"), map[string]any{"MaximumEventAgeInSeconds": 60, "MaximumRetryAttempts": 0})
 		tpl.HasResourceProperties(str("AWS::Events::Rule"), map[string]any{"ScheduleExpression": "rate(1 minute)"})
 		tpl.HasResourceProperties(str("AWS::IAM::Role"), map[string]any{
 			"RoleName": "hubspoke-demand-poller",

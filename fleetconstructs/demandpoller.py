@@ -14,6 +14,7 @@
 #    "spokes": [{"name", "region", "roleArn", "agentPrefix"}]}]}
 import base64
 import json
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -28,7 +29,17 @@ TOKEN_SECONDS = 300  # a rotated token is picked up within five minutes
 _token = {"value": None, "at": 0.0}
 _pool_ids = {}  # (url, pool) -> id
 _resume = {}  # url -> time calls may resume after a 429
-_creds = {}  # role ARN -> (expiry, credentials)
+_creds = {}  # role ARN -> (credentials' expiry, CloudWatch client)
+
+
+_session = boto3.session.Session()
+_session_lock = threading.Lock()
+
+
+def _client(service, **kwargs):
+    # Creating clients from one session is not thread-safe; using them is.
+    with _session_lock:
+        return _session.client(service, **kwargs)
 
 
 class Uncounted(Exception):
@@ -37,7 +48,7 @@ class Uncounted(Exception):
 
 def token(now):
     if _token["value"] is None or now - _token["at"] > TOKEN_SECONDS:
-        sm = boto3.client("secretsmanager")
+        sm = _client("secretsmanager")
         _token["value"] = sm.get_secret_value(SecretId=FLEET["secretArn"])["SecretString"].strip()
         _token["at"] = now
     return _token["value"]
@@ -108,13 +119,16 @@ def wanted(pool, waiting, running):
 
 
 def cloudwatch(spoke, now):
-    expiry, creds = _creds.get(spoke["roleArn"], (0, None))
+    """The spoke's CloudWatch client with the spoke role's credentials,
+    kept until five minutes before they expire (one AssumeRole an hour)."""
+    expiry, client = _creds.get(spoke["roleArn"], (0, None))
     if expiry - 300 < now:
-        creds = boto3.client("sts").assume_role(RoleArn=spoke["roleArn"], RoleSessionName="hubspoke-demand")["Credentials"]
+        creds = _client("sts").assume_role(RoleArn=spoke["roleArn"], RoleSessionName="hubspoke-demand")["Credentials"]
+        client = _client("cloudwatch", region_name=spoke["region"], aws_access_key_id=creds["AccessKeyId"],
+                         aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
         expiry = creds["Expiration"].timestamp()
-        _creds[spoke["roleArn"]] = (expiry, creds)
-    return boto3.client("cloudwatch", region_name=spoke["region"], aws_access_key_id=creds["AccessKeyId"],
-                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+        _creds[spoke["roleArn"]] = (expiry, client)
+    return client
 
 
 def publish(item):
@@ -129,20 +143,25 @@ def publish(item):
 def handler(event, context):
     now = time.time()
     tok, calls, problems, items = token(now), [], [], []
-    for pool in FLEET["pools"]:
+
+    def counted(pool):
         try:
-            waiting, running = count(pool, tok, now, calls)
-            share = wanted(pool, waiting, running)
-            items.extend((s, share[s["name"]], True, now) for s in pool["spokes"])
+            return count(pool, tok, now, calls), None
         except Uncounted as e:
-            problems.append(str(e))
-            items.extend((s, 0, False, now) for s in pool["spokes"])
-    failed = []
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        for item, err in zip(items, pool.map(safe_publish, items)):
-            if err:
-                failed.append("%s: %s" % (item[0]["name"], err))
-    print(json.dumps({"pools": len(FLEET["pools"]), "apiCalls": len(calls), "problems": problems,
+            return None, str(e)
+
+    with ThreadPoolExecutor(max_workers=16) as workers:
+        # Pools are counted side by side (one call each), then every spoke
+        # is published side by side.
+        for pool, (result, problem) in zip(FLEET["pools"], workers.map(counted, FLEET["pools"])):
+            if problem:
+                problems.append(problem)
+                items.extend((s, 0, False, now) for s in pool["spokes"])
+                continue
+            share = wanted(pool, *result)
+            items.extend((s, share[s["name"]], True, now) for s in pool["spokes"])
+        failed = ["%s: %s" % (item[0]["name"], err) for item, err in zip(items, workers.map(safe_publish, items)) if err]
+    print(json.dumps({"pools": len(FLEET["pools"]), "apiCalls": len(calls), "problems": problems[:20],
                       "spokes": len(items), "publishFailed": failed[:20]}))
     if failed:
         raise RuntimeError("could not publish to %d spokes (first: %s)" % (len(failed), failed[0]))

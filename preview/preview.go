@@ -276,11 +276,16 @@ func SimulateFleet(f *config.Fleet, day time.Time) ([]Result, error) {
 func each[T any](f *config.Fleet, sim func(Spoke) (T, error)) ([]T, error) {
 	var out []T
 	for _, s := range f.Spokes {
-		r, err := sim(Spoke{Name: s.Name, Region: s.Region, Week: s.Schedule.Week(), CPU: s.Agent.CPU, MemoryMiB: s.Agent.MemoryMiB})
+		r, err := sim(spokeOf(s))
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// spokeOf is what the preview needs of a validated spoke.
+func spokeOf(s config.Spoke) Spoke {
+	return Spoke{Name: s.Name, Region: s.Region, Week: s.Schedule.Week(), CPU: s.Agent.CPU, MemoryMiB: s.Agent.MemoryMiB}
 }

@@ -154,11 +154,13 @@ type WorkloadResult struct {
 	JobsCut int
 	// Samples every 5 minutes: queue, agents, floor, ceiling.
 	Samples []Sample
+	// Waits of every job, shortest first.
+	Waits []time.Duration
 }
 
 // Sample is the state at one moment of the week.
 type Sample struct {
-	At                            time.Time
+	At                             time.Time
 	Queued, Agents, Floor, Ceiling int
 }
 
@@ -286,6 +288,7 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 		waits = append(waits, stopTime.Sub(queue[i].Queued))
 	}
 	slices.Sort(waits)
+	res.Waits = waits
 	res.WaitP50, res.WaitP95 = percentile(waits, 0.50), percentile(waits, 0.95)
 	if len(waits) > 0 {
 		res.WaitMax = waits[len(waits)-1]

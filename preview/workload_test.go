@@ -19,7 +19,9 @@ func demandSpoke(demand bool) Spoke {
 
 var monday = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 
-func at(day int, hh, mm int) time.Time { return monday.AddDate(0, 0, day).Add(time.Duration(hh*60+mm) * time.Minute) }
+func at(day int, hh, mm int) time.Time {
+	return monday.AddDate(0, 0, day).Add(time.Duration(hh*60+mm) * time.Minute)
+}
 
 // One job at 02:00 on a Tuesday, floor 0: following demand, the poll at
 // 02:00 sees it, the scaling action comes a minute later and the agent two

@@ -59,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "cdk.out/preview", "directory for week.svg and week.png")
 	date := fs.String("date", "", "image-tag: the date whose rebuild period to name (YYYY-MM-DD); default: today")
 	agentDir := fs.String("agent", agentimage.Dir, "image-tag: the agent image folder")
+	workload := fs.String("workload", "reference", "preview: the job-arrival profile (a YAML file, or reference)")
+	startLatency := fs.Duration("start-latency", preview.DefaultStartLatency, "preview: from a task asked for to its agent taking jobs")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -111,6 +113,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	w := preview.ReferenceWorkload()
+	if *workload != "reference" {
+		if w, err = preview.LoadWorkload(*workload); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	}
+	params := preview.WorkloadParams{StartLatency: *startLatency}
+	runs, err := preview.SimulateFleetWorkload(fleet, w, day, params)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	preview.WriteWorkloadReport(stdout, w, params, runs)
+	charts, err := preview.WriteWorkloadCharts(*out, runs)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	files = append(files, charts...)
 	for _, f := range files {
 		fmt.Fprintf(stdout, "wrote %s\n", f)
 	}
@@ -119,7 +141,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 const usage = `usage: hubspoke COMMAND [flags]
   validate   [-fleet fleet.yaml]                  check the fleet file
-  preview    [-fleet fleet.yaml] [-week DATE] [-out cdk.out/preview]
+  preview    [-fleet fleet.yaml] [-week DATE] [-out cdk.out/preview] [-workload reference|FILE] [-start-latency 2m]
   image-tag  [-fleet fleet.yaml] [-date DATE]     the agent image tag both delivery paths deploy
   access     [-assembly cdk.out] [-root .]        access matrix of a synthesized assembly
   fleetgen   [-spokes 75] [-waves 3] [-org o-...] [-pipeline]   a synthetic fleet file`

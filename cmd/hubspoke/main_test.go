@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -38,12 +39,20 @@ func TestPreviewWritesReportAndChart(t *testing.T) {
 	// The week New York falls back (Sun 1 Nov): no agent over 24 hours, that
 	// week or any day of the year.
 	for _, want := range []string{"TOTAL (3 spokes)", "prod-us (us-east-1, America/New_York)", "longest agent life 23h55: within 24 hours every day",
-		"Longest agent life over 2026", "prod-us (America/New_York): 23h55, from"} {
+		"Longest agent life over 2026", "prod-us (America/New_York): 23h55, from",
+		`Workload "reference (busy team)"`, "fleet  as configured"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
 	}
-	for _, f := range []string{"week.svg", "week.png"} {
+	// Only the spoke that follows demand (test) gets a workload chart.
+	if !regexp.MustCompile(`(?m)^\s+test\s+demand\s+\d+`).MatchString(out.String()) || regexp.MustCompile(`(?m)^\s+dev\s+demand`).MatchString(out.String()) {
+		t.Errorf("want a demand row for test only:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "workload-dev.svg")); err == nil {
+		t.Error("a workload chart for dev, which does not follow demand")
+	}
+	for _, f := range []string{"week.svg", "week.png", "workload-test.svg", "workload-test.png"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || st.Size() < 1000 {
 			t.Errorf("%s: %v", f, err)

@@ -1,0 +1,117 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"hubspoke/fleetconstructs"
+	"hubspoke/preview"
+	"hubspoke/schedule"
+)
+
+// BenchmarkWorkload is the product's performance benchmark: the reference
+// workload (preview.ReferenceWorkload) against one spoke (1 vCPU, 2 GiB,
+// eu-west-1, Europe/Amsterdam) over 20 weeks of jobs (seeds 1-20), by the
+// schedule alone and following demand, printing the range over the weeks of
+// the p50 and p95 wait, agent-hours, monthly cost and jobs cut; then the
+// demand run's p95 at other agent start latencies.
+func BenchmarkWorkload(b *testing.B) {
+	week := func(weekday, night int, d *schedule.Demand) schedule.Week {
+		return schedule.Week{TimeZone: "Europe/Amsterdam", ScaleUp: 7 * 60, ScaleDown: 19 * 60, RestoreAfter: 5,
+			Weekday: weekday, Night: night, Demand: d}
+	}
+	configs := []struct {
+		name string
+		week schedule.Week
+	}{
+		{"schedule only: 4 agents 07-19 weekdays, 1 at night, 0 weekends", week(4, 1, nil)},
+		{"demand: same floors 4/1/0, ceilings 8 (work hours) / 2", week(4, 1, &schedule.Demand{WorkHoursMax: 8, OffHoursMax: 2})},
+		{"demand: floors 1/0/0, ceilings 8 / 2", week(1, 0, &schedule.Demand{WorkHoursMax: 8, OffHoursMax: 2})},
+	}
+	w := preview.ReferenceWorkload()
+	start := preview.WeekStart(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), mustZone(b, "Europe/Amsterdam"))
+	run := func(wk schedule.Week, p preview.WorkloadParams) (p50, p95, hours, cost, cut, jobs []float64) {
+		sp := preview.Spoke{Name: "bench", Region: "eu-west-1", Week: wk, CPU: 1024, MemoryMiB: 2048}
+		for seed := uint64(1); seed <= 20; seed++ {
+			r, err := preview.SimulateWorkload(sp, w.Jobs(start, seed), start, p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p50 = append(p50, r.WaitP50.Seconds())
+			p95 = append(p95, r.WaitP95.Seconds())
+			hours = append(hours, r.AgentHours)
+			cost = append(cost, r.MonthlyCost)
+			cut = append(cut, float64(r.JobsCut))
+			jobs = append(jobs, float64(r.Jobs))
+		}
+		return
+	}
+	for i := 0; i < b.N; i++ {
+		for _, c := range configs {
+			p50, p95, hours, cost, cut, jobs := run(c.week, preview.WorkloadParams{})
+			fmt.Printf("%s\n  jobs/week %s; wait p50 %s; p95 %s; agent-hours/week %s; USD/month %s; jobs cut %s\n",
+				c.name, span(jobs, "%.0f"), spanDur(p50), spanDur(p95), span(hours, "%.0f"), span(cost, "%.2f"), span(cut, "%.0f"))
+		}
+		for _, lat := range []time.Duration{time.Minute, 2 * time.Minute, 3 * time.Minute} {
+			_, p95, _, cost, _, _ := run(configs[2].week, preview.WorkloadParams{StartLatency: lat})
+			fmt.Printf("demand floors 1/0/0, agent start %s: p95 %s, USD/month %s\n", lat, spanDur(p95), span(cost, "%.2f"))
+		}
+	}
+}
+
+// BenchmarkDemandPoller runs the poller's code at 1,000 spokes against moto
+// and a stand-in Azure DevOps: one pool for all, 100 pools, one pool each.
+// Prints a cold run (pool look-ups, role assumptions, client creation) and a
+// warm one: seconds (moto serves AWS in the same Python process, so these
+// are CPU-bound upper figures) and Azure DevOps calls.
+func BenchmarkDemandPoller(b *testing.B) {
+	dir := b.TempDir()
+	code := filepath.Join(dir, "code.py")
+	if err := os.WriteFile(code, []byte(fleetconstructs.DemandPollerCode("FLEET_JSON_HERE")), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		for _, pools := range []int{1, 100, 1000} {
+			out, err := exec.Command("python3", "../fleetconstructs/testdata/demandpoller_scale.py", code, "1000", fmt.Sprint(pools)).Output()
+			if err != nil {
+				b.Fatalf("%v: %s", err, out)
+			}
+			var res struct {
+				Runs []struct {
+					Run      string
+					Seconds  float64
+					APICalls int
+				}
+			}
+			if err := json.Unmarshal(out, &res); err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range res.Runs {
+				fmt.Printf("poller, 1,000 spokes in %d pools, %s run: %.1f s, %d Azure DevOps calls\n", pools, r.Run, r.Seconds, r.APICalls)
+			}
+		}
+	}
+}
+
+func mustZone(b *testing.B, name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return loc
+}
+
+func span(xs []float64, format string) string {
+	return fmt.Sprintf(format+"-"+format, slices.Min(xs), slices.Max(xs))
+}
+
+func spanDur(secs []float64) string {
+	d := func(s float64) string { return time.Duration(s * float64(time.Second)).Round(time.Second).String() }
+	return d(slices.Min(secs)) + "-" + d(slices.Max(secs))
+}
