@@ -219,12 +219,17 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 		for queued < len(queue) && !queue[queued].Queued.After(now) {
 			queued++
 		}
-		// Jobs end.
+		// Jobs end, and with them their agents (each agent runs one job and
+		// exits: ECS starts a new task in its place when the count allows).
+		agents = slices.DeleteFunc(agents, func(a *agent) bool {
+			done := !a.busyUntil.IsZero() && !a.busyUntil.After(now)
+			if done {
+				res.AgentHours += hoursWithin(a.since, now, start, end)
+			}
+			return done
+		})
 		busy := 0
 		for _, a := range agents {
-			if !a.busyUntil.IsZero() && !a.busyUntil.After(now) {
-				a.busyUntil = time.Time{}
-			}
 			if !a.busyUntil.IsZero() {
 				busy++
 			}

@@ -85,7 +85,10 @@ func checkTemplateLimits(t testing.TB, path string) {
 // in BenchmarkSynth.
 func TestScaleOrganizationMode(t *testing.T) {
 	small := parseFleet(t, fleetgen.Options{Spokes: 5, OrganizationID: "o-exampleorg1"})
-	large := parseFleet(t, fleetgen.Options{Spokes: 1000, OrganizationID: "o-exampleorg1"})
+	// Every spoke of the large fleet follows demand: the hub's poller, with
+	// the 1,000 spokes written into its code, must leave the policies as
+	// they are and the template inside its limits.
+	large := parseFleet(t, fleetgen.Options{Spokes: 1000, OrganizationID: "o-exampleorg1", Demand: true})
 	want, err := hubPolicySizes(t, small)
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +118,11 @@ func TestScaleOrganizationMode(t *testing.T) {
 	for _, f := range files {
 		checkTemplateLimits(t, f)
 	}
-	t.Logf("organization mode, 1,000 spokes: hub policy sizes %v", got)
+	hubInfo, err := os.Stat(filepath.Join(dir, "HubStack.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("organization mode, 1,000 spokes following demand: hub policy sizes %v, hub template %d bytes", got, hubInfo.Size())
 }
 
 // Account mode lists every spoke, so it has a ceiling. Validation finds it

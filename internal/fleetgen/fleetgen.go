@@ -24,6 +24,8 @@ type Options struct {
 	// Regions spreads spokes over this many of eu-west-1, eu-central-1,
 	// us-east-1 and us-west-2 (default 4).
 	Regions int
+	// Demand turns on demand scaling for every spoke (ceilings 8 and 2).
+	Demand bool
 }
 
 var regions = []string{"eu-west-1", "eu-central-1", "us-east-1", "us-west-2"}
@@ -47,7 +49,11 @@ schedule:
   timeZone: Europe/Amsterdam
   scaleUp: {at: "07:00", capacity: 4}
   scaleDown: {at: "19:00", capacity: 1}
-spokes:
+`)
+	if opts.Demand {
+		b.WriteString("  demand: {workHoursMax: 8, offHoursMax: 2}\n")
+	}
+	b.WriteString(`spokes:
 `)
 	waves := max(opts.Waves, 1)
 	for i := 0; i < opts.Spokes; i++ {
