@@ -63,6 +63,16 @@ func Cases(hub *Hub, spokes []Spoke) []Case {
 			c.repo("look-up role", lookup, "ecr:DescribeImages", Allowed),
 			c.repo("look-up role", lookup, "ecr:BatchGetImage", Denied),
 		)
+		if _, ok := hub.Replicas[sp.Region]; ok {
+			// A spoke with a replica pulls there only; the replica a
+			// creation template would make lets in the same roles.
+			out = append(out,
+				c.hubRepo("execution role, from the hub's region", exec, "ecr:BatchGetImage", Denied),
+				c.templateRepo("execution role, replica made by the creation template", exec, "ecr:BatchGetImage", Allowed),
+				c.templateRepo("look-up role, replica made by the creation template", lookup, "ecr:DescribeImages", Allowed),
+				c.templateRepo("other admin role in the spoke account, replica made by the creation template",
+					Role{Arn: fmt.Sprintf("arn:%s:iam::%s:role/intruder", partitionOf(sp.Region), sp.Account), Policies: adminPolicy}, "ecr:BatchGetImage", Denied))
+		}
 		// Nothing more for the execution role.
 		for _, a := range []string{"ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:BatchDeleteImage", "ecr:DeleteRepository", "ecr:SetRepositoryPolicy"} {
 			out = append(out, c.repo("execution role", exec, a, Denied))
@@ -140,8 +150,23 @@ type caseBuilder struct {
 	orgPaths []any // aws:PrincipalOrgPaths of the caller, in OU mode
 }
 
+// repo: the repository the spoke pulls from (its region's replica, or the
+// hub's).
 func (c caseBuilder) repo(who string, role Role, action, expect string) Case {
+	arn, policy := c.hub.Repository(c.spoke.Region)
+	return c.build(who, role, action, arn, c.hub.Account, policy, nil, expect)
+}
+
+// hubRepo: the hub region's repository, whatever the spoke's region.
+func (c caseBuilder) hubRepo(who string, role Role, action, expect string) Case {
 	return c.build(who, role, action, c.hub.RepositoryArn, c.hub.Account, c.hub.RepoPolicy, nil, expect)
+}
+
+// templateRepo: a replica repository as its creation template would make
+// it (replication re-creating a deleted replica).
+func (c caseBuilder) templateRepo(who string, role Role, action, expect string) Case {
+	r := c.hub.Replicas[c.spoke.Region]
+	return c.build(who, role, action, r.RepositoryArn, c.hub.Account, r.TemplatePolicy, nil, expect)
 }
 
 func (c caseBuilder) secret(who string, role Role, action, expect string) Case {

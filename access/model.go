@@ -1,6 +1,7 @@
 package access
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -18,6 +19,28 @@ type Hub struct {
 	KeyPolicy     map[string]any
 	SecretArn     string
 	SecretPolicy  map[string]any
+	// Replicas of the repository, by region (stacks of the hub account
+	// with a repository and no secret).
+	Replicas map[string]Replica
+}
+
+// Replica is the agent repository's replica in one region, resolved: the
+// repository's policy, and the policy its creation template would give a
+// repository replication creates.
+type Replica struct {
+	Stack          string
+	RepositoryArn  string
+	RepoPolicy     map[string]any
+	TemplatePolicy map[string]any
+}
+
+// Repository is the repository a spoke in region pulls from: its region's
+// replica, or the hub's.
+func (h *Hub) Repository(region string) (arn string, policy map[string]any) {
+	if r, ok := h.Replicas[region]; ok {
+		return r.RepositoryArn, r.RepoPolicy
+	}
+	return h.RepositoryArn, h.RepoPolicy
 }
 
 // Role is a spoke role with its identity policies, resolved.
@@ -43,8 +66,15 @@ type Spoke struct {
 func Extract(stacks []Stack) (*Hub, []Spoke, error) {
 	var hub *Hub
 	var spokes []Spoke
+	replicas := map[string]Replica{}
 	for _, s := range stacks {
 		switch {
+		case len(s.ofType("AWS::ECR::Repository")) > 0 && len(s.ofType("AWS::SecretsManager::Secret")) == 0:
+			r, err := extractReplica(s)
+			if err != nil {
+				return nil, nil, err
+			}
+			replicas[s.Region] = r
 		case len(s.ofType("AWS::ECR::Repository")) > 0:
 			if hub != nil {
 				return nil, nil, fmt.Errorf("two hub stacks: %s and %s", hub.Stack, s.Name)
@@ -65,7 +95,34 @@ func Extract(stacks []Stack) (*Hub, []Spoke, error) {
 	if hub == nil {
 		return nil, nil, fmt.Errorf("no hub stack (with an ECR repository) in the assembly")
 	}
+	hub.Replicas = replicas
 	return hub, spokes, nil
+}
+
+func extractReplica(s Stack) (Replica, error) {
+	r := resolver{s}
+	_, repo, err := one(s, "AWS::ECR::Repository")
+	if err != nil {
+		return Replica{}, err
+	}
+	name, _ := props(repo)["RepositoryName"].(string)
+	out := Replica{Stack: s.Name, RepositoryArn: fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", r.partition(), s.Region, s.Account, name)}
+	if out.RepoPolicy, err = resolvedDoc(r, props(repo)["RepositoryPolicyText"], "RepositoryPolicyText"); err != nil {
+		return Replica{}, err
+	}
+	_, tpl, err := one(s, "AWS::ECR::RepositoryCreationTemplate")
+	if err != nil {
+		return Replica{}, err
+	}
+	text, err := r.resolve(props(tpl)["RepositoryPolicy"], "RepositoryPolicy")
+	if err != nil {
+		return Replica{}, err
+	}
+	str, ok := text.(string)
+	if !ok || json.Unmarshal([]byte(str), &out.TemplatePolicy) != nil {
+		return Replica{}, fmt.Errorf("%s: the creation template's RepositoryPolicy is not policy JSON: %v", s.Name, text)
+	}
+	return out, nil
 }
 
 func one(s Stack, typ string) (string, map[string]any, error) {

@@ -481,6 +481,30 @@ func TestDemandDefaultsAndOverride(t *testing.T) {
 	}
 }
 
+// Spokes outside the hub's region pull from a replica in their own region,
+// unless the hub turns replication off.
+func TestReplicaRegions(t *testing.T) {
+	y := strings.Replace(base(t), "    wave: prod\n    network:", "    wave: prod\n    network:", 1)
+	y = strings.Replace(y, "    account: \"333333333333\"\n    region: eu-west-1", "    account: \"333333333333\"\n    region: us-east-1", 1)
+	f, err := Parse("fleet.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.ReplicaRegions(); len(got) != 1 || got[0] != "us-east-1" {
+		t.Errorf("replica regions %v, want [us-east-1]", got)
+	}
+	if r := f.ImageRegion(f.Spokes[1]); r != "us-east-1" {
+		t.Errorf("prod pulls in %s, want its own region", r)
+	}
+	y = strings.Replace(y, "  secretName: hubspoke/agent-token\n", "  secretName: hubspoke/agent-token\n  replicateImages: false\n", 1)
+	if f, err = Parse("fleet.yaml", []byte(y)); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.ReplicaRegions(); len(got) != 0 || f.ImageRegion(f.Spokes[1]) != "eu-west-1" {
+		t.Errorf("replication off: replicas %v, prod pulls in %s; want none and the hub's region", got, f.ImageRegion(f.Spokes[1]))
+	}
+}
+
 func TestSpotPerSpoke(t *testing.T) {
 	y := strings.Replace(base(t), "    wave: prod", "    wave: prod\n    agent: {spot: {enabled: true, onDemandBase: 1}}", 1)
 	f, err := Parse("fleet.yaml", []byte(y))

@@ -42,6 +42,7 @@ type hubFile struct {
 	SecretName          string      `yaml:"secretName"`
 	OrganizationID      string      `yaml:"organizationId"`
 	OrganizationalUnits []string    `yaml:"organizationalUnits"`
+	ReplicateImages     *bool       `yaml:"replicateImages"`
 	GitHubActions       *githubFile `yaml:"githubActions"`
 }
 

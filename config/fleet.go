@@ -3,10 +3,17 @@
 // a validated Fleet into constructs.
 package config
 
-import "hubspoke/schedule"
+import (
+	"sort"
+
+	"hubspoke/schedule"
+)
 
 // Fleet is a validated fleet file with every default applied.
 type Fleet struct {
+	// replicaRegions, when set (GroupFleet), are the replica regions the
+	// group's pipeline deploys; nil: ReplicaRegions().
+	replicaRegions *[]string
 	// Source is the path the fleet was read from, used in messages.
 	Source string
 	Hub    Hub
@@ -79,6 +86,10 @@ type Hub struct {
 	// in these OUs or below them: paths such as
 	// o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/.
 	OrganizationalUnits []string
+	// ReplicateImages replicates the agent image into every other region
+	// that has spokes (registry replication into the hub account), so each
+	// spoke pulls in its own region. Default: true.
+	ReplicateImages bool
 	// GitHubActions, when set, lets GitHub Actions of that repository and
 	// branch push agent images to the repository (OIDC, no stored keys).
 	GitHubActions *GitHubActions
@@ -92,6 +103,34 @@ type GitHubActions struct {
 
 // Partition is the AWS partition of the hub region (aws, aws-cn, aws-us-gov).
 func (h Hub) Partition() string { return PartitionOf(h.Region) }
+
+// ReplicaRegions are the regions, other than the hub's, that have spokes and
+// get a replica of the agent repository (none when ReplicateImages is off),
+// sorted.
+func (f *Fleet) ReplicaRegions() []string {
+	if !f.Hub.ReplicateImages {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range f.Spokes {
+		if s.Region != f.Hub.Region && !seen[s.Region] {
+			seen[s.Region] = true
+			out = append(out, s.Region)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ImageRegion is the region a spoke pulls the agent image from: its own when
+// it has a replica, else the hub's.
+func (f *Fleet) ImageRegion(s Spoke) string {
+	if f.Hub.ReplicateImages {
+		return s.Region
+	}
+	return f.Hub.Region
+}
 
 // Alerts says who hears about a spoke whose agents cannot start or run.
 type Alerts struct {

@@ -25,6 +25,7 @@ func resolveHub(h hubFile, c *collector) Hub {
 	if h.ImagesKept != nil {
 		hub.ImagesKept = *h.ImagesKept
 	}
+	hub.ReplicateImages = h.ReplicateImages == nil || *h.ReplicateImages
 	checkAccount(c, "hub.account", hub.Account)
 	checkRegion(c, "hub.region", hub.Region)
 	if n := len(hub.RepositoryName); n < 2 || n > 256 || !repoNameRe.MatchString(hub.RepositoryName) {

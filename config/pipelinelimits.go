@@ -39,10 +39,14 @@ const (
 	orgTemplatePerOtherRegion = 520
 	orgTemplatePerHomeSpoke   = 2_460
 	orgTemplatePerOtherSpoke  = 2_530
-	orgBucketPolicy           = 950
-	orgKeyPolicy              = 1_000
-	resourcesBase             = 28
-	resourcesPerWave          = 2
+	// The hub stage deploys a HubReplica-<region> stack per replica region
+	// before the hub (first pipeline only).
+	templatePerReplica    = 2_250
+	orgTemplatePerReplica = 2_300
+	orgBucketPolicy       = 950
+	orgKeyPolicy          = 1_000
+	resourcesBase         = 28
+	resourcesPerWave      = 2
 	// Measured: CDK moves the pipeline role's statements into managed
 	// policies as they grow, about one per 40 spokes (rounded up here).
 	managedPoliciesPer100Spokes = 2.6
@@ -85,9 +89,20 @@ func EstimatePipeline(f *Fleet) PipelineEstimate {
 		}
 	}
 	e.TemplateBytes += perRegion * len(otherRegions)
+	replicas := f.ReplicaRegions()
+	if f.replicaRegions != nil {
+		replicas = *f.replicaRegions
+	}
+	if f.OrganizationMode() {
+		e.TemplateBytes += orgTemplatePerReplica * len(replicas)
+	} else {
+		e.TemplateBytes += templatePerReplica * len(replicas)
+	}
 	e.ManagedPolicies = int(math.Ceil(managedPoliciesPer100Spokes * float64(len(f.Spokes)) / 100))
 	e.Resources = resourcesBase + resourcesPerWave*len(waves) + e.ManagedPolicies
-	e.Stages = pipelineFixedStages
+	// The hub stage: Prepare and Deploy for the hub and each replica; CDK
+	// splits a stage at 50 actions.
+	e.Stages = pipelineFixedStages + (2+2*len(replicas)-1)/ActionsPerStage
 	approvals := map[string]bool{}
 	for _, w := range f.Pipeline.Waves {
 		approvals[w.Name] = w.ManualApproval
@@ -147,6 +162,12 @@ func GroupFleet(f *Fleet, waves []Wave) *Fleet {
 	p.Waves = waves
 	g.Pipeline = &p
 	g.Spokes = nil
+	// Only the first pipeline deploys the hub and its replicas.
+	replicas := []string{}
+	if len(waves) > 0 && len(f.Pipeline.Waves) > 0 && waves[0].Name == f.Pipeline.Waves[0].Name {
+		replicas = f.ReplicaRegions()
+	}
+	g.replicaRegions = &replicas
 	for _, w := range waves {
 		g.Spokes = append(g.Spokes, f.SpokesInWave(w.Name)...)
 	}

@@ -118,6 +118,9 @@ func resolve(source string, ff *fleetFile, c *collector) *Fleet {
 		f.Schedule = checkSchedule(c, f.Schedule, schedOrigin, "")
 	}
 	checkHubPolicyLimits(c, f)
+	if n := len(f.ReplicaRegions()); n > MaxReplicaRegions {
+		c.add("hub", "spokes in %d regions besides the hub's: ECR replicates to at most %d; set replicateImages: false (spokes pull across regions) or use fewer regions", n, MaxReplicaRegions)
+	}
 	if ff.Pipeline != nil {
 		f.Pipeline = resolvePipeline(c, ff.Pipeline, f)
 		checkPipelineLimits(c, f)

@@ -104,6 +104,10 @@ var (
 // instead of 4 should not start hundreds of tasks.
 const MaxCapacity = 200
 
+// MaxReplicaRegions is ECR's limit of destinations in a registry's
+// replication configuration.
+const MaxReplicaRegions = 25
+
 func joinInts(xs []int) string {
 	s := make([]string, len(xs))
 	for i, x := range xs {

@@ -78,29 +78,15 @@ func NewAgentRegistry(scope constructs.Construct, id string, props *AgentRegistr
 	}
 
 	key := newRetainedKey(this, "Encrypts the build-agent images in "+props.RepositoryName, alias)
+	rules := agentLifecycleRules(imagesKept)
 	repo := awsecr.NewRepository(this, jsii.String("Repository"), &awsecr.RepositoryProps{
 		RepositoryName:     jsii.String(props.RepositoryName),
 		ImageScanOnPush:    jsii.Bool(true),
 		ImageTagMutability: mutability,
 		Encryption:         awsecr.RepositoryEncryption_KMS(),
 		EncryptionKey:      key,
-		// Only the pipeline's own builds (tags agent-...) are counted and
-		// expired, newest kept: a tag a spoke runs or may roll back to goes
-		// only after ImagesKept newer builds. Other tags are never touched;
-		// untagged leftovers go after a day.
-		LifecycleRules: &[]*awsecr.LifecycleRule{{
-			RulePriority: jsii.Number(1),
-			Description:  jsii.String("Untagged images (interrupted pushes) go after a day"),
-			TagStatus:    awsecr.TagStatus_UNTAGGED,
-			MaxImageAge:  awscdk.Duration_Days(jsii.Number(1)),
-		}, {
-			RulePriority:  jsii.Number(2),
-			Description:   jsii.String("Keep the newest agent- builds"),
-			TagStatus:     awsecr.TagStatus_TAGGED,
-			TagPrefixList: jsii.Strings(AgentImageTagPrefix),
-			MaxImageCount: jsii.Number(float64(imagesKept)),
-		}},
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules:     &rules,
+		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
 	})
 	if spokes := props.Pullers.Union(props.Describers); !spokes.Empty() {
 		// ECR repository policies have no Resource element. One statement

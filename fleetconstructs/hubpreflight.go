@@ -37,6 +37,13 @@ type HubPreflightProps struct {
 	// Nonce changes on every synthesis so that CloudFormation runs the
 	// preflight on every deploy, not only when the tag changes. Default: "".
 	Nonce string
+	// WaitForImageSeconds: how long the preflight waits for the tag to
+	// appear (a replica, filled by registry replication), 0-780. Default: 0
+	// (the tag must be there).
+	WaitForImageSeconds int
+	// HubRegion is where the image is pushed (named in messages about a
+	// replica). Default: the repository's region.
+	HubRegion string
 	// LogRetentionDays of the function's logs. Default: 7.
 	LogRetentionDays int
 	// Timeout is how long CloudFormation waits for the preflight.
@@ -87,7 +94,11 @@ func NewHubPreflight(scope constructs.Construct, id string, props *HubPreflightP
 	repo := strings.SplitN(props.RepositoryArn, ":", 6)
 	timeout := props.Timeout
 	if timeout == nil {
-		timeout = awscdk.Duration_Seconds(jsii.Number(DefaultCustomResourceTimeoutSeconds))
+		timeout = awscdk.Duration_Seconds(jsii.Number(float64(max(DefaultCustomResourceTimeoutSeconds, props.WaitForImageSeconds+120))))
+	}
+	hubRegion := props.HubRegion
+	if hubRegion == "" {
+		hubRegion = repo[3]
 	}
 
 	logs := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
@@ -113,7 +124,7 @@ func NewHubPreflight(scope constructs.Construct, id string, props *HubPreflightP
 		Handler:       jsii.String("index.handler"),
 		Code:          &awslambda.CfnFunction_CodeProperty{ZipFile: jsii.String(hubPreflightCode)},
 		Role:          role.RoleArn(),
-		Timeout:       jsii.Number(60),
+		Timeout:       jsii.Number(float64(60 + props.WaitForImageSeconds)),
 		MemorySize:    jsii.Number(128),
 		LoggingConfig: &awslambda.CfnFunction_LoggingConfigProperty{LogGroup: logs.LogGroupName()},
 	})
@@ -125,6 +136,7 @@ func NewHubPreflight(scope constructs.Construct, id string, props *HubPreflightP
 			"SecretId": props.SecretPartialArn, "SecretName": secret[6], "SecretRegion": secret[3], "HubAccount": secret[4],
 			"RepositoryName": strings.TrimPrefix(repo[5], "repository/"), "RepositoryRegion": repo[3], "RegistryId": repo[4],
 			"ImageTag": props.ImageTag, "RoleName": props.RoleName, "Nonce": props.Nonce,
+			"WaitSeconds": props.WaitForImageSeconds, "HubRegion": hubRegion,
 		},
 	})
 	return &hubPreflight{Construct: this, arn: resource.GetAttString(jsii.String("Arn")), role: role, resource: resource}

@@ -5,6 +5,8 @@
 # message that names the fix. Returns the secret's full ARN (with Secrets
 # Manager's random suffix), which ECS needs for a secret in another account.
 # Inline Lambda code: the python runtime provides boto3 and cfnresponse.
+import time
+
 import boto3
 import cfnresponse
 from botocore.exceptions import ClientError
@@ -37,19 +39,32 @@ def check_secret(p):
 
 
 def check_image(p):
+    """The tag in the repository; in a replica (WaitSeconds > 0), waiting for
+    registry replication to bring it (usually minutes)."""
     ecr = boto3.client("ecr", region_name=p["RepositoryRegion"])
     uri = "%s.dkr.ecr.%s.amazonaws.com/%s:%s" % (p["RegistryId"], p["RepositoryRegion"], p["RepositoryName"], p["ImageTag"])
-    try:
-        ecr.describe_images(registryId=p["RegistryId"], repositoryName=p["RepositoryName"], imageIds=[{"imageTag": p["ImageTag"]}])
-    except ClientError as e:
-        code = e.response["Error"]["Code"]
-        if code == "ImageNotFoundException":
-            raise Problem("the agent image %s is not in the hub repository: build and push it (docker build -t %s agent && docker push %s), or let the pipeline build it" % (uri, uri, uri))
-        if code == "RepositoryNotFoundException":
-            raise Problem("the hub repository %s does not exist in account %s (%s): deploy HubStack first" % (p["RepositoryName"], p["RegistryId"], p["RepositoryRegion"]))
-        if code in ("AccessDeniedException", "AccessDenied"):
-            raise Problem("the hub does not let %s look up images in %s yet: deploy HubStack with this spoke in the fleet file, then this spoke" % (p["RoleName"], p["RepositoryName"]))
-        raise
+    wait = int(p.get("WaitSeconds") or 0)
+    deadline = time.time() + wait
+    while True:
+        try:
+            ecr.describe_images(registryId=p["RegistryId"], repositoryName=p["RepositoryName"], imageIds=[{"imageTag": p["ImageTag"]}])
+            return
+        except ClientError as e:
+            code = e.response["Error"]["Code"]
+            if code == "ImageNotFoundException" and time.time() < deadline:
+                time.sleep(15)
+                continue
+            if code == "ImageNotFoundException" and wait:
+                raise Problem("the agent image %s has not replicated to %s within %d s: check that it is in the hub repository (%s) and aws ecr describe-image-replication-status --repository-name %s --image-id imageTag=%s --region %s (images pushed before replication was turned on are not replicated: backfill them or wait for the next image build); then deploy again" % (
+                    uri, p["RepositoryRegion"], wait, p["HubRegion"], p["RepositoryName"], p["ImageTag"], p["HubRegion"]))
+            if code == "ImageNotFoundException":
+                raise Problem("the agent image %s is not in the hub repository: build and push it (docker build -t %s agent && docker push %s), or let the pipeline build it" % (uri, uri, uri))
+            if code == "RepositoryNotFoundException":
+                first = "HubStack" if p["RepositoryRegion"] == p["HubRegion"] else "HubReplica-%s and HubStack" % p["RepositoryRegion"]
+                raise Problem("the hub repository %s does not exist in account %s (%s): deploy %s first" % (p["RepositoryName"], p["RegistryId"], p["RepositoryRegion"], first))
+            if code in ("AccessDeniedException", "AccessDenied"):
+                raise Problem("the hub does not let %s look up images in %s yet: deploy HubStack with this spoke in the fleet file, then this spoke" % (p["RoleName"], p["RepositoryName"]))
+            raise
 
 
 def handler(event, context):

@@ -39,6 +39,7 @@ func TestHubPreflightFunction(t *testing.T) {
 			Data       map[string]string
 			PhysicalID string `json:"physicalId"`
 			Reason     string
+			Slept      int
 		}
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
@@ -51,11 +52,13 @@ func TestHubPreflightFunction(t *testing.T) {
 		}
 	}
 	for name, want := range map[string][]string{
-		"image missing":        {"agent image", "agent-0123456789ab-20261130", "is not in the hub repository", "docker push"},
-		"repository missing":   {"other/repo", "does not exist", "deploy HubStack first"},
-		"secret missing":       {"hubspoke/agent-tokenx", "does not exist", "deploy HubStack first"},
-		"secret without value": {"hubspoke/empty-token", "has no value", "aws secretsmanager put-secret-value --secret-id hubspoke/empty-token"},
-		"secret deleted":       {"hubspoke/gone-token", "scheduled for deletion", "aws secretsmanager restore-secret"},
+		"image missing":              {"agent image", "agent-0123456789ab-20261130", "is not in the hub repository", "docker push"},
+		"repository missing":         {"other/repo", "does not exist", "deploy HubStack first"},
+		"secret missing":             {"hubspoke/agent-tokenx", "does not exist", "deploy HubStack first"},
+		"secret without value":       {"hubspoke/empty-token", "has no value", "aws secretsmanager put-secret-value --secret-id hubspoke/empty-token"},
+		"secret deleted":             {"hubspoke/gone-token", "scheduled for deletion", "aws secretsmanager restore-secret"},
+		"replica never arrives":      {"us-east-1", "has not replicated to us-east-1 within 600 s", "describe-image-replication-status", "--region eu-west-1"},
+		"replica repository missing": {"us-west-2", "deploy HubReplica-us-west-2 and HubStack first"},
 	} {
 		c := res.Cases[name]
 		if c.Status != "FAILED" {
@@ -69,6 +72,14 @@ func TestHubPreflightFunction(t *testing.T) {
 		if strings.Contains(c.Reason, "pat") && !strings.Contains(c.Reason, "$AZP_PAT") {
 			t.Errorf("%s: the reason may echo the secret's value: %q", name, c.Reason)
 		}
+	}
+	// A replica: the preflight waits (15 s a poll) until replication brings
+	// the tag, and gives up after WaitSeconds.
+	if c := res.Cases["replica arrives"]; c.Status != "SUCCESS" || c.Slept != 15 {
+		t.Errorf("replica arrives: %+v, want SUCCESS after one 15 s wait", c)
+	}
+	if c := res.Cases["replica never arrives"]; c.Slept != 600 {
+		t.Errorf("replica never arrives: waited %d s, want 600", c.Slept)
 	}
 	if d := res.Cases["delete"]; d.Status != "SUCCESS" || d.PhysicalID != res.Full {
 		t.Errorf("delete: %+v, want SUCCESS keeping the physical id", d)

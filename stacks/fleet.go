@@ -14,8 +14,10 @@ import (
 // Fleet is the hub stack and the spoke stacks of one fleet file, and the
 // pipeline when the fleet file has one.
 type Fleet struct {
-	Hub    *HubStack
-	Spokes []*SpokeStack
+	Hub *HubStack
+	// Replicas hold the agent repository in each other region with spokes.
+	Replicas []*HubReplicaStack
+	Spokes   []*SpokeStack
 	// Pipelines are the fleet's pipelines in order (none without a pipeline
 	// section); the first deploys the hub and the image.
 	Pipelines []*PipelineStack
@@ -75,14 +77,16 @@ func AddPipelines(scope constructs.Construct, props PipelineStackProps) []*Pipel
 	return out
 }
 
-// AddFleet adds HubStack and one SpokeStack-<name> per spoke, running the
+// AddFleet adds HubStack (with its HubReplica-<region> stacks) and one
+// SpokeStack-<name> per spoke, running the
 // agent image imageTag, to scope; nonce makes each deploy run the spokes'
 // preflight. Each spoke depends on the hub, so `cdk deploy HubStack
 // SpokeStack-*` deploys the hub first.
 func AddFleet(scope constructs.Construct, f *config.Fleet, imageTag, nonce string) *Fleet {
-	out := &Fleet{Hub: NewHubStack(scope, HubStackName, &HubStackProps{Fleet: f})}
+	hub, replicas := AddHub(scope, f, false)
+	out := &Fleet{Hub: hub, Replicas: replicas}
 	for _, s := range f.Spokes {
-		spoke := NewSpokeStack(scope, SpokeStackName(s), &SpokeStackProps{Hub: f.Hub, Spoke: s, ImageTag: imageTag, DeployNonce: nonce, CheckTrust: VerifyRoleArn(f)})
+		spoke := NewSpokeStack(scope, SpokeStackName(s), &SpokeStackProps{Hub: f.Hub, Spoke: s, ImageTag: imageTag, DeployNonce: nonce, CheckTrust: VerifyRoleArn(f), ImageRegion: f.ImageRegion(s)})
 		spoke.AddStackDependency(out.Hub.Stack, jsii.String("the hub's repository, key and secret must exist first"))
 		out.Spokes = append(out.Spokes, spoke)
 	}

@@ -35,7 +35,7 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
 	execs, lookups := hubTrust(f)
-	spokeRoles := spokeRolePatterns(f)
+	spokeRoles := spokeRolePatterns(f, "")
 	registry := fleetconstructs.NewAgentRegistry(stack, "AgentRegistry", &fleetconstructs.AgentRegistryProps{
 		RepositoryName: f.Hub.RepositoryName,
 		MutableTags:    f.Hub.TagMutability == "MUTABLE",
@@ -122,14 +122,18 @@ func pipelinePusher(f *config.Fleet) fleetconstructs.TrustedPrincipals {
 // describes images): one ARN per spoke keeps the ECR repository policy, the
 // tightest of the hub's limits, as small as before the preflight. Each
 // spoke's roles stay pinned to its own account; the roles' own policies
-// decide who may do what. Organization mode: as hubTrust.
-func spokeRolePatterns(f *config.Fleet) fleetconstructs.TrustedPrincipals {
+// decide who may do what. Organization mode: as hubTrust. With region, only
+// the spokes that pull there (a replica's policy).
+func spokeRolePatterns(f *config.Fleet, region string) fleetconstructs.TrustedPrincipals {
 	execs, lookups := hubTrust(f)
 	if f.OrganizationMode() {
 		return execs.Union(lookups)
 	}
 	t := fleetconstructs.TrustedPrincipals{Like: true}
 	for _, s := range f.Spokes {
+		if region != "" && f.ImageRegion(s) != region {
+			continue
+		}
 		t.Accounts = append(t.Accounts, s.Account)
 		t.RoleArns = append(t.RoleArns, RoleArn(f.Hub.Partition(), s.Account, rolePrefix+s.Name+"-*"))
 	}

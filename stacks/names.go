@@ -49,9 +49,18 @@ func SecretPartialArn(h config.Hub) string {
 }
 
 // RepositoryArn is the hub repository's ARN.
-func RepositoryArn(h config.Hub) string {
-	return "arn:" + h.Partition() + ":ecr:" + h.Region + ":" + h.Account + ":repository/" + h.RepositoryName
+func RepositoryArn(h config.Hub) string { return RepositoryArnIn(h, h.Region) }
+
+// RepositoryArnIn is the ARN of the hub repository, or of its replica, in
+// region.
+func RepositoryArnIn(h config.Hub, region string) string {
+	return "arn:" + h.Partition() + ":ecr:" + region + ":" + h.Account + ":repository/" + h.RepositoryName
 }
+
+// ReplicationWaitSeconds is how long a spoke's preflight waits for its
+// region's replica to receive the image: ECR replicates most images within
+// minutes; a preflight that gives up says how to check.
+const ReplicationWaitSeconds = 600
 
 // ClusterName is the spoke's ECS cluster; the pipeline's verification step
 // finds the service by these names.

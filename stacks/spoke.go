@@ -22,6 +22,9 @@ type SpokeStackProps struct {
 	// DeployNonce changes on every synthesis so the preflight runs on every
 	// deploy. Default: "".
 	DeployNonce string
+	// ImageRegion is where the spoke pulls the agent image: its own region
+	// when the hub replicates there. Default: the hub's region.
+	ImageRegion string
 	// CheckTrust is the role (the pipeline's verify role) that may assume the
 	// spoke's smoke-check role. Default: "" (no check role: the direct path
 	// runs tools/smoke-check.sh with its own credentials).
@@ -66,19 +69,28 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 		Cidr:              s.Network.CreateVpcCidr,
 		AvailabilityZones: s.Network.AvailabilityZones,
 	})
+	imageRegion := firstNonEmpty(props.ImageRegion, h.Region)
+	repoArn := RepositoryArnIn(h, imageRegion)
+	wait := 0
+	if imageRegion != h.Region {
+		// A replica: the preflight waits for registry replication.
+		wait = ReplicationWaitSeconds
+	}
 	repo := awsecr.Repository_FromRepositoryAttributes(stack, jsii.String("HubRepository"), &awsecr.RepositoryAttributes{
-		RepositoryArn:  jsii.String(RepositoryArn(h)),
+		RepositoryArn:  jsii.String(repoArn),
 		RepositoryName: jsii.String(h.RepositoryName),
 	})
 	// The id is the earlier look-up's: the role keeps its logical id, so a
 	// deployed spoke updates it in place (a new logical id would create a
 	// second role of the same name and fail).
 	preflight := fleetconstructs.NewHubPreflight(stack, "HubTokenLookup", &fleetconstructs.HubPreflightProps{
-		SecretPartialArn: SecretPartialArn(h),
-		RepositoryArn:    RepositoryArn(h),
-		ImageTag:         props.ImageTag,
-		RoleName:         LookupRoleName(s),
-		Nonce:            props.DeployNonce,
+		SecretPartialArn:    SecretPartialArn(h),
+		RepositoryArn:       repoArn,
+		WaitForImageSeconds: wait,
+		HubRegion:           h.Region,
+		ImageTag:            props.ImageTag,
+		RoleName:            LookupRoleName(s),
+		Nonce:               props.DeployNonce,
 	})
 	token := awssecretsmanager.Secret_FromSecretAttributes(stack, jsii.String("HubToken"), &awssecretsmanager.SecretAttributes{
 		SecretCompleteArn: preflight.SecretCompleteArn(),

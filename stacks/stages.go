@@ -12,10 +12,10 @@ import (
 // `cdk deploy HubStack SpokeStack-*` deploys, wrapped in Stages, under the
 // same CloudFormation stack names: one code path, two ways to deliver.
 
-// NewHubStage wraps the hub stack in a Stage.
+// NewHubStage wraps the hub stack and its replica stacks in a Stage.
 func NewHubStage(scope constructs.Construct, id string, f *config.Fleet) (awscdk.Stage, *HubStack) {
 	stage := awscdk.NewStage(scope, jsii.String(id), nil)
-	hub := NewHubStack(stage, HubStackName, &HubStackProps{StackProps: awscdk.StackProps{StackName: jsii.String(HubStackName)}, Fleet: f})
+	hub, _ := AddHub(stage, f, true)
 	return stage, hub
 }
 
@@ -26,6 +26,7 @@ func NewSpokeStage(scope constructs.Construct, id string, f *config.Fleet, s con
 	spoke := NewSpokeStack(stage, SpokeStackName(s), &SpokeStackProps{
 		StackProps: awscdk.StackProps{StackName: jsii.String(SpokeStackName(s))},
 		Hub:        f.Hub, Spoke: s, ImageTag: imageTag, DeployNonce: nonce, CheckTrust: VerifyRoleArn(f),
+		ImageRegion: f.ImageRegion(s),
 	})
 	return stage, spoke
 }

@@ -77,9 +77,10 @@ func TestAppEndToEnd(t *testing.T) {
 		t.Fatalf("example fleet: %v\n%s", err, stderr)
 	}
 	files, _ := filepath.Glob(filepath.Join(out, "*.template.json"))
-	// HubStack, 3 spokes, PipelineStack and its us-east-1 support stack.
-	if len(files) != 6 {
-		t.Errorf("example fleet wrote %d templates, want 6", len(files))
+	// HubStack, its us-east-1 replica, 3 spokes, PipelineStack and its
+	// us-east-1 support stack.
+	if len(files) != 7 {
+		t.Errorf("example fleet wrote %d templates, want 7", len(files))
 	}
 	if strings.Contains(stderr, "exited abnormally") {
 		t.Errorf("jsii's shutdown race reached the output:\n%s", stderr)

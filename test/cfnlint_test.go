@@ -94,9 +94,10 @@ func TestCfnLint(t *testing.T) {
 		fleet func(t *testing.T) *config.Fleet
 		want  int
 	}{
-		// 6 top-level templates and the 4 inside the pipeline's Stages.
-		{"example fleet with its pipeline", func(t *testing.T) *config.Fleet { return testutil.ExampleFleet(t) }, 10},
-		{"75 spokes", func(t *testing.T) *config.Fleet { return parseFleet(t, fleetgen.Options{Spokes: 75, Waves: 3}) }, 76},
+		// 7 top-level templates and the 5 inside the pipeline's Stages.
+		{"example fleet with its pipeline", func(t *testing.T) *config.Fleet { return testutil.ExampleFleet(t) }, 12},
+		// The hub, 3 replicas and 75 spokes.
+		{"75 spokes", func(t *testing.T) *config.Fleet { return parseFleet(t, fleetgen.Options{Spokes: 75, Waves: 3}) }, 79},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files := templates(synthFleet(t, tc.fleet(t)))

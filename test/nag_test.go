@@ -55,11 +55,11 @@ func TestCdkNagAwsSolutions(t *testing.T) {
 	}
 	synthErr := stacks.Synth(app)
 	findings, reports := nagFindings(t, dir)
-	// 4 direct stacks, the pipeline, its cross-region support stack, and
-	// the 4 stacks inside the pipeline's Stages (reports in their nested
-	// assemblies).
-	if reports != 10 {
-		t.Errorf("%d nag reports, want one per stack (10), Stages included", reports)
+	// 5 direct stacks (the hub, its us-east-1 replica, 3 spokes), the
+	// pipeline, its cross-region support stack, and the 5 stacks inside the
+	// pipeline's Stages (reports in their nested assemblies).
+	if reports != 12 {
+		t.Errorf("%d nag reports, want one per stack (12), Stages included", reports)
 	}
 	for _, f := range findings {
 		t.Error(f)
@@ -100,8 +100,8 @@ func TestCdkNagReachesStages(t *testing.T) {
 		t.Fatal(err)
 	}
 	findings, reports := nagFindings(t, dir)
-	if reports != 1+len(fleet.Spokes) {
-		t.Errorf("%d nag reports from inside the Stages, want %d", reports, 1+len(fleet.Spokes))
+	if want := 1 + len(fleet.ReplicaRegions()) + len(fleet.Spokes); reports != want {
+		t.Errorf("%d nag reports from inside the Stages, want %d (hub, replicas, spokes)", reports, want)
 	}
 	for _, f := range findings {
 		t.Error(f)

@@ -187,7 +187,7 @@ func TestPipelineDeploysTheSameStacks(t *testing.T) {
 			}
 		}
 	}
-	if got := strings.Join(names, ","); got != "HubStack,SpokeStack-dev,SpokeStack-test,SpokeStack-prod-us" {
+	if got := strings.Join(names, ","); got != "HubStack,HubReplica-us-east-1,SpokeStack-dev,SpokeStack-test,SpokeStack-prod-us" {
 		t.Errorf("stage stacks = %s", got)
 	}
 	files, _ := filepath.Glob(filepath.Join(sharedOutdir, "assembly-PipelineStack-Spoke-dev", "*.template.json"))

@@ -95,7 +95,10 @@ func TestScaleOrganizationMode(t *testing.T) {
 	}
 	dir := t.TempDir()
 	app := testutil.NewAppIn(t, dir)
-	hub := stacks.NewHubStack(app, stacks.HubStackName, &stacks.HubStackProps{Fleet: large})
+	hub, replicas := stacks.AddHub(app, large, false)
+	if len(replicas) != 3 {
+		t.Fatalf("%d replica stacks, want one for each of the 3 regions besides the hub's", len(replicas))
+	}
 	for _, s := range []config.Spoke{large.Spokes[0], large.Spokes[1], large.Spokes[2], large.Spokes[999]} {
 		stacks.NewSpokeStack(app, stacks.SpokeStackName(s), &stacks.SpokeStackProps{Hub: large.Hub, Spoke: s, ImageTag: testutil.ImageTag}).AddStackDependency(hub.Stack, nil)
 	}
@@ -112,8 +115,8 @@ func TestScaleOrganizationMode(t *testing.T) {
 		}
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
-	if len(files) != 5 {
-		t.Fatalf("%d templates, want 5", len(files))
+	if len(files) != 8 {
+		t.Fatalf("%d templates, want 8 (hub, 3 replicas, 4 spokes)", len(files))
 	}
 	for _, f := range files {
 		checkTemplateLimits(t, f)

@@ -37,7 +37,7 @@ func synthExample(t *testing.T) map[string][]byte {
 // review the diff: a template change is an infrastructure change.
 func TestSnapshots(t *testing.T) {
 	got := synthExample(t)
-	want := []string{"HubStack.template.json", "PipelineStack.template.json", "SpokeStack-dev.template.json", "SpokeStack-prod-us.template.json",
+	want := []string{"HubReplica-us-east-1.template.json", "HubStack.template.json", "PipelineStack.template.json", "SpokeStack-dev.template.json", "SpokeStack-prod-us.template.json",
 		"SpokeStack-test.template.json", "cross-region-stack-111111111111_us-east-1.template.json"}
 	names := make([]string, 0, len(got))
 	for n := range got {

@@ -37,7 +37,7 @@ func TestSpokeTaskDefinition(t *testing.T) {
 			"RequiresCompatibilities": []any{"FARGATE"},
 			"ContainerDefinitions": []any{map[string]any{
 				"Image": map[string]any{"Fn::Join": []any{"", []any{
-					"111111111111.dkr.ecr.eu-west-1.", map[string]any{"Ref": "AWS::URLSuffix"}, "/hubspoke/build-agent:" + exampleImageTag(t)}}},
+					"111111111111.dkr.ecr.us-east-1.", map[string]any{"Ref": "AWS::URLSuffix"}, "/hubspoke/build-agent:" + exampleImageTag(t)}}}, // its region's replica
 				"Environment": assertions.Match_ArrayWith(&[]any{
 					map[string]any{"Name": "AZP_POOL", "Value": "hubspoke"},
 					map[string]any{"Name": "AZP_URL", "Value": "https://dev.azure.com/example-org"},
@@ -79,10 +79,12 @@ func TestSpokeSecretWiring(t *testing.T) {
 	tpl := testutil.Template(spokeByName(t, "prod-us").Stack)
 	testutil.Check(t, "preflight", func() {
 		tpl.HasResourceProperties(str("Custom::HubPreflight"), map[string]any{
-			"SecretId":     "arn:aws:secretsmanager:eu-west-1:111111111111:secret:hubspoke/agent-token",
-			"SecretRegion": "eu-west-1", "RepositoryName": "hubspoke/build-agent", "RepositoryRegion": "eu-west-1", "RegistryId": "111111111111",
+			"SecretId": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:hubspoke/agent-token",
+			// The image from the replica in the spoke's region (waiting for
+			// replication), the token from the hub's region.
+			"SecretRegion": "eu-west-1", "RepositoryName": "hubspoke/build-agent", "RepositoryRegion": "us-east-1", "RegistryId": "111111111111",
 			"ImageTag": exampleImageTag(t), "Nonce": testutil.BuildDate.Format(time.RFC3339Nano),
-			"ServiceTimeout": "300",
+			"ServiceTimeout": "720", "WaitSeconds": 600, "HubRegion": "eu-west-1",
 		})
 		// The preflight role may describe that one secret (any suffix) and
 		// the hub repository's images, and write its own logs, nothing else.
@@ -94,7 +96,7 @@ func TestSpokeSecretWiring(t *testing.T) {
 					map[string]any{"Effect": "Allow", "Action": "secretsmanager:DescribeSecret",
 						"Resource": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:hubspoke/agent-token-??????"},
 					map[string]any{"Effect": "Allow", "Action": "ecr:DescribeImages",
-						"Resource": "arn:aws:ecr:eu-west-1:111111111111:repository/hubspoke/build-agent"},
+						"Resource": "arn:aws:ecr:us-east-1:111111111111:repository/hubspoke/build-agent"},
 					map[string]any{"Effect": "Allow", "Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"},
 						"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("HubTokenLookupLogs.*")), "Arn"}}},
 				},
@@ -122,12 +124,12 @@ func TestSpokeSecretWiring(t *testing.T) {
 			})},
 		})
 	})
-	testutil.Check(t, "execution role pulls from the hub repository only", func() {
+	testutil.Check(t, "execution role pulls from its region's replica only", func() {
 		tpl.HasResourceProperties(str("AWS::IAM::Policy"), map[string]any{
 			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
 				"Action":   []any{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
 				"Effect":   "Allow",
-				"Resource": "arn:aws:ecr:eu-west-1:111111111111:repository/hubspoke/build-agent",
+				"Resource": "arn:aws:ecr:us-east-1:111111111111:repository/hubspoke/build-agent",
 			}})},
 		})
 	})

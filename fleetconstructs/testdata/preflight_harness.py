@@ -53,7 +53,8 @@ with mock_aws():
     ecr.put_image(repositoryName="hubspoke/build-agent", imageManifest=manifest, imageTag="agent-0123456789ab-20261123")
     props = {"SecretId": partial, "SecretName": "hubspoke/agent-token", "SecretRegion": "eu-west-1", "HubAccount": account,
              "RepositoryName": "hubspoke/build-agent", "RepositoryRegion": "eu-west-1", "RegistryId": account,
-             "ImageTag": "agent-0123456789ab-20261123", "RoleName": "hubspoke-dev-lookup", "Nonce": "1"}
+             "ImageTag": "agent-0123456789ab-20261123", "RoleName": "hubspoke-dev-lookup", "Nonce": "1",
+             "WaitSeconds": 0, "HubRegion": "eu-west-1"}
 
     run("create", "Create", props)
     run("update", "Update", dict(props, Nonce="2"), full)
@@ -67,4 +68,33 @@ with mock_aws():
     sm.delete_secret(SecretId=gone, RecoveryWindowInDays=7)
     run("secret deleted", "Create", dict(props, SecretId=gone.rsplit("-", 1)[0], SecretName="hubspoke/gone-token"))
     run("delete", "Delete", props, full)
+
+    # A spoke in us-east-1 pulls from the replica there; the preflight waits
+    # for replication (a fake clock: each sleep advances it, and the image
+    # "replicates" during the first).
+    class Clock:
+        now, slept, arrive = 1000.0, 0, None
+
+        def time(self):
+            return self.now
+
+        def sleep(self, s):
+            self.now += s
+            self.slept += s
+            if self.arrive:
+                self.arrive()
+                self.arrive = None
+
+    clock = Clock()
+    hubpreflight.time = clock
+    east = boto3.client("ecr", region_name="us-east-1")
+    east.create_repository(repositoryName="hubspoke/build-agent")
+    replica = dict(props, RepositoryRegion="us-east-1", WaitSeconds=600)
+    clock.arrive = lambda: east.put_image(repositoryName="hubspoke/build-agent", imageManifest=manifest, imageTag="agent-0123456789ab-20261123")
+    run("replica arrives", "Update", replica, full)
+    cases["replica arrives"]["slept"] = clock.slept
+    clock.slept = 0
+    run("replica never arrives", "Update", dict(replica, ImageTag="agent-0123456789ab-20261130"), full)
+    cases["replica never arrives"]["slept"] = clock.slept
+    run("replica repository missing", "Create", dict(replica, RepositoryRegion="us-west-2"))
     print(json.dumps({"full": full, "cases": cases}))
