@@ -26,11 +26,22 @@ func hubPolicySizes(t testing.TB, f *config.Fleet) (map[string]int, error) {
 	t.Helper()
 	dir := t.TempDir()
 	app := testutil.NewAppIn(t, dir)
-	stacks.NewHubStack(app, stacks.HubStackName, &stacks.HubStackProps{Fleet: f})
+	stacks.AddHub(app, f, false)
 	if err := stacks.Synth(app); err != nil {
 		return nil, err
 	}
-	return policySizes(t, testutil.ReadTemplate(t, filepath.Join(dir, "HubStack.template.json"))), nil
+	sizes := policySizes(t, testutil.ReadTemplate(t, filepath.Join(dir, "HubStack.template.json")))
+	// Each replica's repository policy, and the copy in its creation
+	// template, list only the spokes of its region.
+	for _, region := range f.ReplicaRegions() {
+		tpl := testutil.ReadTemplate(t, filepath.Join(dir, stacks.ReplicaStackName(region)+".template.json"))
+		sizes["replica-ecr:"+region] = policySizes(t, tpl)["ecr"]
+		for _, r := range testutil.ResourcesOfType(tpl, "AWS::ECR::RepositoryCreationTemplate") {
+			text, _ := testutil.Props(r)["RepositoryPolicy"].(string)
+			sizes["replica-template:"+region] = len(text)
+		}
+	}
+	return sizes, nil
 }
 
 func policySizes(t testing.TB, tpl map[string]any) map[string]int {
@@ -53,7 +64,7 @@ func policySizes(t testing.TB, tpl map[string]any) map[string]int {
 
 func limitOf(name string) int {
 	switch {
-	case name == "ecr":
+	case name == "ecr", strings.HasPrefix(name, "replica-"):
 		return fleetconstructs.ECRRepositoryPolicyLimit
 	case strings.HasPrefix(name, "kms"):
 		return fleetconstructs.KMSKeyPolicyLimit
