@@ -35,16 +35,9 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
 	execs, lookups := hubTrust(f)
-	spokeRoles := spokeRolePatterns(f, "")
-	registry := fleetconstructs.NewAgentRegistry(stack, "AgentRegistry", &fleetconstructs.AgentRegistryProps{
-		RepositoryName: f.Hub.RepositoryName,
-		MutableTags:    f.Hub.TagMutability == "MUTABLE",
-		ImagesKept:     f.Hub.ImagesKept,
-		KeyAlias:       RepositoryKeyAlias(f.Hub),
-		Pullers:        spokeRoles,
-		Describers:     spokeRoles,
-		Pushers:        pipelinePusher(f),
-	})
+	registryProps := agentRegistryProps(f, "")
+	registryProps.Pushers = pipelinePusher(f)
+	registry := fleetconstructs.NewAgentRegistry(stack, "AgentRegistry", registryProps)
 	if g := f.Hub.GitHubActions; g != nil {
 		push := fleetconstructs.NewGitHubPushRole(stack, "GitHubActions", &fleetconstructs.GitHubPushRoleProps{
 			Repository: registry.Repository(), GitHubRepository: g.Repository, Branch: g.Branch,
@@ -103,6 +96,20 @@ func demandPools(f *config.Fleet) []fleetconstructs.DemandPool {
 		})
 	}
 	return pools
+}
+
+// agentRegistryProps is the agent repository of the hub (region "") or of
+// its replica in region: the spokes that pull there may pull and describe.
+func agentRegistryProps(f *config.Fleet, region string) *fleetconstructs.AgentRegistryProps {
+	spokes := spokeRolePatterns(f, region)
+	return &fleetconstructs.AgentRegistryProps{
+		RepositoryName: f.Hub.RepositoryName,
+		MutableTags:    f.Hub.TagMutability == "MUTABLE",
+		ImagesKept:     f.Hub.ImagesKept,
+		KeyAlias:       RepositoryKeyAlias(f.Hub),
+		Pullers:        spokes,
+		Describers:     spokes,
+	}
 }
 
 // pipelinePusher trusts the pipeline's image build role (in the tooling

@@ -42,15 +42,7 @@ func NewHubReplicaStack(scope constructs.Construct, id string, props *HubReplica
 		sp.Description = jsii.String("hubspoke hub replica: the build-agent image repository for the spokes in " + region)
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
-	spokes := spokeRolePatterns(f, region)
-	registry := fleetconstructs.NewAgentRegistry(stack, "AgentRegistry", &fleetconstructs.AgentRegistryProps{
-		RepositoryName: f.Hub.RepositoryName,
-		MutableTags:    f.Hub.TagMutability == "MUTABLE",
-		ImagesKept:     f.Hub.ImagesKept,
-		KeyAlias:       RepositoryKeyAlias(f.Hub),
-		Pullers:        spokes,
-		Describers:     spokes,
-	})
+	registry := fleetconstructs.NewAgentRegistry(stack, "AgentRegistry", agentRegistryProps(f, region))
 	template := fleetconstructs.NewAgentReplicaTemplate(stack, "ReplicaTemplate", &fleetconstructs.AgentReplicaTemplateProps{
 		Registry: registry, RepositoryName: f.Hub.RepositoryName,
 		MutableTags: f.Hub.TagMutability == "MUTABLE", ImagesKept: f.Hub.ImagesKept,
