@@ -44,9 +44,9 @@ access-report: synth
 validate:
 	$(GO) run ./cmd/hubspoke validate -fleet $(FLEET)
 
-## preview: a week of every spoke's capacity and cost, the year's longest agent life, cdk.out/preview/week.{svg,png}
+## preview: a week of every spoke's capacity and cost, the year's longest agent life, a week of jobs (WORKLOAD=file or reference); charts in cdk.out/preview
 preview:
-	$(GO) run ./cmd/hubspoke preview -fleet $(FLEET) $(if $(WEEK),-week $(WEEK))
+	$(GO) run ./cmd/hubspoke preview -fleet $(FLEET) $(if $(WEEK),-week $(WEEK)) $(if $(WORKLOAD),-workload $(WORKLOAD))
 
 ## diagram: redraw docs/architecture.png with cdk-dia (needs graphviz: apt-get install graphviz)
 diagram: deps $(APP)

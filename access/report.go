@@ -34,11 +34,12 @@ func WriteTable(w io.Writer, results []Result) int {
 	return wrong
 }
 
-// shortArn keeps the service and resource part of an ARN.
+// shortArn keeps the service, region and resource part of an ARN (the
+// region tells a replica from the hub's repository).
 func shortArn(arn string) string {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) < 6 {
 		return arn
 	}
-	return parts[2] + ":" + parts[5]
+	return parts[2] + ":" + parts[3] + ":" + parts[5]
 }
