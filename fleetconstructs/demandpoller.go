@@ -61,9 +61,11 @@ type DemandPollerProps struct {
 // DemandPoller counts, once a minute, each pool's waiting and running jobs
 // (one Azure DevOps call per pool, however many spokes share it) and
 // publishes each spoke's AgentsWanted and DemandKnown into the spoke's own
-// CloudWatch through the spoke's publisher role. One run at a time
-// (reserved concurrency 1); the function's code is inline, the pools and
-// spokes written into it.
+// CloudWatch through the spoke's publisher role. Runs never overlap: a run
+// ends within its 50 s timeout, before the next minute's. No reserved
+// concurrency: reserving any fails the deploy in an account whose
+// concurrency quota is still the new-account minimum. The function's code
+// is inline, the pools and spokes written into it.
 type DemandPoller interface {
 	constructs.IConstruct
 	Role() awsiam.IRole
@@ -141,19 +143,18 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 		spokes += len(p.Spokes)
 	}
 	fn := awslambda.NewCfnFunction(this, jsii.String("Function"), &awslambda.CfnFunctionProps{
-		Description:                  jsii.String("Counts waiting and running jobs of the fleet's agent pools once a minute"),
-		Runtime:                      jsii.String("python3.14"),
-		Handler:                      jsii.String("index.handler"),
-		Code:                         &awslambda.CfnFunction_CodeProperty{ZipFile: jsii.String(DemandPollerCode(string(fleet)))},
-		Role:                         role.RoleArn(),
-		Timeout:                      jsii.Number(50),
-		MemorySize:                   jsii.Number(float64(PollerMemoryMiB(spokes))),
-		ReservedConcurrentExecutions: jsii.Number(1),
-		LoggingConfig:                &awslambda.CfnFunction_LoggingConfigProperty{LogGroup: logs.LogGroupName()},
+		Description:   jsii.String("Counts waiting and running jobs of the fleet's agent pools once a minute"),
+		Runtime:       jsii.String("python3.14"),
+		Handler:       jsii.String("index.handler"),
+		Code:          &awslambda.CfnFunction_CodeProperty{ZipFile: jsii.String(DemandPollerCode(string(fleet)))},
+		Role:          role.RoleArn(),
+		Timeout:       jsii.Number(50),
+		MemorySize:    jsii.Number(float64(PollerMemoryMiB(spokes))),
+		LoggingConfig: &awslambda.CfnFunction_LoggingConfigProperty{LogGroup: logs.LogGroupName()},
 	})
 	fn.Node().AddDependency(role)
 	// A minute's count is stale a minute later: a run that could not start
-	// (the previous one still running) is dropped, not queued and retried.
+	// (throttled) is dropped, not queued and retried.
 	awslambda.NewCfnEventInvokeConfig(this, jsii.String("DropStaleRuns"), &awslambda.CfnEventInvokeConfigProps{
 		FunctionName:             fn.Ref(),
 		Qualifier:                jsii.String("$LATEST"),
