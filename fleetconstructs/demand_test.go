@@ -173,6 +173,14 @@ func TestDemandPollerFunction(t *testing.T) {
 			Calls    map[string]int
 			Problems []string
 		}
+		NoSecret struct {
+			Published []struct {
+				Spoke  string
+				Wanted int
+				Known  bool
+			}
+			Problems []string
+		}
 		DevMetrics  map[string]struct{ Max, Samples float64 }
 		LogHasToken bool
 		Log         string
@@ -209,10 +217,22 @@ func TestDemandPollerFunction(t *testing.T) {
 			t.Errorf("run %d: API calls %v, want %v", i, got, w)
 		}
 	}
-	if m := res.DevMetrics["AgentsWanted"]; m.Max != 3 || m.Samples != 2 {
-		t.Errorf("dev's CloudWatch AgentsWanted %+v, want max 3 over 2 samples", m)
+	// A token secret that cannot be read: every spoke gets 0, not counted.
+	if len(res.NoSecret.Published) != len(want) {
+		t.Errorf("unreadable secret: published %d spokes, want %d", len(res.NoSecret.Published), len(want))
 	}
-	if m := res.DevMetrics["DemandKnown"]; m.Max != 1 || m.Samples != 2 {
+	for _, p := range res.NoSecret.Published {
+		if p.Wanted != 0 || p.Known {
+			t.Errorf("unreadable secret: %s wanted %d known %v", p.Spoke, p.Wanted, p.Known)
+		}
+	}
+	if !strings.Contains(strings.Join(res.NoSecret.Problems, "\n"), "the agent token secret could not be read") {
+		t.Errorf("unreadable secret: problems %q", res.NoSecret.Problems)
+	}
+	if m := res.DevMetrics["AgentsWanted"]; m.Max != 3 || m.Samples != 3 {
+		t.Errorf("dev's CloudWatch AgentsWanted %+v, want max 3 over 3 samples", m)
+	}
+	if m := res.DevMetrics["DemandKnown"]; m.Max != 1 || m.Samples != 3 {
 		t.Errorf("dev's CloudWatch DemandKnown %+v", m)
 	}
 	if res.LogHasToken {

@@ -64,6 +64,15 @@ def get(url, tok, calls):
         return json.load(resp)
 
 
+def retry_after(value):
+    """Seconds to wait from a Retry-After header (seconds; 60 when absent
+    or not a number)."""
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 60
+
+
 def count(pool, tok, now, calls):
     """(waiting, {agent name: running jobs}) of one pool."""
     url = pool["url"].rstrip("/")
@@ -79,7 +88,7 @@ def count(pool, tok, now, calls):
         jobs = get("%s/_apis/distributedtask/pools/%d/jobrequests?completedRequestCount=0&%s" % (url, _pool_ids[key], API), tok, calls)
     except urllib.error.HTTPError as e:
         if e.code == 429:
-            wait = int(e.headers.get("Retry-After") or 60)
+            wait = retry_after(e.headers.get("Retry-After"))
             _resume[url] = now + wait
             raise Uncounted("%s answered 429: backing off %ds" % (url, wait))
         if e.code in (401, 403):
@@ -142,13 +151,21 @@ def publish(item):
 
 def handler(event, context):
     now = time.time()
-    tok, calls, problems, items = token(now), [], [], []
+    calls, problems, items = [], [], []
+    try:
+        tok, unreadable = token(now), None
+    except Exception as e:  # every pool is uncounted: floors, and the alarm
+        tok, unreadable = None, "the agent token secret could not be read: %s" % e
 
     def counted(pool):
+        if unreadable:
+            return None, unreadable
         try:
             return count(pool, tok, now, calls), None
         except Uncounted as e:
             return None, str(e)
+        except Exception as e:  # an answer of an unexpected shape
+            return None, "%s: could not count the jobs: %r" % (pool["url"], e)
 
     with ThreadPoolExecutor(max_workers=16) as workers:
         # Pools are counted side by side (one call each), then every spoke
