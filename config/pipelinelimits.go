@@ -26,7 +26,7 @@ const (
 	// spoke (its Prepare and Deploy actions, its deploy role in the
 	// pipeline role's policy and, in the pipeline's own region, in the
 	// artifact bucket and key policies of the same template).
-	templateBase           = 41_800
+	templateBase           = 41_900
 	templatePerWave        = 2_760
 	templatePerOtherRegion = 570
 	templatePerHomeSpoke   = 3_010
@@ -34,15 +34,15 @@ const (
 	// Organization mode: the artifact stores trust the organization's
 	// deploy roles by pattern, so no deploy role is listed in the pipeline
 	// template's bucket and key policies.
-	orgTemplateBase           = 42_900
+	orgTemplateBase           = 43_000
 	orgTemplatePerWave        = 2_730
 	orgTemplatePerOtherRegion = 520
 	orgTemplatePerHomeSpoke   = 2_460
 	orgTemplatePerOtherSpoke  = 2_530
 	// The hub stage deploys a HubReplica-<region> stack per replica region
 	// before the hub (first pipeline only).
-	templatePerReplica    = 2_250
-	orgTemplatePerReplica = 2_300
+	templatePerReplica    = 2_350
+	orgTemplatePerReplica = 2_400
 	orgBucketPolicy       = 950
 	orgKeyPolicy          = 1_000
 	resourcesBase         = 28

@@ -55,7 +55,7 @@ def check_image(p):
                 time.sleep(15)
                 continue
             if code == "ImageNotFoundException" and wait:
-                raise Problem("the agent image %s has not replicated to %s within %d s: check that it is in the hub repository (%s) and aws ecr describe-image-replication-status --repository-name %s --image-id imageTag=%s --region %s (images pushed before replication was turned on are not replicated: backfill them or wait for the next image build); then deploy again" % (
+                raise Problem("the agent image %s has not replicated to %s within %d s: check that it is in the hub repository (%s) and aws ecr describe-image-replication-status --repository-name %s --image-id imageTag=%s --region %s (a tag pushed before this region had a replica is not replicated: the pipeline's image step copies it; by hand, tools/publish-agent-image.sh with REPLICA_REGIONS, or aws ecr start-replication-backfill); then deploy again" % (
                     uri, p["RepositoryRegion"], wait, p["HubRegion"], p["RepositoryName"], p["ImageTag"], p["HubRegion"]))
             if code == "ImageNotFoundException":
                 raise Problem("the agent image %s is not in the hub repository: build and push it (docker build -t %s agent && docker push %s), or let the pipeline build it" % (uri, uri, uri))

@@ -35,9 +35,7 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
 	execs, lookups := hubTrust(f)
-	registryProps := agentRegistryProps(f, "")
-	registryProps.Pushers = pipelinePusher(f)
-	registry := fleetconstructs.NewAgentRegistry(stack, "AgentRegistry", registryProps)
+	registry := fleetconstructs.NewAgentRegistry(stack, "AgentRegistry", agentRegistryProps(f, ""))
 	if g := f.Hub.GitHubActions; g != nil {
 		push := fleetconstructs.NewGitHubPushRole(stack, "GitHubActions", &fleetconstructs.GitHubPushRoleProps{
 			Repository: registry.Repository(), GitHubRepository: g.Repository, Branch: g.Branch,
@@ -99,7 +97,9 @@ func demandPools(f *config.Fleet) []fleetconstructs.DemandPool {
 }
 
 // agentRegistryProps is the agent repository of the hub (region "") or of
-// its replica in region: the spokes that pull there may pull and describe.
+// its replica in region: the spokes that pull there may pull and describe;
+// the pipeline's image build may push (to a replica: a tag pushed before
+// the region had one).
 func agentRegistryProps(f *config.Fleet, region string) *fleetconstructs.AgentRegistryProps {
 	spokes := spokeRolePatterns(f, region)
 	return &fleetconstructs.AgentRegistryProps{
@@ -109,6 +109,7 @@ func agentRegistryProps(f *config.Fleet, region string) *fleetconstructs.AgentRe
 		KeyAlias:       RepositoryKeyAlias(f.Hub),
 		Pullers:        spokes,
 		Describers:     spokes,
+		Pushers:        pipelinePusher(f),
 	}
 }
 

@@ -310,17 +310,22 @@ func suppressPipelineFindings(pipe pipelines.CodePipeline) {
 }
 
 // agentImageStep builds agent/ and pushes it to the hub repository as tag,
-// skipping a tag that exists, with a role whose name the hub repository
-// policy trusts.
+// skipping a tag that exists, and copies an existing tag into replica
+// regions that lack it, with a role whose name the hub and replica
+// repository policies trust.
 func agentImageStep(stack awscdk.Stack, f *config.Fleet, source pipelines.IFileSetProducer, tag string) pipelines.Step {
 	role := awsiam.NewRole(stack, jsii.String("AgentImageBuildRole"), &awsiam.RoleProps{
 		RoleName:    jsii.String(ImageBuildRoleName),
 		Description: jsii.String("Builds the agent image and pushes it to the hub repository"),
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("codebuild.amazonaws.com"), nil),
 	})
+	repos := []string{RepositoryArn(f.Hub)}
+	for _, r := range f.ReplicaRegions() {
+		repos = append(repos, RepositoryArnIn(f.Hub, r))
+	}
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings(fleetconstructs.PushActions...),
-		Resources: jsii.Strings(RepositoryArn(f.Hub)),
+		Resources: jsii.Strings(repos...),
 	}))
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("ecr:GetAuthorizationToken"),
@@ -336,6 +341,8 @@ func agentImageStep(stack awscdk.Stack, f *config.Fleet, source pipelines.IFileS
 			"REPO_NAME":   jsii.String(f.Hub.RepositoryName),
 			"TAG":         jsii.String(tag),
 			"FAIL_ON":     jsii.String(f.Image.FailOnSeverity),
+			// A tag pushed before a replica region existed is copied there.
+			"REPLICA_REGIONS": jsii.String(strings.Join(f.ReplicaRegions(), " ")),
 		},
 		Role: role,
 		BuildEnvironment: &awscodebuild.BuildEnvironment{

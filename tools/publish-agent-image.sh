@@ -3,17 +3,44 @@
 # unless that tag exists (immutable tags: a rebuild is skipped, not failed);
 # then wait for the scan on push and fail on findings of severity $FAIL_ON
 # (CRITICAL, or HIGH: high and critical) or worse.
-# Env: HUB_ACCOUNT HUB_REGION REPO_NAME TAG [FAIL_ON]
+# Then each replica region ($REPLICA_REGIONS) that lacks a tag pushed before
+# the region had a replica (registry replication copies only images pushed
+# after) gets it copied from the hub, so a spoke added in a new region finds
+# its image without a hand step. A tag pushed now is left to replication.
+# Env: HUB_ACCOUNT HUB_REGION REPO_NAME TAG [FAIL_ON] [REPLICA_REGIONS]
 set -euo pipefail
 fail_on="${FAIL_ON:-CRITICAL}"
 registry="${HUB_ACCOUNT}.dkr.ecr.${HUB_REGION}.amazonaws.com"
-ecr() { aws ecr --region "$HUB_REGION" "$@" --registry-id "$HUB_ACCOUNT" --repository-name "$REPO_NAME"; }
+ecr_in() { local region=$1; shift; aws ecr --region "$region" "$@" --registry-id "$HUB_ACCOUNT" --repository-name "$REPO_NAME"; }
+ecr() { ecr_in "$HUB_REGION" "$@"; }
+login() { aws ecr get-login-password --region "$1" | docker login --username AWS --password-stdin "${HUB_ACCOUNT}.dkr.ecr.$1.amazonaws.com"; }
+
+copy_to_replicas() {
+  local region pulled=""
+  for region in ${REPLICA_REGIONS:-}; do
+    if ecr_in "$region" describe-images --image-ids "imageTag=${TAG}" >/dev/null 2>&1; then
+      echo "${REPO_NAME}:${TAG} is in the ${region} replica"
+      continue
+    fi
+    if [[ -z "$pulled" ]]; then
+      login "$HUB_REGION"
+      docker pull "${registry}/${REPO_NAME}:${TAG}"
+      pulled=yes
+    fi
+    local replica="${HUB_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${REPO_NAME}:${TAG}"
+    login "$region"
+    docker tag "${registry}/${REPO_NAME}:${TAG}" "$replica"
+    docker push "$replica"
+    echo "copied ${REPO_NAME}:${TAG} to the ${region} replica (pushed before replication reached ${region})"
+  done
+}
 
 if ecr describe-images --image-ids "imageTag=${TAG}" >/dev/null 2>&1; then
   echo "${REPO_NAME}:${TAG} exists: nothing to build"
+  copy_to_replicas
   exit 0
 fi
-aws ecr get-login-password --region "$HUB_REGION" | docker login --username AWS --password-stdin "$registry"
+login "$HUB_REGION"
 # --pull: the pinned base digest, its packages upgraded in the build.
 docker build --pull --no-cache -t "${registry}/${REPO_NAME}:${TAG}" agent
 docker push "${registry}/${REPO_NAME}:${TAG}"
@@ -29,4 +56,4 @@ if (( blocking > 0 )); then
   echo "${REPO_NAME}:${TAG} has ${blocking} findings of severity ${fail_on} or worse (${counts}): not rolling it out" >&2
   exit 1
 fi
-echo "pushed and scanned ${REPO_NAME}:${TAG} (findings: ${counts})"
+echo "pushed and scanned ${REPO_NAME}:${TAG} (findings: ${counts}); registry replication copies it to: ${REPLICA_REGIONS:-no replica}"
