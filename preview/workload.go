@@ -152,6 +152,8 @@ type WorkloadResult struct {
 	// JobsCut are jobs whose agent was stopped under them by a scale-in
 	// (only once their protection expired).
 	JobsCut int
+	// TasksStarted in the week: each pulls the image and reads the token.
+	TasksStarted int
 	// Samples every 5 minutes: queue, agents, floor, ceiling.
 	Samples []Sample
 	// Waits of every job, shortest first.
@@ -255,6 +257,9 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 		// protection expired: that job is cut).
 		for len(agents) < desired {
 			agents = append(agents, &agent{ready: now.Add(p.StartLatency), since: now})
+			if now.Before(end) {
+				res.TasksStarted++
+			}
 		}
 		for surplus := len(agents) - desired; surplus > 0; surplus-- {
 			i := slices.IndexFunc(agents, func(a *agent) bool { return a.busyUntil.IsZero() })

@@ -146,3 +146,28 @@ func TestReferenceWorkload(t *testing.T) {
 		t.Errorf("reference: cut %d unserved %d", r.JobsCut, r.Unserved)
 	}
 }
+
+// Task starts with floor 0: the burst of ten 30-minute jobs gets 4 agents
+// at 10:03; each agent exits after its job and ECS starts a replacement
+// while the count still asks for it: 4 + 4 + 4, then 2 when the last two
+// jobs end (the count still 2 until the next poll), which the scale-in
+// stops a minute later. 14 starts; waits 3, 35 and 67 minutes.
+func TestTaskStartsOfABurst(t *testing.T) {
+	sp := demandSpoke(true)
+	sp.Week.Weekday = 0
+	var jobs []Job
+	for range 10 {
+		jobs = append(jobs, Job{Queued: at(1, 10, 0), Duration: 30 * time.Minute})
+	}
+	r, err := SimulateWorkload(sp, jobs, monday, WorkloadParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Duration{3, 3, 3, 3, 35, 35, 35, 35, 67, 67}
+	for i := range want {
+		want[i] *= time.Minute
+	}
+	if r.TasksStarted != 14 || !slices.Equal(r.Waits, want) {
+		t.Errorf("%d tasks started, waits %v; want 14 and %v", r.TasksStarted, r.Waits, want)
+	}
+}

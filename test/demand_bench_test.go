@@ -36,7 +36,7 @@ func BenchmarkWorkload(b *testing.B) {
 	}
 	w := preview.ReferenceWorkload()
 	start := preview.WeekStart(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), mustZone(b, "Europe/Amsterdam"))
-	run := func(wk schedule.Week, p preview.WorkloadParams) (p50, p95, hours, cost, cut, jobs []float64) {
+	run := func(wk schedule.Week, p preview.WorkloadParams) (p50, p95, hours, cost, cut, jobs, starts []float64) {
 		sp := preview.Spoke{Name: "bench", Region: "eu-west-1", Week: wk, CPU: 1024, MemoryMiB: 2048}
 		for seed := uint64(1); seed <= 20; seed++ {
 			r, err := preview.SimulateWorkload(sp, w.Jobs(start, seed), start, p)
@@ -49,17 +49,18 @@ func BenchmarkWorkload(b *testing.B) {
 			cost = append(cost, r.MonthlyCost)
 			cut = append(cut, float64(r.JobsCut))
 			jobs = append(jobs, float64(r.Jobs))
+			starts = append(starts, float64(r.TasksStarted))
 		}
 		return
 	}
 	for i := 0; i < b.N; i++ {
 		for _, c := range configs {
-			p50, p95, hours, cost, cut, jobs := run(c.week, preview.WorkloadParams{})
-			fmt.Printf("%s\n  jobs/week %s; wait p50 %s; p95 %s; agent-hours/week %s; USD/month %s; jobs cut %s\n",
-				c.name, span(jobs, "%.0f"), spanDur(p50), spanDur(p95), span(hours, "%.0f"), span(cost, "%.2f"), span(cut, "%.0f"))
+			p50, p95, hours, cost, cut, jobs, starts := run(c.week, preview.WorkloadParams{})
+			fmt.Printf("%s\n  jobs/week %s; wait p50 %s; p95 %s; agent-hours/week %s; USD/month %s; jobs cut %s; tasks started/week %s\n",
+				c.name, span(jobs, "%.0f"), spanDur(p50), spanDur(p95), span(hours, "%.0f"), span(cost, "%.2f"), span(cut, "%.0f"), span(starts, "%.0f"))
 		}
 		for _, lat := range []time.Duration{time.Minute, 2 * time.Minute, 3 * time.Minute} {
-			_, p95, _, cost, _, _ := run(configs[2].week, preview.WorkloadParams{StartLatency: lat})
+			_, p95, _, cost, _, _, _ := run(configs[2].week, preview.WorkloadParams{StartLatency: lat})
 			fmt.Printf("demand floors 1/0/0, agent start %s: p95 %s, USD/month %s\n", lat, spanDur(p95), span(cost, "%.2f"))
 		}
 	}
