@@ -149,7 +149,9 @@ func TestDemandPollerTemplate(t *testing.T) {
 //   - one call per pool per run (plus the pool look-up once), none to an
 //     organization that asked to back off;
 //   - the metrics land in the spoke's CloudWatch; the log never holds the
-//     token.
+//     token;
+//   - a spoke whose role cannot be assumed yet (its wave has not run) is
+//     skipped, and the run does not fail.
 func TestDemandPollerFunction(t *testing.T) {
 	if err := exec.Command("python3", "-c", "import moto, boto3").Run(); err != nil {
 		t.Fatal("python3 with moto and boto3 is needed (pip install moto boto3):", err)
@@ -170,8 +172,9 @@ func TestDemandPollerFunction(t *testing.T) {
 				Wanted int
 				Known  bool
 			}
-			Calls    map[string]int
-			Problems []string
+			Calls          map[string]int
+			Problems       []string
+			NotDeployedYet []string
 		}
 		NoSecret struct {
 			Published []struct {
@@ -191,7 +194,7 @@ func TestDemandPollerFunction(t *testing.T) {
 	want := map[string]struct {
 		wanted int
 		known  bool
-	}{"dev": {3, true}, "dev-eu": {2, true}, "test": {1, true}, "quiet": {0, true},
+	}{"dev": {3, true}, "dev-eu": {2, true}, "test": {1, true}, "quiet": {0, true}, "notyet": {0, true},
 		"locked": {0, false}, "signin": {0, false}, "throttled": {0, false}, "nopool": {0, false}}
 	for i, run := range res.Runs {
 		if len(run.Published) != len(want) {
@@ -201,6 +204,11 @@ func TestDemandPollerFunction(t *testing.T) {
 			if w := want[p.Spoke]; p.Wanted != w.wanted || p.Known != w.known {
 				t.Errorf("run %d: %s wanted %d known %v, want %d %v", i, p.Spoke, p.Wanted, p.Known, w.wanted, w.known)
 			}
+		}
+		// A spoke not deployed yet (its role cannot be assumed) is skipped
+		// without failing the run.
+		if len(run.NotDeployedYet) != 1 || run.NotDeployedYet[0] != "notyet" {
+			t.Errorf("run %d: not deployed yet %v, want [notyet]", i, run.NotDeployedYet)
 		}
 		for _, msg := range []string{"denied rejected the token (HTTP 401)", "sign-in page", "429", "'missing pool' does not exist"} {
 			if !strings.Contains(strings.Join(run.Problems, "\n"), msg) {

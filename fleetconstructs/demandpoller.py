@@ -22,6 +22,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
+from botocore.exceptions import ClientError
 
 API = "api-version=7.1"
 TOKEN_SECONDS = 300  # a rotated token is picked up within five minutes
@@ -44,6 +45,10 @@ def _client(service, **kwargs):
 
 class Uncounted(Exception):
     """The pool could not be counted this minute; the message says why."""
+
+
+class NotDeployed(Exception):
+    """The spoke's publisher role does not exist (yet): nothing to scale."""
 
 
 def token(now):
@@ -132,7 +137,12 @@ def cloudwatch(spoke, now):
     kept until five minutes before they expire (one AssumeRole an hour)."""
     expiry, client = _creds.get(spoke["roleArn"], (0, None))
     if expiry - 300 < now:
-        creds = _client("sts").assume_role(RoleArn=spoke["roleArn"], RoleSessionName="hubspoke-demand")["Credentials"]
+        try:
+            creds = _client("sts").assume_role(RoleArn=spoke["roleArn"], RoleSessionName="hubspoke-demand")["Credentials"]
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "AccessDenied":
+                raise NotDeployed("%s cannot be assumed: the spoke is not deployed yet (the hub deploys first)" % spoke["roleArn"])
+            raise
         client = _client("cloudwatch", region_name=spoke["region"], aws_access_key_id=creds["AccessKeyId"],
                          aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
         expiry = creds["Expiration"].timestamp()
@@ -177,17 +187,21 @@ def handler(event, context):
                 continue
             share = wanted(pool, *result)
             items.extend((s, share[s["name"]], True, now) for s in pool["spokes"])
-        failed = ["%s: %s" % (item[0]["name"], err) for item, err in zip(items, workers.map(safe_publish, items)) if err]
+        results = list(zip(items, workers.map(safe_publish, items)))
+    failed = ["%s: %s" % (item[0]["name"], err) for item, err in results if err and not isinstance(err, NotDeployed)]
+    pending = [item[0]["name"] for item, err in results if isinstance(err, NotDeployed)]
     print(json.dumps({"pools": len(FLEET["pools"]), "apiCalls": len(calls), "problems": problems[:20],
-                      "spokes": len(items), "publishFailed": failed[:20]}))
+                      "spokes": len(items), "notDeployedYet": pending[:20], "publishFailed": failed[:20]}))
     if failed:
         raise RuntimeError("could not publish to %d spokes (first: %s)" % (len(failed), failed[0]))
-    return {"apiCalls": len(calls), "problems": problems}
+    return {"apiCalls": len(calls), "problems": problems, "notDeployedYet": pending}
 
 
 def safe_publish(item):
     try:
         publish(item)
         return None
+    except NotDeployed as e:  # not a failure: the spoke's wave has not run yet
+        return e
     except Exception as e:  # one spoke's failure must not stop the others
         return "%s" % e

@@ -85,7 +85,7 @@ def main():
         arn = boto3.client("secretsmanager").create_secret(Name="hubspoke/agent-token", SecretString=PAT + "\n")["ARN"]
         fleet = {"secretArn": arn, "namespace": "hubspoke/Demand", "pools": [
             {"url": base + "busy", "pool": "hubspoke", "spokes": [spoke("dev"), spoke("dev-eu"), spoke("test", "333333333333")]},
-            {"url": base + "empty", "pool": "hubspoke", "spokes": [spoke("quiet")]},
+            {"url": base + "empty", "pool": "hubspoke", "spokes": [spoke("quiet"), spoke("notyet", "444444444444")]},
             {"url": base + "denied", "pool": "hubspoke", "spokes": [spoke("locked")]},
             {"url": base + "signin", "pool": "hubspoke", "spokes": [spoke("signin")]},
             {"url": base + "busyapi", "pool": "hubspoke", "spokes": [spoke("throttled")]},
@@ -106,6 +106,25 @@ def main():
             return real(item)
 
         poller.publish = record
+
+        # The spoke "notyet" is in the fleet file but not deployed: its
+        # publisher role cannot be assumed (STS answers AccessDenied).
+        real_client = poller._client
+
+        class NotYetSTS:
+            def __init__(self, sts):
+                self.sts = sts
+
+            def assume_role(self, **kw):
+                if "hubspoke-notyet-demand" in kw["RoleArn"]:
+                    raise poller.ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "AssumeRole")
+                return self.sts.assume_role(**kw)
+
+        def client(service, **kw):
+            c = real_client(service, **kw)
+            return NotYetSTS(c) if service == "sts" else c
+
+        poller._client = client
         log = io.StringIO()
         for _ in range(2):
             published.clear()
@@ -113,7 +132,7 @@ def main():
             with contextlib.redirect_stdout(log):
                 result = poller.handler({}, None)
             out["runs"].append({"published": sorted(published, key=lambda p: p["spoke"]), "calls": dict(calls),
-                                "problems": result["problems"], "apiCalls": result["apiCalls"]})
+                                "problems": result["problems"], "apiCalls": result["apiCalls"], "notDeployedYet": result["notDeployedYet"]})
         # The token secret cannot be read: every spoke uncounted (floors),
         # the run itself succeeds.
         boto3.client("secretsmanager").delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
