@@ -50,7 +50,6 @@ func NewDemandPublisherRole(scope constructs.Construct, id string, props *Demand
 		AssumedBy: awsiam.NewAccountPrincipal(jsii.String(props.PollerAccount)).WithConditions(&map[string]any{
 			"ArnEquals": map[string]any{"aws:PrincipalArn": props.PollerRoleArn},
 		}),
-		MaxSessionDuration: nil,
 	})
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:    jsii.Strings("cloudwatch:PutMetricData"),
