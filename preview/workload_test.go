@@ -1,7 +1,10 @@
 package preview
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,5 +172,33 @@ func TestTaskStartsOfABurst(t *testing.T) {
 	}
 	if r.TasksStarted != 14 || !slices.Equal(r.Waits, want) {
 		t.Errorf("%d tasks started, waits %v; want 14 and %v", r.TasksStarted, r.Waits, want)
+	}
+}
+
+// A workload file: read with its keys checked; each mistake named.
+func TestLoadWorkload(t *testing.T) {
+	dir := t.TempDir()
+	day := "[" + strings.TrimSuffix(strings.Repeat("1, ", 24), ", ") + "]"
+	for _, c := range []struct{ name, yaml, want string }{
+		{"good", "name: team\nweekday: " + day + "\nweekend: " + day + "\njobMinutes: [5, 10]\n", ""},
+		{"23 hours", "weekday: [1, 2]\nweekend: " + day + "\njobMinutes: [5]\n", "24 hourly arrival rates each (got 2 and 24)"},
+		{"negative rate", "weekday: " + strings.Replace(day, "1", "-1", 1) + "\nweekend: " + day + "\njobMinutes: [5]\n", "arrival rate -1"},
+		{"no durations", "weekday: " + day + "\nweekend: " + day + "\n", "jobMinutes: list at least one"},
+		{"zero duration", "weekday: " + day + "\nweekend: " + day + "\njobMinutes: [0]\n", "job duration 0"},
+		{"typo", "weekdays: " + day + "\nweekend: " + day + "\njobMinutes: [5]\n", "weekdays"},
+	} {
+		path := filepath.Join(dir, c.name+".yaml")
+		if err := os.WriteFile(path, []byte(c.yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		w, err := LoadWorkload(path)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want == "" && (w.Name != "team" || len(w.JobMinutes) != 2):
+			t.Errorf("%s: read %+v", c.name, w)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: error %v, want one saying %q", c.name, err, c.want)
+		}
 	}
 }
