@@ -59,7 +59,7 @@ diagram: deps $(APP)
 update-snapshots: deps
 	$(GO) test ./test/ -run "TestSnapshots|TestSnapshotOUModeHub" -update
 
-## bench: synth time and policy sizes at 1, 75, 300 and 1,000 spokes
+## bench: synth time and policy sizes at 1 to 1,000 spokes, pipelines at 1,000 and 2,000, the workload benchmark, the demand poller at 1,000 spokes
 bench: deps
 	$(GO) test ./test/ -run '^$$' -bench . -benchtime 1x
 

@@ -64,6 +64,7 @@ func SimulateFleetWorkload(f *config.Fleet, w Workload, day time.Time, p Workloa
 func WriteWorkloadReport(out io.Writer, w Workload, p WorkloadParams, runs []WorkloadRun) {
 	p = p.withDefaults()
 	fmt.Fprintf(out, "\nWorkload %q: a week of jobs per spoke; agent start %s, scale-in cooldown %s\n", w.Name, p.StartLatency, p.ScaleInCooldown)
+	fmt.Fprintln(out, "Each spoke gets its own draw of the profile's jobs; describe your teams' with -workload FILE (make preview WORKLOAD=FILE; format in docs/demand.md).")
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "spoke\tmode\tjobs\twait p50\twait p95\twait max\tagent-hours/week\tUSD/month\tjobs cut\t")
 	var alone, configured []WorkloadResult
