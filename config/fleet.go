@@ -11,9 +11,6 @@ import (
 
 // Fleet is a validated fleet file with every default applied.
 type Fleet struct {
-	// replicaRegions, when set (GroupFleet), are the replica regions the
-	// group's pipeline deploys; nil: ReplicaRegions().
-	replicaRegions *[]string
 	// Source is the path the fleet was read from, used in messages.
 	Source string
 	Hub    Hub

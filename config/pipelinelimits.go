@@ -71,7 +71,11 @@ type PipelineEstimate struct {
 }
 
 // EstimatePipeline models the pipeline of a fleet (which must have one).
-func EstimatePipeline(f *Fleet) PipelineEstimate {
+func EstimatePipeline(f *Fleet) PipelineEstimate { return estimatePipeline(f, f.ReplicaRegions()) }
+
+// estimatePipeline models a pipeline of f whose hub stage deploys the
+// replicas in replicas (none in the pipelines after the first).
+func estimatePipeline(f *Fleet, replicas []string) PipelineEstimate {
 	e := PipelineEstimate{BucketPolicyBytes: map[string]int{}, KeyPolicyBytes: map[string]int{}}
 	waves := f.Waves()
 	base, perWave, perRegion, perHome, perOther := templateBase, templatePerWave, templatePerOtherRegion, templatePerHomeSpoke, templatePerOtherSpoke
@@ -89,10 +93,6 @@ func EstimatePipeline(f *Fleet) PipelineEstimate {
 		}
 	}
 	e.TemplateBytes += perRegion * len(otherRegions)
-	replicas := f.ReplicaRegions()
-	if f.replicaRegions != nil {
-		replicas = *f.replicaRegions
-	}
 	if f.OrganizationMode() {
 		e.TemplateBytes += orgTemplatePerReplica * len(replicas)
 	} else {
@@ -148,9 +148,13 @@ func checkPipelineLimits(c *collector, f *Fleet) {
 	if f.Pipeline == nil || len(f.Spokes) == 0 {
 		return
 	}
-	for _, g := range f.PipelineGroups() {
+	for i, g := range f.PipelineGroups() {
 		group := GroupFleet(f, g)
-		checkEstimate(c, group, EstimatePipeline(group))
+		var replicas []string
+		if i == 0 { // only the first pipeline deploys the hub and its replicas
+			replicas = f.ReplicaRegions()
+		}
+		checkEstimate(c, group, estimatePipeline(group, replicas))
 	}
 }
 
@@ -162,12 +166,6 @@ func GroupFleet(f *Fleet, waves []Wave) *Fleet {
 	p.Waves = waves
 	g.Pipeline = &p
 	g.Spokes = nil
-	// Only the first pipeline deploys the hub and its replicas.
-	replicas := []string{}
-	if len(waves) > 0 && len(f.Pipeline.Waves) > 0 && waves[0].Name == f.Pipeline.Waves[0].Name {
-		replicas = f.ReplicaRegions()
-	}
-	g.replicaRegions = &replicas
 	for _, w := range waves {
 		g.Spokes = append(g.Spokes, f.SpokesInWave(w.Name)...)
 	}

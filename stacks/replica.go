@@ -79,8 +79,8 @@ func addReplication(hub *HubStack, f *config.Fleet) {
 // AddHub adds the hub stack and its replica stacks to scope; the hub
 // depends on the replicas, so each replica repository (and template)
 // exists before the hub's replication configuration and before any image
-// is pushed. props' StackName, if set, is used for the hub; replicas are
-// named like their ids when named is true (pipeline Stages).
+// is pushed. With named (inside a pipeline Stage) each stack's
+// CloudFormation name is its id, as `cdk deploy` names them.
 func AddHub(scope constructs.Construct, f *config.Fleet, named bool) (*HubStack, []*HubReplicaStack) {
 	hubProps := &HubStackProps{Fleet: f}
 	if named {
