@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -101,22 +100,27 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 	if namespace == "" {
 		namespace = DefaultDemandNamespace
 	}
-	logs := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     retentionDays[orDefault(props.LogRetentionDays, 7)],
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	role := awsiam.NewRole(this, jsii.String("Role"), &awsiam.RoleProps{
-		RoleName:    jsii.String(props.RoleName),
-		Description: jsii.String("Counts the agent pools' jobs and publishes each spoke's demand into the spoke's CloudWatch"),
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		InlinePolicies: &map[string]awsiam.PolicyDocument{"Poll": awsiam.PolicyDocument_FromJson(map[string]any{
-			"Version": "2012-10-17",
-			"Statement": []any{
-				map[string]any{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": props.PublisherRoleArns},
-				map[string]any{"Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": logs.LogGroupArn()},
-			},
-		})},
-	})
+	// The secret's ARN is a token inside the code: CloudFormation joins it
+	// in (Fn::Join) at deploy time.
+	fleet, err := json.Marshal(map[string]any{"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": props.Pools})
+	if err != nil {
+		panic(err)
+	}
+	spokes := 0
+	for _, p := range props.Pools {
+		spokes += len(p.Spokes)
+	}
+	role, fn := inlinePythonFunction{
+		RoleName:         props.RoleName,
+		RoleDescription:  "Counts the agent pools' jobs and publishes each spoke's demand into the spoke's CloudWatch",
+		PolicyName:       "Poll",
+		Statements:       []any{map[string]any{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": props.PublisherRoleArns}},
+		Description:      "Counts waiting and running jobs of the fleet's agent pools once a minute",
+		Code:             DemandPollerCode(string(fleet)),
+		TimeoutSeconds:   50,
+		MemoryMiB:        PollerMemoryMiB(spokes),
+		LogRetentionDays: props.LogRetentionDays,
+	}.add(this)
 	// Read the token through the role's own policy: the hub account's key
 	// policy already lets its IAM policies decide, so the key and secret
 	// policies (and their size ceilings) stay as they are.
@@ -131,27 +135,8 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 		}))
 	}
 	Suppress(role, "AwsSolutions-IAM5", "The spokes' publisher roles, one per spoke account, share one name pattern; each role's trust policy admits this role only.", "Resource::"+props.PublisherRoleArns)
-
-	fleet, err := json.Marshal(map[string]any{"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": props.Pools})
-	if err != nil {
-		panic(err)
-	}
-	// The secret's ARN is a token inside the code: CloudFormation joins it
-	// in (Fn::Join) at deploy time.
-	spokes := 0
-	for _, p := range props.Pools {
-		spokes += len(p.Spokes)
-	}
-	fn := awslambda.NewCfnFunction(this, jsii.String("Function"), &awslambda.CfnFunctionProps{
-		Description:   jsii.String("Counts waiting and running jobs of the fleet's agent pools once a minute"),
-		Runtime:       jsii.String("python3.14"),
-		Handler:       jsii.String("index.handler"),
-		Code:          &awslambda.CfnFunction_CodeProperty{ZipFile: jsii.String(DemandPollerCode(string(fleet)))},
-		Role:          role.RoleArn(),
-		Timeout:       jsii.Number(50),
-		MemorySize:    jsii.Number(float64(PollerMemoryMiB(spokes))),
-		LoggingConfig: &awslambda.CfnFunction_LoggingConfigProperty{LogGroup: logs.LogGroupName()},
-	})
+	// The function runs (every minute) only with its role's token policy
+	// in place.
 	fn.Node().AddDependency(role)
 	// A minute's count is stale a minute later: a run that could not start
 	// (throttled) is dropped, not queued and retried.

@@ -6,8 +6,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -101,33 +99,20 @@ func NewHubPreflight(scope constructs.Construct, id string, props *HubPreflightP
 		hubRegion = repo[3]
 	}
 
-	logs := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     retentionDays[orDefault(props.LogRetentionDays, 7)],
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	role := awsiam.NewRole(this, jsii.String("Role"), &awsiam.RoleProps{
-		RoleName:    jsii.String(props.RoleName),
-		Description: jsii.String("Checks the hub's agent token and image, and looks up the token's full ARN, at deploy time"),
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		InlinePolicies: &map[string]awsiam.PolicyDocument{"Preflight": awsiam.PolicyDocument_FromJson(map[string]any{
-			"Version": "2012-10-17",
-			"Statement": []any{
-				map[string]any{"Effect": "Allow", "Action": "secretsmanager:DescribeSecret", "Resource": props.SecretPartialArn + "-??????"},
-				map[string]any{"Effect": "Allow", "Action": "ecr:DescribeImages", "Resource": props.RepositoryArn},
-				map[string]any{"Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": logs.LogGroupArn()},
-			},
-		})},
-	})
-	fn := awslambda.NewCfnFunction(this, jsii.String("Function"), &awslambda.CfnFunctionProps{
-		Description:   jsii.String("Checks the hub's agent token and image before the agent service deploys"),
-		Runtime:       jsii.String("python3.14"),
-		Handler:       jsii.String("index.handler"),
-		Code:          &awslambda.CfnFunction_CodeProperty{ZipFile: jsii.String(hubPreflightCode)},
-		Role:          role.RoleArn(),
-		Timeout:       jsii.Number(float64(60 + props.WaitForImageSeconds)),
-		MemorySize:    jsii.Number(128),
-		LoggingConfig: &awslambda.CfnFunction_LoggingConfigProperty{LogGroup: logs.LogGroupName()},
-	})
+	role, fn := inlinePythonFunction{
+		RoleName:        props.RoleName,
+		RoleDescription: "Checks the hub's agent token and image, and looks up the token's full ARN, at deploy time",
+		PolicyName:      "Preflight",
+		Statements: []any{
+			map[string]any{"Effect": "Allow", "Action": "secretsmanager:DescribeSecret", "Resource": props.SecretPartialArn + "-??????"},
+			map[string]any{"Effect": "Allow", "Action": "ecr:DescribeImages", "Resource": props.RepositoryArn},
+		},
+		Description:      "Checks the hub's agent token and image before the agent service deploys",
+		Code:             hubPreflightCode,
+		TimeoutSeconds:   60 + props.WaitForImageSeconds,
+		MemoryMiB:        128,
+		LogRetentionDays: props.LogRetentionDays,
+	}.add(this)
 	resource := awscdk.NewCustomResource(this, jsii.String("Check"), &awscdk.CustomResourceProps{
 		ServiceToken:   fn.AttrArn(),
 		ServiceTimeout: timeout,
