@@ -8,7 +8,6 @@
 # token.
 import base64
 import contextlib
-import importlib.util
 import io
 import json
 import os
@@ -22,6 +21,8 @@ os.environ["AWS_DEFAULT_REGION"] = "eu-west-1"
 
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
+
+import pollerload  # noqa: E402
 
 PAT = "pat-SECRET-0123456789"
 AUTH = "Basic " + base64.b64encode((":" + PAT).encode()).decode()
@@ -91,13 +92,7 @@ def main():
             {"url": base + "busyapi", "pool": "hubspoke", "spokes": [spoke("throttled")]},
             {"url": base + "nopool", "pool": "missing pool", "spokes": [spoke("nopool")]},
         ]}
-        code = open(sys.argv[1]).read().replace('"FLEET_JSON_HERE"', repr(json.dumps(fleet)))
-        path = os.path.join(os.path.dirname(sys.argv[1]), "poller_run.py")
-        with open(path, "w") as f:
-            f.write(code)
-        spec = importlib.util.spec_from_file_location("poller", path)
-        poller = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(poller)
+        poller = pollerload.load(sys.argv[1], fleet)
         published = []
         real = poller.publish
 

@@ -3,8 +3,6 @@
 # look-ups and role assumptions; warm) against moto and a stand-in Azure
 # DevOps that answers every pool with a few jobs, and prints one JSON
 # object: seconds and API calls per run.
-import base64
-import importlib.util
 import io
 import contextlib
 import json
@@ -20,6 +18,8 @@ os.environ["AWS_DEFAULT_REGION"] = "eu-west-1"
 
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
+
+import pollerload  # noqa: E402
 
 PAT = "pat-scale"
 calls = [0]
@@ -57,13 +57,7 @@ def main():
                                            "roleArn": "arn:aws:iam::%012d:role/hubspoke-s%d-demand" % (200000000000 + i, i),
                                            "agentPrefix": "hubspoke-s%d" % i})
         fleet = {"secretArn": arn, "namespace": "hubspoke/Demand", "pools": pools}
-        code = open(sys.argv[1]).read().replace('"FLEET_JSON_HERE"', repr(json.dumps(fleet)))
-        path = os.path.join(os.path.dirname(sys.argv[1]), "poller_scale.py")
-        with open(path, "w") as f:
-            f.write(code)
-        spec = importlib.util.spec_from_file_location("poller", path)
-        poller = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(poller)
+        poller = pollerload.load(sys.argv[1], fleet)
         runs = []
         for name in ("cold", "warm"):
             calls[0] = 0
