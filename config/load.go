@@ -61,7 +61,11 @@ func Parse(source string, data []byte) (fleet *Fleet, err error) {
 	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, &Problems{Source: source, List: []Problem{decodeProblem(err)}}
+		// A syntax error: the library names the line it stopped at, often
+		// below the cause.
+		p := decodeProblem(err)
+		p.Message = "the YAML cannot be read: " + p.Message + "; check the indentation of this line and of the lines above it (a section's keys are indented under it; a new spoke goes in the list under spokes:, indented like the others)"
+		return nil, &Problems{Source: source, List: []Problem{p}}
 	}
 	c := &collector{file: file}
 	if docs := nonEmptyDocs(file); len(docs) > 1 {
