@@ -7,7 +7,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 GO ?= go
 CDK := node_modules/.bin/cdk
 FLEET ?= fleet.yaml
-APP := bin/hubspoke-app
+APP := bin/hubspoke-cdk
 
 .PHONY: help synth test deps lint access-report validate preview diagram bench clean update-snapshots
 
@@ -65,7 +65,7 @@ bench: deps
 
 deps: node_modules/.package-lock.json .gomod.stamp
 
-## bin/hubspoke-app: the CDK app binary cdk.json runs (rebuilt when any file next to Go code, go.mod or go.sum changes)
+## bin/hubspoke-cdk: the CDK app binary (app.go) cdk.json runs (rebuilt when any file next to Go code, go.mod or go.sum changes)
 # Any file type counts, so a new kind of embedded file cannot leave a stale
 # binary, and so does a removed file; go build then decides what to compile.
 APP_FILES = $(shell find . \( -path ./node_modules -o -path ./test/node18 -o -path ./cdk.out -o -path ./.git -o -path ./bin \) -prune -o -name '*.go' -printf '%h\n' | sort -u | xargs -I{} find {} -maxdepth 1 -type f | sort)
@@ -77,7 +77,7 @@ bin/.app-files: FORCE
 APP_SOURCES = $(APP_FILES) bin/.app-files go.mod go.sum
 $(APP): $(APP_SOURCES)
 	@if [ ! -e $@ ]; then echo "building the CDK app (the first build compiles aws-cdk-go: about a minute and a half, 1 GB of memory)" >&2; fi
-	$(GO) build -o $@ ./cmd/hubspoke-app
+	$(GO) build -o $@ .
 	@touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json

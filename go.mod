@@ -1,4 +1,4 @@
-module hubspoke
+module hubspoke-cdk
 
 go 1.26.0
 

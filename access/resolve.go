@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"hubspoke/config"
+	"hubspoke-cdk/config"
 )
 
 // SimulatedSecretSuffix stands for the random suffix Secrets Manager gives

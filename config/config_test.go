@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"hubspoke/internal/fleetgen"
+	"hubspoke-cdk/internal/fleetgen"
 )
 
 func base(t testing.TB) string {

@@ -6,7 +6,7 @@ package config
 import (
 	"sort"
 
-	"hubspoke/schedule"
+	"hubspoke-cdk/schedule"
 )
 
 // Fleet is a validated fleet file with every default applied.

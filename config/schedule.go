@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"hubspoke/schedule"
+	"hubspoke-cdk/schedule"
 )
 
 func mergeSchedule(base Schedule, s *scheduleFile, path string, origin map[string]string) Schedule {

@@ -12,8 +12,8 @@ import (
 
 	"github.com/hashicorp/cronexpr"
 
-	"hubspoke/config"
-	"hubspoke/schedule"
+	"hubspoke-cdk/config"
+	"hubspoke-cdk/schedule"
 )
 
 // Spoke is what the preview needs of a spoke.

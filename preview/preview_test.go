@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"hubspoke/schedule"
+	"hubspoke-cdk/schedule"
 )
 
 func week(tz string, weekend int) schedule.Week {

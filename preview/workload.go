@@ -16,7 +16,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
-	"hubspoke/schedule"
+	"hubspoke-cdk/schedule"
 )
 
 // Workload is a week of job arrivals in the spoke's local time.

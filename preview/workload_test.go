@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"hubspoke/schedule"
+	"hubspoke-cdk/schedule"
 )
 
 // A spoke in UTC: working hours 07:00-19:00 with floor 1 (ceiling 4),

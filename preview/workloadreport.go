@@ -14,7 +14,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"hubspoke/config"
+	"hubspoke-cdk/config"
 )
 
 // WorkloadRun is one spoke's week by the schedule alone and, when the spoke

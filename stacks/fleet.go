@@ -7,8 +7,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"hubspoke/agentimage"
-	"hubspoke/config"
+	"hubspoke-cdk/agentimage"
+	"hubspoke-cdk/config"
 )
 
 // Fleet is the hub stack and the spoke stacks of one fleet file, and the

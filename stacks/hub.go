@@ -5,8 +5,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"hubspoke/config"
-	"hubspoke/fleetconstructs"
+	"hubspoke-cdk/config"
+	hsconstructs "hubspoke-cdk/constructs"
 )
 
 // HubStackProps configures the hub stack.
@@ -19,10 +19,10 @@ type HubStackProps struct {
 // policies that let the fleet's spoke roles pull, decrypt and read.
 type HubStack struct {
 	awscdk.Stack
-	Registry fleetconstructs.AgentRegistry
-	Token    fleetconstructs.AgentToken
+	Registry hsconstructs.AgentRegistry
+	Token    hsconstructs.AgentToken
 	// DemandPoller is nil when no spoke scales on demand.
-	DemandPoller fleetconstructs.DemandPoller
+	DemandPoller hsconstructs.DemandPoller
 }
 
 // NewHubStack creates the hub stack in the hub account and region.
@@ -35,9 +35,9 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
 	execs, lookups := hubTrust(f)
-	registry := fleetconstructs.NewAgentRegistry(stack, "AgentRegistry", agentRegistryProps(f, ""))
+	registry := hsconstructs.NewAgentRegistry(stack, "AgentRegistry", agentRegistryProps(f, ""))
 	if g := f.Hub.GitHubActions; g != nil {
-		push := fleetconstructs.NewGitHubPushRole(stack, "GitHubActions", &fleetconstructs.GitHubPushRoleProps{
+		push := hsconstructs.NewGitHubPushRole(stack, "GitHubActions", &hsconstructs.GitHubPushRoleProps{
 			Repository: registry.Repository(), GitHubRepository: g.Repository, Branch: g.Branch,
 		})
 		awscdk.NewCfnOutput(stack, jsii.String("GitHubActionsRoleArn"), &awscdk.CfnOutputProps{
@@ -45,15 +45,15 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 			Description: jsii.String("role-to-assume for aws-actions/configure-aws-credentials in " + g.Repository),
 		})
 	}
-	token := fleetconstructs.NewAgentToken(stack, "AgentToken", &fleetconstructs.AgentTokenProps{
+	token := hsconstructs.NewAgentToken(stack, "AgentToken", &hsconstructs.AgentTokenProps{
 		SecretName: f.Hub.SecretName,
 		KeyAlias:   TokenKeyAlias(f.Hub),
 		Readers:    execs,
 		Describers: lookups,
 	})
-	var poller fleetconstructs.DemandPoller
+	var poller hsconstructs.DemandPoller
 	if pools := demandPools(f); len(pools) > 0 {
-		poller = fleetconstructs.NewDemandPoller(stack, "DemandPoller", &fleetconstructs.DemandPollerProps{
+		poller = hsconstructs.NewDemandPoller(stack, "DemandPoller", &hsconstructs.DemandPollerProps{
 			Token:             token.Secret(),
 			Pools:             pools,
 			RoleName:          DemandPollerRoleName,
@@ -74,8 +74,8 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 // demandPools groups the spokes with demand scaling by agent pool
 // (organization URL and pool name), in fleet order: the poller counts each
 // pool once a minute, however many spokes share it.
-func demandPools(f *config.Fleet) []fleetconstructs.DemandPool {
-	var pools []fleetconstructs.DemandPool
+func demandPools(f *config.Fleet) []hsconstructs.DemandPool {
+	var pools []hsconstructs.DemandPool
 	index := map[[2]string]int{}
 	for _, s := range f.Spokes {
 		if !s.Schedule.Demand {
@@ -86,9 +86,9 @@ func demandPools(f *config.Fleet) []fleetconstructs.DemandPool {
 		if !ok {
 			i = len(pools)
 			index[key] = i
-			pools = append(pools, fleetconstructs.DemandPool{URL: s.Agent.AzpURL, Pool: s.Agent.Pool})
+			pools = append(pools, hsconstructs.DemandPool{URL: s.Agent.AzpURL, Pool: s.Agent.Pool})
 		}
-		pools[i].Spokes = append(pools[i].Spokes, fleetconstructs.DemandSpoke{
+		pools[i].Spokes = append(pools[i].Spokes, hsconstructs.DemandSpoke{
 			Name: s.Name, Region: s.Region, AgentPrefix: AgentName(s),
 			RoleArn: RoleArn(f.Hub.Partition(), s.Account, DemandRoleName(s)),
 		})
@@ -100,9 +100,9 @@ func demandPools(f *config.Fleet) []fleetconstructs.DemandPool {
 // its replica in region: the spokes that pull there may pull and describe;
 // the pipeline's image build may push (to a replica: a tag pushed before
 // the region had one).
-func agentRegistryProps(f *config.Fleet, region string) *fleetconstructs.AgentRegistryProps {
+func agentRegistryProps(f *config.Fleet, region string) *hsconstructs.AgentRegistryProps {
 	spokes := spokeRolePatterns(f, region)
-	return &fleetconstructs.AgentRegistryProps{
+	return &hsconstructs.AgentRegistryProps{
 		RepositoryName: f.Hub.RepositoryName,
 		MutableTags:    f.Hub.TagMutability == "MUTABLE",
 		ImagesKept:     f.Hub.ImagesKept,
@@ -115,11 +115,11 @@ func agentRegistryProps(f *config.Fleet, region string) *fleetconstructs.AgentRe
 
 // pipelinePusher trusts the pipeline's image build role (in the tooling
 // account) to push, when the fleet has a pipeline.
-func pipelinePusher(f *config.Fleet) fleetconstructs.TrustedPrincipals {
+func pipelinePusher(f *config.Fleet) hsconstructs.TrustedPrincipals {
 	if f.Pipeline == nil {
-		return fleetconstructs.TrustedPrincipals{}
+		return hsconstructs.TrustedPrincipals{}
 	}
-	return fleetconstructs.TrustedPrincipals{
+	return hsconstructs.TrustedPrincipals{
 		Accounts: []string{f.Pipeline.Account},
 		RoleArns: []string{RoleArn(f.Hub.Partition(), f.Pipeline.Account, ImageBuildRoleName)},
 	}
@@ -132,12 +132,12 @@ func pipelinePusher(f *config.Fleet) fleetconstructs.TrustedPrincipals {
 // spoke's roles stay pinned to its own account; the roles' own policies
 // decide who may do what. Organization mode: as hubTrust. With region, only
 // the spokes that pull there (a replica's policy).
-func spokeRolePatterns(f *config.Fleet, region string) fleetconstructs.TrustedPrincipals {
+func spokeRolePatterns(f *config.Fleet, region string) hsconstructs.TrustedPrincipals {
 	execs, lookups := hubTrust(f)
 	if f.OrganizationMode() {
 		return execs.Union(lookups)
 	}
-	t := fleetconstructs.TrustedPrincipals{Like: true}
+	t := hsconstructs.TrustedPrincipals{Like: true}
 	for _, s := range f.Spokes {
 		if region != "" && f.ImageRegion(s) != region {
 			continue
@@ -152,13 +152,13 @@ func spokeRolePatterns(f *config.Fleet, region string) fleetconstructs.TrustedPr
 // decrypt, read) and the spoke look-up roles (describe the secret). In
 // organization mode the statements stay O(1): any role of the organization
 // whose name follows the spoke naming scheme.
-func hubTrust(f *config.Fleet) (execs, lookups fleetconstructs.TrustedPrincipals) {
+func hubTrust(f *config.Fleet) (execs, lookups hsconstructs.TrustedPrincipals) {
 	p := f.Hub.Partition()
 	if f.OrganizationMode() {
 		org := f.Hub.OrganizationID
 		ous := f.Hub.OrganizationalUnits
-		execs = fleetconstructs.TrustedPrincipals{OrganizationID: org, OrgPaths: ous, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-exec")}}
-		lookups = fleetconstructs.TrustedPrincipals{OrganizationID: org, OrgPaths: ous, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-lookup")}}
+		execs = hsconstructs.TrustedPrincipals{OrganizationID: org, OrgPaths: ous, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-exec")}}
+		lookups = hsconstructs.TrustedPrincipals{OrganizationID: org, OrgPaths: ous, RoleArns: []string{RoleArn(p, "*", rolePrefix+"*-lookup")}}
 		return execs, lookups
 	}
 	for _, s := range f.Spokes {

@@ -3,7 +3,7 @@ package stacks
 import (
 	"testing"
 
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/internal/testutil"
 )
 
 // TestMain closes jsii (which aws-cdk-go starts when this package loads) so

@@ -6,13 +6,13 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"hubspoke/fleetconstructs"
+	hsconstructs "hubspoke-cdk/constructs"
 )
 
 // recordNagSuppressions makes constructs.Suppress record its suppressions
 // under scope, for the cdk-nag checks; call it before scope has children.
 func recordNagSuppressions(scope constructs.IConstruct) {
-	scope.Node().SetContext(jsii.String(fleetconstructs.NagSuppressionsContext), true)
+	scope.Node().SetContext(jsii.String(hsconstructs.NagSuppressionsContext), true)
 }
 
 // AddNagChecks runs the cdk-nag AwsSolutions pack over every stack in scope

@@ -6,7 +6,7 @@ package stacks
 import (
 	"regexp"
 
-	"hubspoke/config"
+	"hubspoke-cdk/config"
 )
 
 // HubStackName is the stack id of the hub.

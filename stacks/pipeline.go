@@ -17,9 +17,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"hubspoke/agentimage"
-	"hubspoke/config"
-	"hubspoke/fleetconstructs"
+	"hubspoke-cdk/agentimage"
+	"hubspoke-cdk/config"
+	hsconstructs "hubspoke-cdk/constructs"
 )
 
 // GoToolchainURL is the Go release the pipeline's synth step installs (the
@@ -165,8 +165,8 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	}
 	pipe.BuildPipeline()
 	suppressPipelineFindings(pipe)
-	fleetconstructs.Suppress(verifyRole, "AwsSolutions-IAM5", pipelineGrantsReason, pipelineGrantFindings...)
-	fleetconstructs.Suppress(pipe, "AwsSolutions-IAM5", "The synth step's bootstrap check assumes each target's read-only CDK lookup role, by its name pattern.",
+	hsconstructs.Suppress(verifyRole, "AwsSolutions-IAM5", pipelineGrantsReason, pipelineGrantFindings...)
+	hsconstructs.Suppress(pipe, "AwsSolutions-IAM5", "The synth step's bootstrap check assumes each target's read-only CDK lookup role, by its name pattern.",
 		"Resource::"+lookupRoles)
 	if !first {
 		// The waves go on where the pipeline before left off.
@@ -235,20 +235,20 @@ func artifactStores(scope constructs.Construct, stack awscdk.Stack, f *config.Fl
 	part := config.PartitionOf(p.Region)
 	// Every pipeline group's roles (stacks PipelineStack, PipelineStack-2, ...).
 	rolePattern := RoleArn(part, p.Account, PipelineStackName+"-*")
-	props := func(region string) *fleetconstructs.PipelineArtifactStoreProps {
-		return &fleetconstructs.PipelineArtifactStoreProps{OrganizationID: f.Hub.OrganizationID, BucketName: ArtifactBucketName(p.Account, region),
+	props := func(region string) *hsconstructs.PipelineArtifactStoreProps {
+		return &hsconstructs.PipelineArtifactStoreProps{OrganizationID: f.Hub.OrganizationID, BucketName: ArtifactBucketName(p.Account, region),
 			KeyAlias: ArtifactKeyAlias, PipelineRolePattern: rolePattern}
 	}
 	var bucket awss3.IBucket
 	if first {
-		home := fleetconstructs.NewPipelineArtifactStore(stack, "Artifacts", props(p.Region))
+		home := hsconstructs.NewPipelineArtifactStore(stack, "Artifacts", props(p.Region))
 		bucket = awss3.Bucket_FromBucketAttributes(stack, jsii.String("ArtifactBucket"), &awss3.BucketAttributes{
 			BucketArn: home.Bucket().BucketArn(), BucketName: home.Bucket().BucketName(),
 			EncryptionKey: awskms.Key_FromKeyArn(stack, jsii.String("ArtifactKey"), home.Key().KeyArn()),
 		})
 	} else {
 		// The first pipeline's stores, by name (this stack depends on it).
-		bucket = fleetconstructs.ImportedArtifactBucket(stack, "ArtifactBucket", part, p.Account, p.Region, ArtifactBucketName(p.Account, p.Region), ArtifactKeyAlias)
+		bucket = hsconstructs.ImportedArtifactBucket(stack, "ArtifactBucket", part, p.Account, p.Region, ArtifactBucketName(p.Account, p.Region), ArtifactKeyAlias)
 	}
 	regions := map[string]bool{f.Hub.Region: true}
 	for _, s := range f.Spokes {
@@ -268,10 +268,10 @@ func artifactStores(scope constructs.Construct, stack awscdk.Stack, f *config.Fl
 				Env:         &awscdk.Environment{Account: jsii.String(p.Account), Region: jsii.String(r)},
 				Description: jsii.String("hubspoke pipeline artifacts in " + r + " (trusting the organization's CDK deploy roles)"),
 			})
-			fleetconstructs.NewPipelineArtifactStore(rs, "Artifacts", props(r))
+			hsconstructs.NewPipelineArtifactStore(rs, "Artifacts", props(r))
 			stack.AddStackDependency(rs, jsii.String("the pipeline's artifact store in "+r))
 		}
-		replication[r] = fleetconstructs.ImportedArtifactBucket(stack, "Replication-"+r, part, p.Account, r, ArtifactBucketName(p.Account, r), ArtifactKeyAlias)
+		replication[r] = hsconstructs.ImportedArtifactBucket(stack, "Replication-"+r, part, p.Account, r, ArtifactBucketName(p.Account, r), ArtifactKeyAlias)
 	}
 	return nil, &replication
 }
@@ -296,8 +296,8 @@ var pipelineGrantFindings = []string{
 // suppressPipelineFindings records why cdk-nag findings on what CDK
 // Pipelines generates do not apply, each scoped to the findings it answers.
 func suppressPipelineFindings(pipe pipelines.CodePipeline) {
-	fleetconstructs.Suppress(pipe, "AwsSolutions-IAM5", pipelineGrantsReason, pipelineGrantFindings...)
-	fleetconstructs.Suppress(pipe, "AwsSolutions-S1", "The artifact bucket holds transient pipeline artifacts, encrypted with the pipeline key and reachable only by the pipeline's roles; CloudTrail records access.")
+	hsconstructs.Suppress(pipe, "AwsSolutions-IAM5", pipelineGrantsReason, pipelineGrantFindings...)
+	hsconstructs.Suppress(pipe, "AwsSolutions-S1", "The artifact bucket holds transient pipeline artifacts, encrypted with the pipeline key and reachable only by the pipeline's roles; CloudTrail records access.")
 	// cfn-lint E3703 ("prefer Fn::Sub over Fn::Join with an empty
 	// delimiter") flags the deploy actions' RoleArn that CDK Pipelines
 	// writes; the Join is correct CloudFormation. Ignored on this resource
@@ -305,7 +305,7 @@ func suppressPipelineFindings(pipe pipelines.CodePipeline) {
 	cfnPipeline := pipe.Pipeline().Node().DefaultChild().(awscdk.CfnResource)
 	cfnPipeline.AddMetadata(jsii.String("cfn-lint"), map[string]any{"config": map[string]any{"ignore_checks": []string{"E3703"}}})
 	for _, support := range *pipe.Pipeline().CrossRegionSupport() {
-		fleetconstructs.Suppress(support.ReplicationBucket, "AwsSolutions-S1", "The cross-region replication bucket of CodePipeline holds transient artifacts, encrypted, reachable only by the pipeline's roles.")
+		hsconstructs.Suppress(support.ReplicationBucket, "AwsSolutions-S1", "The cross-region replication bucket of CodePipeline holds transient artifacts, encrypted, reachable only by the pipeline's roles.")
 	}
 }
 
@@ -324,14 +324,14 @@ func agentImageStep(stack awscdk.Stack, f *config.Fleet, source pipelines.IFileS
 		repos = append(repos, RepositoryArnIn(f.Hub, r))
 	}
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings(fleetconstructs.PushActions...),
+		Actions:   jsii.Strings(hsconstructs.PushActions...),
 		Resources: jsii.Strings(repos...),
 	}))
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("ecr:GetAuthorizationToken"),
 		Resources: jsii.Strings("*"),
 	}))
-	fleetconstructs.Suppress(role, "AwsSolutions-IAM5", pipelineGrantsReason, pipelineGrantFindings...)
+	hsconstructs.Suppress(role, "AwsSolutions-IAM5", pipelineGrantsReason, pipelineGrantFindings...)
 	return pipelines.NewCodeBuildStep(jsii.String("BuildAgentImage"), &pipelines.CodeBuildStepProps{
 		Input:    source,
 		Commands: jsii.Strings("bash tools/publish-agent-image.sh"),
@@ -391,7 +391,7 @@ func newVerifyRole(stack awscdk.Stack, f *config.Fleet, group int) awsiam.Role {
 		Actions:   jsii.Strings("sts:AssumeRole"),
 		Resources: jsii.Strings(checkRoles),
 	}))
-	fleetconstructs.Suppress(role, "AwsSolutions-IAM5", "The spokes' smoke-check roles, one per spoke account, by their name pattern: each trusts this role by name.",
+	hsconstructs.Suppress(role, "AwsSolutions-IAM5", "The spokes' smoke-check roles, one per spoke account, by their name pattern: each trusts this role by name.",
 		"Resource::"+checkRoles)
 	return role
 }

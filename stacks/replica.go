@@ -6,8 +6,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"hubspoke/config"
-	"hubspoke/fleetconstructs"
+	"hubspoke-cdk/config"
+	hsconstructs "hubspoke-cdk/constructs"
 )
 
 // ReplicaStackName is the stack id of the hub's replica in region.
@@ -28,8 +28,8 @@ type HubReplicaStackProps struct {
 // a repository replication would have to create.
 type HubReplicaStack struct {
 	awscdk.Stack
-	Registry fleetconstructs.AgentRegistry
-	Template fleetconstructs.AgentReplicaTemplate
+	Registry hsconstructs.AgentRegistry
+	Template hsconstructs.AgentReplicaTemplate
 }
 
 // NewHubReplicaStack creates the replica stack in the hub account and the
@@ -42,8 +42,8 @@ func NewHubReplicaStack(scope constructs.Construct, id string, props *HubReplica
 		sp.Description = jsii.String("hubspoke hub replica: the build-agent image repository for the spokes in " + region)
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
-	registry := fleetconstructs.NewAgentRegistry(stack, "AgentRegistry", agentRegistryProps(f, region))
-	template := fleetconstructs.NewAgentReplicaTemplate(stack, "ReplicaTemplate", &fleetconstructs.AgentReplicaTemplateProps{
+	registry := hsconstructs.NewAgentRegistry(stack, "AgentRegistry", agentRegistryProps(f, region))
+	template := hsconstructs.NewAgentReplicaTemplate(stack, "ReplicaTemplate", &hsconstructs.AgentReplicaTemplateProps{
 		Registry: registry, RepositoryName: f.Hub.RepositoryName,
 		MutableTags: f.Hub.TagMutability == "MUTABLE", ImagesKept: f.Hub.ImagesKept,
 	})

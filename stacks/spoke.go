@@ -7,8 +7,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"hubspoke/config"
-	"hubspoke/fleetconstructs"
+	"hubspoke-cdk/config"
+	hsconstructs "hubspoke-cdk/constructs"
 )
 
 // SpokeStackProps configures one spoke stack.
@@ -34,15 +34,15 @@ type SpokeStackProps struct {
 // SpokeStack runs the build agents of one account and region.
 type SpokeStack struct {
 	awscdk.Stack
-	Network   fleetconstructs.AgentNetwork
-	Preflight fleetconstructs.HubPreflight
-	Agents    fleetconstructs.AgentService
-	Schedule  fleetconstructs.AgentSchedule
-	Health    fleetconstructs.AgentHealth
+	Network   hsconstructs.AgentNetwork
+	Preflight hsconstructs.HubPreflight
+	Agents    hsconstructs.AgentService
+	Schedule  hsconstructs.AgentSchedule
+	Health    hsconstructs.AgentHealth
 	// Check is nil without CheckTrust.
-	Check fleetconstructs.AgentCheckRole
+	Check hsconstructs.AgentCheckRole
 	// Demand is nil without demand scaling.
-	Demand fleetconstructs.DemandPublisherRole
+	Demand hsconstructs.DemandPublisherRole
 }
 
 // NewSpokeStack creates the spoke stack in the spoke account and region.
@@ -61,7 +61,7 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 		stack.Node().SetContext(jsii.String(key), s.Network.AvailabilityZones)
 	}
 
-	network := fleetconstructs.NewAgentNetwork(stack, "Network", &fleetconstructs.AgentNetworkProps{
+	network := hsconstructs.NewAgentNetwork(stack, "Network", &hsconstructs.AgentNetworkProps{
 		VpcID:             s.Network.VpcID,
 		SubnetIDs:         s.Network.SubnetIDs,
 		SecurityGroupIDs:  s.Network.SecurityGroupIDs,
@@ -83,7 +83,7 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 	// The id is the earlier look-up's: the role keeps its logical id, so a
 	// deployed spoke updates it in place (a new logical id would create a
 	// second role of the same name and fail).
-	preflight := fleetconstructs.NewHubPreflight(stack, "HubTokenLookup", &fleetconstructs.HubPreflightProps{
+	preflight := hsconstructs.NewHubPreflight(stack, "HubTokenLookup", &hsconstructs.HubPreflightProps{
 		SecretPartialArn:    SecretPartialArn(h),
 		RepositoryArn:       repoArn,
 		WaitForImageSeconds: wait,
@@ -95,7 +95,7 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 	token := awssecretsmanager.Secret_FromSecretAttributes(stack, jsii.String("HubToken"), &awssecretsmanager.SecretAttributes{
 		SecretCompleteArn: preflight.SecretCompleteArn(),
 	})
-	agents := fleetconstructs.NewAgentService(stack, "Agents", &fleetconstructs.AgentServiceProps{
+	agents := hsconstructs.NewAgentService(stack, "Agents", &hsconstructs.AgentServiceProps{
 		Network:    network,
 		Repository: repo,
 		ImageTag:   props.ImageTag,
@@ -118,7 +118,7 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 	})
 	// Decrypting the token needs the hub key too; the spoke knows its alias,
 	// not its random key id.
-	fleetconstructs.GrantDecryptByAlias(agents.ExecutionRole(), h.Partition(), h.Account, h.Region,
+	hsconstructs.GrantDecryptByAlias(agents.ExecutionRole(), h.Partition(), h.Account, h.Region,
 		TokenKeyAlias(h), "secretsmanager."+h.Region+".amazonaws.com")
 	// The service (and its first task) only after the hub's token and image
 	// check out, and with the execution role's permissions in place.
@@ -128,22 +128,22 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 	}
 	week := s.Schedule.Week()
 	var demandDims map[string]string
-	var publisher fleetconstructs.DemandPublisherRole
+	var publisher hsconstructs.DemandPublisherRole
 	if week.Demand != nil {
 		demandDims = map[string]string{"Spoke": s.Name}
-		publisher = fleetconstructs.NewDemandPublisherRole(stack, "Demand", &fleetconstructs.DemandPublisherRoleProps{
+		publisher = hsconstructs.NewDemandPublisherRole(stack, "Demand", &hsconstructs.DemandPublisherRoleProps{
 			RoleName:      DemandRoleName(s),
 			PollerAccount: h.Account,
 			PollerRoleArn: RoleArn(h.Partition(), h.Account, DemandPollerRoleName),
 		})
 	}
-	sched := fleetconstructs.NewAgentSchedule(stack, "Schedule", &fleetconstructs.AgentScheduleProps{
+	sched := hsconstructs.NewAgentSchedule(stack, "Schedule", &hsconstructs.AgentScheduleProps{
 		Service:          agents.Service(),
 		ClusterName:      ClusterName(s),
 		Week:             week,
 		DemandDimensions: demandDims,
 	})
-	health := fleetconstructs.NewAgentHealth(stack, "Health", &fleetconstructs.AgentHealthProps{
+	health := hsconstructs.NewAgentHealth(stack, "Health", &hsconstructs.AgentHealthProps{
 		ClusterName:      ClusterName(s),
 		ServiceName:      ServiceName,
 		Name:             rolePrefix + s.Name,
@@ -153,7 +153,7 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 	})
 	out := &SpokeStack{Stack: stack, Network: network, Preflight: preflight, Agents: agents, Schedule: sched, Health: health, Demand: publisher}
 	if props.CheckTrust != "" {
-		out.Check = fleetconstructs.NewAgentCheckRole(stack, "SmokeCheck", &fleetconstructs.AgentCheckRoleProps{
+		out.Check = hsconstructs.NewAgentCheckRole(stack, "SmokeCheck", &hsconstructs.AgentCheckRoleProps{
 			RoleName: CheckRoleName(s), TrustedRoleArn: props.CheckTrust, Agents: agents, ClusterName: ClusterName(s),
 		})
 	}

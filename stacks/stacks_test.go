@@ -3,7 +3,7 @@ package stacks
 import (
 	"testing"
 
-	"hubspoke/config"
+	"hubspoke-cdk/config"
 )
 
 func TestFleetPathFromContext(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"hubspoke/config"
+	"hubspoke-cdk/config"
 )
 
 // The pipeline deploys the very HubStack and SpokeStack classes that

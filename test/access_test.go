@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"hubspoke/access"
-	"hubspoke/config"
-	"hubspoke/internal/fleetgen"
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/access"
+	"hubspoke-cdk/config"
+	"hubspoke-cdk/internal/fleetgen"
+	"hubspoke-cdk/internal/testutil"
 )
 
 // The access matrix, decided by an IAM policy simulator from the synthesized

@@ -8,15 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	"hubspoke/internal/jsiienv"
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/internal/jsiienv"
+	"hubspoke-cdk/internal/testutil"
 )
 
-// buildApp compiles the app as cdk.json does (make bin/hubspoke-app runs go build).
+// buildApp compiles the app as cdk.json does (make bin/hubspoke-cdk runs go build).
 func buildApp(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hubspoke")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/hubspoke-app")
+	bin := filepath.Join(t.TempDir(), "hubspoke-cdk")
+	cmd := exec.Command("go", "build", "-o", bin, "hubspoke-cdk")
 	cmd.Dir = testutil.RepoRoot()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

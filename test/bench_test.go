@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"hubspoke/internal/fleetgen"
-	"hubspoke/internal/testutil"
-	"hubspoke/stacks"
+	"hubspoke-cdk/internal/fleetgen"
+	"hubspoke-cdk/internal/testutil"
+	"hubspoke-cdk/stacks"
 )
 
 // BenchmarkSynth synthesizes whole fleets (hub and every spoke) and reports
@@ -68,7 +68,7 @@ func BenchmarkCdkSynth75(b *testing.B) {
 	root := testutil.RepoRoot()
 	cdk := filepath.Join(root, "node_modules", ".bin", "cdk")
 	// The binary cdk.json runs, up to date before timing starts.
-	if out, err := exec.Command("make", "-s", "-C", root, "bin/hubspoke-app").CombinedOutput(); err != nil {
+	if out, err := exec.Command("make", "-s", "-C", root, "bin/hubspoke-cdk").CombinedOutput(); err != nil {
 		b.Fatalf("make bin/hubspoke: %v\n%s", err, out)
 	}
 	b.Run("cdk-synth", func(b *testing.B) {
@@ -86,7 +86,7 @@ func BenchmarkCdkSynth75(b *testing.B) {
 	b.Run("app-alone", func(b *testing.B) {
 		ctx, _ := json.Marshal(map[string]any{"config": fleet, "timing": true})
 		for i := 0; i < b.N; i++ {
-			cmd := exec.Command(filepath.Join(root, "bin", "hubspoke-app"))
+			cmd := exec.Command(filepath.Join(root, "bin", "hubspoke-cdk"))
 			cmd.Dir = root
 			cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+string(ctx), "CDK_OUTDIR="+b.TempDir())
 			start := time.Now()

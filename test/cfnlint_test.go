@@ -9,10 +9,10 @@ import (
 	"sync"
 	"testing"
 
-	"hubspoke/config"
-	"hubspoke/internal/fleetgen"
-	"hubspoke/internal/testutil"
-	"hubspoke/stacks"
+	"hubspoke-cdk/config"
+	"hubspoke-cdk/internal/fleetgen"
+	"hubspoke-cdk/internal/testutil"
+	"hubspoke-cdk/stacks"
 )
 
 // synthFleet synthesizes everything a fleet file describes (the pipeline

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"hubspoke/fleetconstructs"
-	"hubspoke/preview"
-	"hubspoke/schedule"
+	"hubspoke-cdk/constructs"
+	"hubspoke-cdk/preview"
+	"hubspoke-cdk/schedule"
 )
 
 // BenchmarkWorkload is the product's performance benchmark: the reference
@@ -74,12 +74,12 @@ func BenchmarkWorkload(b *testing.B) {
 func BenchmarkDemandPoller(b *testing.B) {
 	dir := b.TempDir()
 	code := filepath.Join(dir, "code.py")
-	if err := os.WriteFile(code, []byte(fleetconstructs.DemandPollerCode("FLEET_JSON_HERE")), 0o644); err != nil {
+	if err := os.WriteFile(code, []byte(constructs.DemandPollerCode("FLEET_JSON_HERE")), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	for i := 0; i < b.N; i++ {
 		for _, pools := range []int{1, 100, 1000} {
-			out, err := exec.Command("python3", "../fleetconstructs/testdata/demandpoller_scale.py", code, "1000", fmt.Sprint(pools)).Output()
+			out, err := exec.Command("python3", "../constructs/testdata/demandpoller_scale.py", code, "1000", fmt.Sprint(pools)).Output()
 			if err != nil {
 				b.Fatalf("%v: %s", err, out)
 			}

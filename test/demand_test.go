@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"hubspoke/config"
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/config"
+	"hubspoke-cdk/internal/testutil"
 )
 
 // Demand off is today's fleet: the example fleet with its spoke's demand

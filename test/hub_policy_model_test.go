@@ -3,8 +3,8 @@ package test
 import (
 	"testing"
 
-	"hubspoke/config"
-	"hubspoke/internal/fleetgen"
+	"hubspoke-cdk/config"
+	"hubspoke-cdk/internal/fleetgen"
 )
 
 // The validation's model of the hub policies in account mode

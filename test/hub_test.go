@@ -9,10 +9,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
-	"hubspoke/config"
-	"hubspoke/internal/fleetgen"
-	"hubspoke/internal/testutil"
-	"hubspoke/stacks"
+	"hubspoke-cdk/config"
+	"hubspoke-cdk/internal/fleetgen"
+	"hubspoke-cdk/internal/testutil"
+	"hubspoke-cdk/stacks"
 )
 
 // The repository must scan on push, refuse overwriting tags, use the hub's
@@ -24,7 +24,7 @@ func TestHubRepository(t *testing.T) {
 			"DeletionPolicy":      "Retain",
 			"UpdateReplacePolicy": "Retain",
 			"Properties": map[string]any{
-				"RepositoryName":             "hubspoke/build-agent",
+				"RepositoryName":             "hubspoke-cdk/build-agent",
 				"ImageScanningConfiguration": map[string]any{"ScanOnPush": true},
 				"ImageTagMutability":         "IMMUTABLE",
 				"EncryptionConfiguration": map[string]any{
@@ -58,7 +58,7 @@ func TestHubSecret(t *testing.T) {
 		tpl.HasResource(str("AWS::SecretsManager::Secret"), map[string]any{
 			"DeletionPolicy": "Retain",
 			"Properties": map[string]any{
-				"Name":                 "hubspoke/agent-token",
+				"Name":                 "hubspoke-cdk/agent-token",
 				"KmsKeyId":             map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("AgentTokenKey.*")), "Arn"}},
 				"SecretString":         assertions.Match_Absent(),
 				"GenerateSecretString": map[string]any{},

@@ -9,10 +9,10 @@ import (
 	"sync"
 	"testing"
 
-	"hubspoke/agentimage"
-	"hubspoke/internal/jsiienv"
-	"hubspoke/internal/testutil"
-	"hubspoke/stacks"
+	"hubspoke-cdk/agentimage"
+	"hubspoke-cdk/internal/jsiienv"
+	"hubspoke-cdk/internal/testutil"
+	"hubspoke-cdk/stacks"
 )
 
 var sharedOutdir string

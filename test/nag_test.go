@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"hubspoke/internal/testutil"
-	"hubspoke/stacks"
+	"hubspoke-cdk/internal/testutil"
+	"hubspoke-cdk/stacks"
 )
 
 // nagFindings reads the cdk-nag JSON reports under dir (recursively, so

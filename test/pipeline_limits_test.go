@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"hubspoke/config"
-	"hubspoke/internal/testutil"
-	"hubspoke/stacks"
+	"hubspoke-cdk/config"
+	"hubspoke-cdk/internal/testutil"
+	"hubspoke-cdk/stacks"
 )
 
 // resolve turns the CloudFormation functions of a policy into the strings

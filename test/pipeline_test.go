@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"hubspoke/agentimage"
-	"hubspoke/internal/fleetgen"
-	"hubspoke/internal/testutil"
-	"hubspoke/stacks"
+	"hubspoke-cdk/agentimage"
+	"hubspoke-cdk/internal/fleetgen"
+	"hubspoke-cdk/internal/testutil"
+	"hubspoke-cdk/stacks"
 )
 
 // pipelineStages returns the CodePipeline stages of a pipeline template.

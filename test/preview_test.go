@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"hubspoke/internal/testutil"
-	"hubspoke/preview"
-	"hubspoke/stacks"
+	"hubspoke-cdk/internal/testutil"
+	"hubspoke-cdk/preview"
+	"hubspoke-cdk/stacks"
 )
 
 // The preview and the stacks agree: the scheduled actions in each

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/internal/testutil"
 )
 
 // The example fleet's prod-us spoke (us-east-1) pulls from the replica in

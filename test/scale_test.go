@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"hubspoke/config"
-	"hubspoke/fleetconstructs"
-	"hubspoke/internal/fleetgen"
-	"hubspoke/internal/testutil"
-	"hubspoke/stacks"
+	"hubspoke-cdk/config"
+	"hubspoke-cdk/constructs"
+	"hubspoke-cdk/internal/fleetgen"
+	"hubspoke-cdk/internal/testutil"
+	"hubspoke-cdk/stacks"
 )
 
 // AWS CloudFormation limits checked on every template.
@@ -65,11 +65,11 @@ func policySizes(t testing.TB, tpl map[string]any) map[string]int {
 func limitOf(name string) int {
 	switch {
 	case name == "ecr", strings.HasPrefix(name, "replica-"):
-		return fleetconstructs.ECRRepositoryPolicyLimit
+		return constructs.ECRRepositoryPolicyLimit
 	case strings.HasPrefix(name, "kms"):
-		return fleetconstructs.KMSKeyPolicyLimit
+		return constructs.KMSKeyPolicyLimit
 	default:
-		return fleetconstructs.SecretPolicyLimit
+		return constructs.SecretPolicyLimit
 	}
 }
 

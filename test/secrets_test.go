@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"testing"
 
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/internal/testutil"
 )
 
 // tokenLike matches what a leaked credential looks like: an Azure DevOps PAT

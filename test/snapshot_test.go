@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"hubspoke/config"
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/config"
+	"hubspoke-cdk/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden templates in test/golden")

@@ -26,11 +26,11 @@ import (
 	"os"
 	"time"
 
-	"hubspoke/access"
-	"hubspoke/agentimage"
-	"hubspoke/config"
-	"hubspoke/internal/fleetgen"
-	"hubspoke/preview"
+	"hubspoke-cdk/access"
+	"hubspoke-cdk/agentimage"
+	"hubspoke-cdk/config"
+	"hubspoke-cdk/internal/fleetgen"
+	"hubspoke-cdk/preview"
 )
 
 func main() {

@@ -78,9 +78,10 @@ func TestImageTag(t *testing.T) {
 }
 
 // `go install ./...` keeps one binary per command name: no two main
-// packages may share one (the app and this tool were both "hubspoke").
+// packages may share one (the app and this tool were both "hubspoke"; the app at the module root
+// is named after the module, hubspoke-cdk).
 func TestBinaryNamesAreDistinct(t *testing.T) {
-	out, err := exec.Command("go", "list", "-f", "{{if eq .Name \"main\"}}{{.ImportPath}}{{end}}", "hubspoke/...").Output()
+	out, err := exec.Command("go", "list", "-f", "{{if eq .Name \"main\"}}{{.ImportPath}}{{end}}", "hubspoke-cdk/...").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestBinaryNamesAreDistinct(t *testing.T) {
 		seen[name] = p
 		mains = append(mains, p)
 	}
-	if strings.Join(mains, " ") != "hubspoke/cmd/hubspoke hubspoke/cmd/hubspoke-app" {
+	if strings.Join(mains, " ") != "hubspoke-cdk hubspoke-cdk/cmd/hubspoke" {
 		t.Errorf("commands: %v, want the operator tool and the CDK app", mains)
 	}
 }

@@ -3,7 +3,7 @@ package fleetgen
 import (
 	"testing"
 
-	"hubspoke/config"
+	"hubspoke-cdk/config"
 )
 
 func TestGeneratedFleetsAreValid(t *testing.T) {

@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"hubspoke/config"
-	"hubspoke/internal/appcontext"
-	"hubspoke/internal/jsiienv"
+	"hubspoke-cdk/config"
+	"hubspoke-cdk/internal/appcontext"
+	"hubspoke-cdk/internal/jsiienv"
 )
 
 // RepoRoot is the repository root directory.

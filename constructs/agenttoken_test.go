@@ -1,11 +1,11 @@
-package fleetconstructs
+package constructs
 
 import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/internal/testutil"
 )
 
 func num(n float64) *float64 { return &n }

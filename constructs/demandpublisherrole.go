@@ -1,4 +1,4 @@
-package fleetconstructs
+package constructs
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"

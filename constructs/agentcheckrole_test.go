@@ -1,11 +1,11 @@
-package fleetconstructs
+package constructs
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/internal/testutil"
 )
 
 // The check role trusts the pipeline's verify role by name (no ordering

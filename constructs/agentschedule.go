@@ -1,4 +1,4 @@
-package fleetconstructs
+package constructs
 
 import (
 	"sort"
@@ -10,7 +10,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"hubspoke/schedule"
+	"hubspoke-cdk/schedule"
 )
 
 // AgentScheduleProps configures the scheduled capacity of an agent service.

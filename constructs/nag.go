@@ -1,4 +1,4 @@
-package fleetconstructs
+package constructs
 
 import (
 	"github.com/aws/constructs-go/constructs/v10"

@@ -1,11 +1,11 @@
-package fleetconstructs
+package constructs
 
 import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/internal/testutil"
 )
 
 // The failed-start rule watches this cluster's stopped tasks (start failures

@@ -1,4 +1,4 @@
-package fleetconstructs
+package constructs
 
 import (
 	"fmt"

@@ -1,9 +1,9 @@
-package fleetconstructs
+package constructs
 
 import (
 	"testing"
 
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/internal/testutil"
 )
 
 func TestMain(m *testing.M) { testutil.Main(m) }

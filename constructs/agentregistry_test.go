@@ -1,4 +1,4 @@
-package fleetconstructs
+package constructs
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/internal/testutil"
 )
 
 func hubStack(t *testing.T) (awscdk.App, awscdk.Stack) {

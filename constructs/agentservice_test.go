@@ -1,4 +1,4 @@
-package fleetconstructs
+package constructs
 
 import (
 	"fmt"
@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
-	"hubspoke/internal/testutil"
-	"hubspoke/schedule"
+	"hubspoke-cdk/internal/testutil"
+	"hubspoke-cdk/schedule"
 )
 
 func spokeStack(t *testing.T) awscdk.Stack {

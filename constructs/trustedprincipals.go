@@ -1,6 +1,6 @@
 // Package constructs holds the hubspoke building blocks. Each construct takes
 // a Props struct with documented defaults and knows nothing of the fleet file.
-package fleetconstructs
+package constructs
 
 import (
 	"sort"

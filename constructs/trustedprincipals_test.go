@@ -1,4 +1,4 @@
-package fleetconstructs
+package constructs
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 
-	"hubspoke/internal/testutil"
+	"hubspoke-cdk/internal/testutil"
 )
 
 // Account mode names accounts as principals and pins exact role ARNs;

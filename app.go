@@ -1,5 +1,7 @@
-// Command hubspoke-app is the CDK app (cdk.json runs it as bin/hubspoke-app): it reads the fleet file and synthesizes
-// HubStack and one SpokeStack-<name> per spoke.
+// The CDK app (cdk.json runs it as bin/hubspoke-cdk, the module's name, so
+// that it never shares a binary name with the operator command hubspoke): it
+// reads the fleet file and synthesizes HubStack and one SpokeStack-<name> per
+// spoke.
 //
 // The fleet file is fleet.yaml, or the path given with `cdk synth -c
 // config=path/to/fleet.yaml`. A fleet file with problems stops the app before
@@ -14,11 +16,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"hubspoke/agentimage"
-	"hubspoke/config"
-	"hubspoke/internal/appcontext"
-	"hubspoke/internal/jsiienv"
-	"hubspoke/stacks"
+	"hubspoke-cdk/agentimage"
+	"hubspoke-cdk/config"
+	"hubspoke-cdk/internal/appcontext"
+	"hubspoke-cdk/internal/jsiienv"
+	"hubspoke-cdk/stacks"
 )
 
 func main() {
