@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"hubspoke-cdk/config"
 	"hubspoke-cdk/schedule"
 )
 
@@ -285,5 +286,115 @@ func TestLoadWorkload(t *testing.T) {
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%s: error %v, want one saying %q", c.name, err, c.want)
 		}
+	}
+}
+
+// The fixture fleet's dev spoke (2 agents 07-19 on weekdays, 0 at night
+// and at weekends, schedule only) with jobs at weekends only: without a
+// placeholder no agent is registered all weekend, so every job is rejected
+// at once; with one, every job waits at least until Monday's 07:00
+// scale-up and its agent's start (a job at Sunday 23:59 waits over 7h02m).
+func TestFixtureDevWeekendJobsRejected(t *testing.T) {
+	f, err := config.Load("../test/testdata/fleet.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := make([]float64, 24)
+	busy := slices.Repeat([]float64{2}, 24)
+	w := Workload{Name: "weekend", Weekday: zero, Weekend: busy, JobMinutes: []float64{10}}
+	runs, err := SimulateFleetWorkload(f, w, monday, WorkloadParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := runs[0]
+	if dev.Schedule.Spoke != "dev" || dev.Schedule.Jobs < 50 {
+		t.Fatalf("spoke %s, %d jobs: want dev with a weekend of jobs (about 96)", dev.Schedule.Spoke, dev.Schedule.Jobs)
+	}
+	if r := dev.Schedule; r.Rejected != r.Jobs || len(r.Waits) != 0 || r.Placeholder {
+		t.Errorf("without placeholder: %d of %d rejected, %d waits; want all rejected", r.Rejected, r.Jobs, len(r.Waits))
+	}
+	if r := dev.PlaceholderSchedule; r.Rejected != 0 || len(r.Waits) != r.Jobs || r.Waits[0] < 7*time.Hour+2*time.Minute || !r.Placeholder {
+		t.Errorf("with placeholder: %d rejected, %d waits from %v; want none rejected, each waiting past Monday 07:02", r.Rejected, len(r.Waits), r.Waits[0])
+	}
+}
+
+// Agent starts drawn from a distribution: half uniform between min and
+// median, half between median and max; u = 0, 0.25, 0.5, 0.75 give 1m,
+// 1m30s, 2m, 2m30s for 1m/2m/3m.
+func TestStartDistribution(t *testing.T) {
+	d := StartDist{Min: time.Minute, Median: 2 * time.Minute, Max: 3 * time.Minute}
+	for u, want := range map[float64]time.Duration{0: time.Minute, 0.25: 90 * time.Second, 0.5: 2 * time.Minute, 0.75: 150 * time.Second, 0.9999: 3 * time.Minute} {
+		if got := d.draw(u); got != want {
+			t.Errorf("draw(%g) = %s, want %s", u, got, want)
+		}
+	}
+	// A fixed start of 3 minutes as a distribution: the night job of
+	// TestOneNightJob waits a poll, a metric minute and 3 minutes.
+	jobs := []Job{{Queued: at(1, 2, 0), Duration: 10 * time.Minute}}
+	three := StartDist{Min: 3 * time.Minute, Median: 3 * time.Minute, Max: 3 * time.Minute}
+	r, err := SimulateWorkload(demandSpoke(true), jobs, monday, WorkloadParams{Placeholder: true, Start: three})
+	if err != nil || r.WaitMax != 4*time.Minute {
+		t.Errorf("wait %s (%v), want 4m", r.WaitMax, err)
+	}
+	// The same seed, the same starts; another seed, other waits.
+	ref := ReferenceWorkload().Jobs(monday, 3)
+	p := WorkloadParams{Placeholder: true, Start: d, Seed: 3}
+	a, _ := SimulateWorkload(demandSpoke(true), ref, monday, p)
+	b, _ := SimulateWorkload(demandSpoke(true), ref, monday, p)
+	p.Seed = 4
+	c, _ := SimulateWorkload(demandSpoke(true), ref, monday, p)
+	if !slices.Equal(a.Waits, b.Waits) || slices.Equal(a.Waits, c.Waits) {
+		t.Errorf("seed 3 twice: equal %v; seeds 3 and 4: equal %v; want true and false", slices.Equal(a.Waits, b.Waits), slices.Equal(a.Waits, c.Waits))
+	}
+	for _, bad := range []StartDist{{0, time.Minute, 2 * time.Minute}, {2 * time.Minute, time.Minute, 3 * time.Minute}, {time.Minute, 3 * time.Minute, 2 * time.Minute}} {
+		_, err := SimulateWorkload(demandSpoke(true), nil, monday, WorkloadParams{Start: bad})
+		if err == nil || !strings.Contains(err.Error(), "spoke dev: agent start") || !strings.Contains(err.Error(), "0 < min <= median <= max") {
+			t.Errorf("%v: error %v, want the spoke and the rule", bad, err)
+		}
+	}
+}
+
+// Standby, on the demand spoke with floor 0 in working hours (ceiling 4)
+// and standby 1 there: the poll keeps one idle agent ready. A job at
+// Tuesday 10:00 takes it at once (wait 0). A second job 30 s later: the
+// 10:00 poll counted the first job waiting plus the standby (2), its
+// scaling action at 10:01 starts a second agent, ready at 10:03: the
+// second job waits 2m30s (one start after the scaling action). Without
+// standby the first waits 3 minutes (the 10:00 poll, the metric minute, a
+// start) and the second, seen by the 10:01 poll, gets an agent at 10:04:
+// 3m30s.
+func TestStandby(t *testing.T) {
+	sp := demandSpoke(true)
+	sp.Week.Weekday = 0
+	one := []Job{{Queued: at(1, 10, 0), Duration: 10 * time.Minute}}
+	two := append(slices.Clone(one), Job{Queued: at(1, 10, 0).Add(30 * time.Second), Duration: 10 * time.Minute})
+	for _, c := range []struct {
+		name    string
+		jobs    []Job
+		standby Standby
+		waits   []time.Duration
+	}{
+		{"one job, standby 1", one, Standby{Work: 1}, []time.Duration{0}},
+		{"two jobs, standby 1", two, Standby{Work: 1}, []time.Duration{0, 150 * time.Second}},
+		{"two jobs, no standby", two, Standby{}, []time.Duration{3 * time.Minute, 210 * time.Second}},
+		{"one job, standby only at night", one, Standby{Night: 1, Weekend: 1}, []time.Duration{3 * time.Minute}},
+	} {
+		r, err := SimulateWorkload(sp, c.jobs, monday, WorkloadParams{Placeholder: true, Standby: c.standby})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(r.Waits, c.waits) {
+			t.Errorf("%s: waits %v, want %v", c.name, r.Waits, c.waits)
+		}
+	}
+	// Standby keeps the pool registered: no job rejected without a
+	// placeholder while a standby agent is up.
+	r, _ := SimulateWorkload(sp, one, monday, WorkloadParams{Standby: Standby{Work: 1}})
+	if r.Rejected != 0 || !slices.Equal(r.Waits, []time.Duration{0}) {
+		t.Errorf("standby without placeholder: rejected %d, waits %v; want 0 and [0]", r.Rejected, r.Waits)
+	}
+	_, err := SimulateWorkload(sp, one, monday, WorkloadParams{Standby: Standby{Night: -1}})
+	if err == nil || !strings.Contains(err.Error(), "spoke dev: standby 0/-1/0: use 0 or more idle agents per window") {
+		t.Errorf("negative standby: %v", err)
 	}
 }
