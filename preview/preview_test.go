@@ -289,3 +289,24 @@ func TestYearIsTheYearAsked(t *testing.T) {
 		}
 	}
 }
+
+// The day profiles are on the spoke's clock although the refresh and the
+// restores fire in UTC: Amsterdam in winter (UTC+1) refreshes at 23:00 UTC,
+// 00:00 local; New York in winter (UTC-5) at 05:00 UTC, 00:00 local.
+func TestDayProfilesOnTheSpokesClock(t *testing.T) {
+	for _, c := range []struct {
+		tz   string
+		want []string
+	}{
+		{"Europe/Amsterdam", []string{"Mon-Fri: 00:00-00:05 0, 00:05-07:00 1, 07:00-19:00 4, 19:00-24:00 1", "Sat-Sun: 00:00-00:05 0, 00:05-24:00 1"}},
+		{"America/New_York", []string{"Mon-Fri: 00:00-00:05 0, 00:05-07:00 1, 07:00-19:00 4, 19:00-24:00 1", "Sat-Sun: 00:00-00:05 0, 00:05-24:00 1"}},
+	} {
+		r, err := Simulate(Spoke{Name: "s", Region: "eu-west-1", Week: week(c.tz, 1), CPU: 1024, MemoryMiB: 2048}, day("2026-11-25"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := DayProfiles(r); strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("%s:\n got %q\nwant %q", c.tz, got, c.want)
+		}
+	}
+}
