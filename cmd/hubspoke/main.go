@@ -101,6 +101,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	params := preview.WorkloadParams{StartLatency: *startLatency, Seed: *seed}
+	if *startDist != "" {
+		if params.Start, err = parseStart(*startDist); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+	}
+	if params.Standby, err = parseStandby(*standby); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
 	results, err := preview.SimulateFleet(fleet, day)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -124,17 +135,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
-	}
-	params := preview.WorkloadParams{StartLatency: *startLatency, Seed: *seed}
-	if *startDist != "" {
-		if params.Start, err = parseStart(*startDist); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 2
-		}
-	}
-	if params.Standby, err = parseStandby(*standby); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
 	}
 	runs, err := preview.SimulateFleetWorkload(fleet, w, day, params)
 	if err != nil {
