@@ -131,7 +131,7 @@ func TestPreviewWorkloadFlags(t *testing.T) {
 		}
 	}
 	for _, re := range []string{`(?m)^\s+dev\s+schedule\s+\d+\s+[1-9]\d*\s`, `(?m)^\s+dev\s+schedule\+placeholder\s+\d+\s+0\s`,
-		`(?m)^\s+test\s+demand\+placeholder\s+\d+\s+0\s`, `(?m)^\s+fleet\s+as configured\+placeholder\s+\d+\s+0\s`} {
+		`(?m)^\s+test\s+demand\+placeholder\s+\d+\s+0\s`, `(?m)^\s+fleet\s+as configured\+placeholder\s+\d+\s+0\s`, `(?m)^\s+fleet\s+as configured\s+\d+\s+[1-9]\d*\s`} {
 		if !regexp.MustCompile(re).MatchString(out.String()) {
 			t.Errorf("report lacks a row matching %s:\n%s", re, out.String())
 		}
@@ -143,6 +143,8 @@ func TestPreviewWorkloadFlags(t *testing.T) {
 		{[]string{"-start", "1m,2m"}, `-start "1m,2m": give three durations MIN,MEDIAN,MAX, e.g. 1m,2m,3m`},
 		{[]string{"-start", "1m,2x,3m"}, `-start "1m,2x,3m": "2x" is not a duration such as 90s or 2m`},
 		{[]string{"-start", "3m,2m,1m"}, `-start "3m,2m,1m": want 0 < MIN <= MEDIAN <= MAX`},
+		{[]string{"-start", "1m,3m,2m"}, `-start "1m,3m,2m": want 0 < MIN <= MEDIAN <= MAX`},
+		{[]string{"-start", "0s,1m,2m"}, `-start "0s,1m,2m": want 0 < MIN <= MEDIAN <= MAX`},
 		{[]string{"-standby", "1,0"}, `-standby "1,0": give three counts WORK,NIGHT,WEEKEND, e.g. 1,0,0`},
 		{[]string{"-standby", "1,-1,0"}, `-standby "1,-1,0": "-1" is not a count of 0 or more idle agents`},
 	} {
