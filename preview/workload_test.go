@@ -271,6 +271,7 @@ func TestLoadWorkload(t *testing.T) {
 		{"negative rate", "weekday: " + strings.Replace(day, "1", "-1", 1) + "\nweekend: " + day + "\njobMinutes: [5]\n", "arrival rate -1"},
 		{"no durations", "weekday: " + day + "\nweekend: " + day + "\n", "jobMinutes: list at least one"},
 		{"zero duration", "weekday: " + day + "\nweekend: " + day + "\njobMinutes: [0]\n", "job duration 0"},
+		{"not a number", "weekday: " + strings.Replace(day, "1", ".nan", 1) + "\nweekend: " + day + "\njobMinutes: [5]\n", "arrival rate NaN: use jobs per hour, 0 or more"},
 		{"typo", "weekdays: " + day + "\nweekend: " + day + "\njobMinutes: [5]\n", "weekdays"},
 	} {
 		path := filepath.Join(dir, c.name+".yaml")
@@ -396,5 +397,63 @@ func TestStandby(t *testing.T) {
 	_, err := SimulateWorkload(sp, one, monday, WorkloadParams{Standby: Standby{Night: -1}})
 	if err == nil || !strings.Contains(err.Error(), "spoke dev: standby 0/-1/0: use 0 or more idle agents per window") {
 		t.Errorf("negative standby: %v", err)
+	}
+}
+
+// The scale-in cooldown (5 minutes by default): floor 0, one 1-minute job
+// at Tuesday 10:00. The 10:00 poll sees it, the count goes to 1 at 10:01
+// (the last scaling), the agent is ready at 10:03, runs the job to 10:04
+// and exits; ECS starts a replacement at once (the count is still 1). The
+// 10:04 poll sees nothing: its scale-in at 10:05 waits for the cooldown
+// (4 minutes since 10:01); the 10:05 poll's, at 10:06, stops the
+// replacement. 2 tasks, 3 + 2 minutes: 5/60 agent-hours.
+func TestScaleInCooldown(t *testing.T) {
+	sp := demandSpoke(true)
+	sp.Week.Weekday = 0
+	jobs := []Job{{Queued: at(1, 10, 0), Duration: time.Minute}}
+	r, err := SimulateWorkload(sp, jobs, monday, WorkloadParams{Placeholder: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TasksStarted != 2 || !near(r.AgentHours, 5.0/60) || !slices.Equal(r.Waits, []time.Duration{3 * time.Minute}) {
+		t.Errorf("%d tasks, %.4f agent-hours, waits %v; want 2, 0.0833, [3m]", r.TasksStarted, r.AgentHours, r.Waits)
+	}
+}
+
+// The scale-down lowers the ceiling at once: on Tuesday the floor's agent
+// takes a 5m30s job at 18:55; three more jobs (10 minutes) get the agents
+// the 18:55 poll asked for, ready at 18:58. At 19:00 min 0, max 2: the
+// four busy agents are protected and stay; when the first job ends at
+// 19:00:30 its agent is not replaced (3 agents, ceiling 2). When the others
+// end at 19:08 the count is still 2 until the 19:08 poll's scale-in at
+// 19:09: ECS starts 2 replacements at 19:08 and stops them then. Tasks: 5
+// weekday scale-ups, 3 at 18:56, 2 at 19:08 = 10.
+func TestScaleDownLowersTheCeiling(t *testing.T) {
+	jobs := []Job{{Queued: at(1, 18, 55), Duration: 5*time.Minute + 30*time.Second}}
+	for range 3 {
+		jobs = append(jobs, Job{Queued: at(1, 18, 55), Duration: 10 * time.Minute})
+	}
+	r, err := SimulateWorkload(demandSpoke(true), jobs, monday, WorkloadParams{Placeholder: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Duration{0, 3 * time.Minute, 3 * time.Minute, 3 * time.Minute}
+	if r.TasksStarted != 10 || !slices.Equal(r.Waits, want) {
+		t.Errorf("%d tasks started, waits %v; want 10 and %v", r.TasksStarted, r.Waits, want)
+	}
+}
+
+// A job no agent ever takes (no capacity all week; the placeholder keeps
+// it queued) is unserved: it counts as waiting to the simulation's end,
+// the next Monday plus a day. Queued Tuesday 10:00: 6 days 14 hours.
+func TestUnservedJob(t *testing.T) {
+	sp := demandSpoke(false)
+	sp.Week.Weekday = 0
+	r, err := SimulateWorkload(sp, []Job{{Queued: at(1, 10, 0), Duration: time.Minute}}, monday, WorkloadParams{Placeholder: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Unserved != 1 || r.WaitMax != 158*time.Hour || r.Rejected != 0 {
+		t.Errorf("unserved %d, longest wait %s, rejected %d; want 1, 158h, 0", r.Unserved, r.WaitMax, r.Rejected)
 	}
 }
