@@ -3,6 +3,7 @@
 //
 //	hubspoke validate [-fleet fleet.yaml]
 //	hubspoke preview  [-fleet fleet.yaml] [-week 2026-03-23] [-out cdk.out/preview]
+//	                  [-workload reference|FILE] [-start-latency 2m | -start 1m,2m,3m] [-standby 0,0,0] [-seed 1]
 //	hubspoke image-tag [-fleet fleet.yaml] [-date 2026-11-23]
 //	hubspoke access   [-assembly cdk.out] [-root .]
 //	hubspoke fleetgen [-spokes 75] [-waves 3] [-org o-...] [-pipeline]
@@ -11,7 +12,9 @@
 // preview simulates one week of every spoke's scheduled actions in its time
 // zone and prints capacity, agent-hours, the longest agent life and the
 // monthly cost, draws week.svg and week.png, and checks the longest agent
-// life over the whole year. image-tag prints the agent image tag that
+// life over the whole year, then a week of jobs per spoke (waits, jobs
+// rejected for an empty pool, with and without a placeholder agent, cost,
+// tasks started). image-tag prints the agent image tag that
 // `cdk deploy` and the pipeline deploy (push an image you build yourself
 // under it). access prints the access matrix of a synthesized cloud assembly
 // (run make synth first), decided by an IAM policy simulator; it exits 1 when
