@@ -39,7 +39,7 @@ type Result struct {
 	Spoke      Spoke
 	Start      time.Time // Monday 00:00 in the spoke's zone
 	End        time.Time // the next Monday 00:00 (167, 168 or 169 hours later)
-	Segments   []Segment // the week, in order, adjacent segments differ
+	Segments   []Segment // the week, in order, adjacent segments differ; in the spoke's zone
 	AgentHours float64
 	// LongestLife is the longest stretch, overlapping the week, during which
 	// capacity stays above 0: the longest an agent can run before the
@@ -80,7 +80,8 @@ func Simulate(sp Spoke, day time.Time) (Result, error) {
 	res := Result{Spoke: sp, Start: start, End: end}
 	for _, s := range timeline {
 		if s.To.After(start) && s.From.Before(end) {
-			c := Segment{From: maxTime(s.From, start), To: minTime(s.To, end), Capacity: s.Capacity}
+			// In the spoke's zone: the refresh and restores fire in UTC.
+			c := Segment{From: maxTime(s.From, start).In(loc), To: minTime(s.To, end).In(loc), Capacity: s.Capacity}
 			res.Segments = append(res.Segments, c)
 			res.AgentHours += float64(c.Capacity) * c.Hours()
 		}

@@ -163,22 +163,91 @@ func TestOtherTimeZone(t *testing.T) {
 	}
 }
 
+// Fargate Linux/x86 on-demand list prices (aws.amazon.com/fargate/pricing,
+// as of 2025-01): us-east-1 and eu-west-1 0.04048 USD per vCPU-hour and
+// 0.004445 per GB-hour; eu-central-1 0.04656 and 0.00511. Worked by hand:
+//   - 2 vCPU, 4 GB in eu-west-1: 2 x 0.04048 + 4 x 0.004445 = 0.09874 an
+//     hour; 100 agent-hours a week x 4.3452 weeks = 42.90 USD a month; the
+//     weekday capacity 4 around the clock, 4 x 168 x 4.3452 x 0.09874 =
+//     288.33;
+//   - 1 vCPU, 4 GB in us-east-1 around the clock (168 hours a week): 0.05826
+//     an hour, 42.53 a month (third-party worked example: "A 1 vCPU / 4GB
+//     task running 24/7 costs ~$42/month", wring.co's Fargate pricing guide);
+//   - 1 vCPU, 2 GB in eu-central-1, 60 hours a week: 0.05678 an hour, 14.80;
+//     4 around the clock: 4 x 168 x 4.3452 x 0.05678 = 165.80.
 func TestCost(t *testing.T) {
-	sp := Spoke{Region: "eu-west-1", Week: week("UTC", 0), CPU: 2048, MemoryMiB: 4096}
-	c := CostOf(sp, 100)
-	hourly := 2*0.04048 + 4*0.004445
-	if !near(c.HourlyTask, hourly) || !near(c.Monthly, 100*hourly*365/12/7) || !near(c.AlwaysOn, 4*168*hourly*365/12/7) {
-		t.Errorf("cost %+v, want hourly %.5f", c, hourly)
+	for _, c := range []struct {
+		region          string
+		cpu, mem        int
+		hours           float64
+		hourly, monthly float64
+		alwaysOn        float64
+	}{
+		{"eu-west-1", 2048, 4096, 100, 0.09874, 42.9048, 288.3205},
+		{"us-east-1", 1024, 4096, 168, 0.05826, 42.5298, 42.5298},
+		{"eu-central-1", 1024, 2048, 60, 0.05678, 14.8033, 165.7976},
+	} {
+		w := week("UTC", 0)
+		if c.region == "us-east-1" {
+			w.Weekday = 1
+		}
+		got := CostOf(Spoke{Region: c.region, Week: w, CPU: c.cpu, MemoryMiB: c.mem}, c.hours)
+		if !got.Priced || math.Abs(got.HourlyTask-c.hourly) > 1e-9 || math.Abs(got.Monthly-c.monthly) > 0.001 || math.Abs(got.AlwaysOn-c.alwaysOn) > 0.001 {
+			t.Errorf("%s: %+v; want hourly %.5f, monthly %.4f, 24x7 %.4f", c.region, got, c.hourly, c.monthly, c.alwaysOn)
+		}
 	}
-	sp.Region = "me-central-1"
-	if c := CostOf(sp, 1); c.PriceRegion != DefaultPriceRegion {
-		t.Errorf("unknown region priced as %s", c.PriceRegion)
+}
+
+// A region missing from the price table has no price: NaN amounts (a sum
+// with them is NaN, never a silent $0 or another region's price), and the
+// report says "no price", leaves it out of the total and names the spoke,
+// its region and the fix.
+func TestCostUnknownRegion(t *testing.T) {
+	sp := Spoke{Name: "far", Region: "me-central-1", Week: week("UTC", 0), CPU: 1024, MemoryMiB: 2048}
+	c := CostOf(sp, 10)
+	if c.Priced || !math.IsNaN(c.Monthly) || !math.IsNaN(c.AlwaysOn) || !math.IsNaN(c.HourlyTask) || c.Region != "me-central-1" {
+		t.Errorf("unknown region costed: %+v", c)
+	}
+	known, err := Simulate(Spoke{Name: "near", Region: "eu-west-1", Week: week("UTC", 0), CPU: 1024, MemoryMiB: 2048}, day("2026-06-17"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	far, err := Simulate(sp, day("2026-06-17"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	WriteReport(&out, []Result{known, far})
+	// near: 4 agents 07-19 on weekdays, 1 at night: 5 x (6h55 + 48 + 5) =
+	// 299.58 agent-hours a week at 0.04937 an hour: 64.27 USD a month.
+	for _, want := range []string{"no price", "No price for the region of far (me-central-1): not in the total; add the region's Fargate price to preview/cost.go",
+		"64.27"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "NaN") {
+		t.Errorf("report prints NaN:\n%s", out.String())
 	}
 }
 
 func TestBadCron(t *testing.T) {
-	if _, err := fireTimes("rate(5 minutes)", time.Now(), time.Now().Add(time.Hour), time.UTC); err == nil {
-		t.Error("rate() is not a cron expression")
+	for _, c := range []struct{ expr, want string }{
+		{"rate(5 minutes)", `"rate(5 minutes)" is not an AWS cron(...) expression`},
+		{"cron(0 7 ? *)", "cron(0 7 ? *): "},
+	} {
+		_, err := fireTimes(c.expr, time.Now(), time.Now().Add(time.Hour), time.UTC)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one saying %q", c.expr, err, c.want)
+		}
+	}
+}
+
+// A time zone that does not load is named with its spoke.
+func TestBadTimeZone(t *testing.T) {
+	_, err := Simulate(Spoke{Name: "s", Week: week("Mars/Olympus_Mons", 0)}, day("2026-06-17"))
+	if err == nil || !strings.Contains(err.Error(), "spoke s: time zone: unknown time zone Mars/Olympus_Mons") {
+		t.Errorf("error %v, want the spoke and the zone named", err)
 	}
 }
 
@@ -201,12 +270,43 @@ func TestWeekStartPerZone(t *testing.T) {
 	}
 }
 
-// The year's longest life does not depend on the day the user passes.
-func TestYearReportIndependentOfTheDay(t *testing.T) {
+// The year asked for is the year simulated, worked by hand for New York
+// (standard offset -5: the refresh at 05:00 UTC, 00:00 EST, 01:00 EDT;
+// restores 5 minutes later; 1 agent at night and at weekends, so the
+// refresh alone ends a life, and each life is 23h55 from one restore to
+// the next refresh). The longest life is 23h55 and the first such stretch
+// of the year starts at its first restore: Thursday 1 January 00:05 EST in
+// 2026, Friday 1 January 00:05 EST in 2027.
+func TestYearIsTheYearAsked(t *testing.T) {
 	sp := Spoke{Name: "s", Region: "us-east-1", Week: week("America/New_York", 1)}
-	a, _ := SimulateYear(sp, day("2026-03-23").Year())
-	b, _ := SimulateYear(sp, day("2026-11-01").Year())
-	if a.LongestLife != b.LongestLife || !a.LongestFrom.Equal(b.LongestFrom) {
-		t.Errorf("%v from %v vs %v from %v", a.LongestLife, a.LongestFrom, b.LongestLife, b.LongestFrom)
+	for year, want := range map[int]string{2026: "Thu 01 Jan 2026 00:05 EST", 2027: "Fri 01 Jan 2027 00:05 EST"} {
+		y, err := SimulateYear(sp, year)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if y.Year != year || y.LongestLife != 23*time.Hour+55*time.Minute || y.LongestFrom.Format("Mon 02 Jan 2006 15:04 MST") != want {
+			t.Errorf("%d: year %d, longest %v from %s; want 23h55 from %s", year, y.Year, y.LongestLife, y.LongestFrom.Format("Mon 02 Jan 2006 15:04 MST"), want)
+		}
+	}
+}
+
+// The day profiles are on the spoke's clock although the refresh and the
+// restores fire in UTC: Amsterdam in winter (UTC+1) refreshes at 23:00 UTC,
+// 00:00 local; New York in winter (UTC-5) at 05:00 UTC, 00:00 local.
+func TestDayProfilesOnTheSpokesClock(t *testing.T) {
+	for _, c := range []struct {
+		tz   string
+		want []string
+	}{
+		{"Europe/Amsterdam", []string{"Mon-Fri: 00:00-00:05 0, 00:05-07:00 1, 07:00-19:00 4, 19:00-24:00 1", "Sat-Sun: 00:00-00:05 0, 00:05-24:00 1"}},
+		{"America/New_York", []string{"Mon-Fri: 00:00-00:05 0, 00:05-07:00 1, 07:00-19:00 4, 19:00-24:00 1", "Sat-Sun: 00:00-00:05 0, 00:05-24:00 1"}},
+	} {
+		r, err := Simulate(Spoke{Name: "s", Region: "eu-west-1", Week: week(c.tz, 1), CPU: 1024, MemoryMiB: 2048}, day("2026-11-25"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := DayProfiles(r); strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("%s:\n got %q\nwant %q", c.tz, got, c.want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package preview
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 )
@@ -68,23 +69,28 @@ func WriteReport(w io.Writer, results []Result) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "SPOKE\tREGION\tAGENT-H/WEEK\tLONGEST LIFE\tUSD/MONTH\tUSD/MONTH 24x7\tSAVED\t")
 	var hours, cost, always float64
+	var unpriced []string
 	for _, r := range results {
 		mark := ""
 		if !r.LifeOK() {
 			mark = " (>24h)"
 		}
-		price := r.Spoke.Region
-		if r.Cost.PriceRegion != r.Spoke.Region {
-			price += "*"
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s%s\t%s\t%s\t%s\t\n", r.Spoke.Name, r.Spoke.Region, r.AgentHours,
+			formatDuration(r.LongestLife), mark, usd(r.Cost.Monthly), usd(r.Cost.AlwaysOn), saved(r.Cost.Monthly, r.Cost.AlwaysOn))
+		hours += r.AgentHours
+		if r.Cost.Priced {
+			cost, always = cost+r.Cost.Monthly, always+r.Cost.AlwaysOn
+		} else {
+			unpriced = append(unpriced, r.Spoke.Name+" ("+r.Spoke.Region+")")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s%s\t%.2f\t%.2f\t%s\t\n", r.Spoke.Name, price, r.AgentHours,
-			formatDuration(r.LongestLife), mark, r.Cost.Monthly, r.Cost.AlwaysOn, saved(r.Cost.Monthly, r.Cost.AlwaysOn))
-		hours, cost, always = hours+r.AgentHours, cost+r.Cost.Monthly, always+r.Cost.AlwaysOn
 	}
 	fmt.Fprintf(tw, "TOTAL (%d spokes)\t\t%.1f\t\t%.2f\t%.2f\t%s\t\n", len(results), hours, cost, always, saved(cost, always))
 	tw.Flush()
-	fmt.Fprintf(w, "\nFargate on-demand Linux/x86 list prices as of %s; * = no price for the region, %s price used.\n"+
-		"USD/MONTH 24x7 is the weekday capacity running around the clock. A month is %.2f weeks.\n", PricesAsOf, DefaultPriceRegion, WeeksPerMonth)
+	fmt.Fprintf(w, "\nFargate on-demand Linux/x86 list prices as of %s (preview/cost.go).\n"+
+		"USD/MONTH 24x7 is the weekday capacity running around the clock. A month is %.2f weeks.\n", PricesAsOf, WeeksPerMonth)
+	if len(unpriced) > 0 {
+		fmt.Fprintf(w, "No price for the region of %s: not in the total; add the region's Fargate price to preview/cost.go.\n", strings.Join(unpriced, ", "))
+	}
 }
 
 // WriteYearReport prints, per spoke, the longest an agent can live over the
@@ -105,7 +111,7 @@ func WriteYearReport(w io.Writer, years []Year) {
 }
 
 func saved(cost, always float64) string {
-	if always == 0 {
+	if always == 0 || math.IsNaN(always) {
 		return "-"
 	}
 	return fmt.Sprintf("%.0f%%", 100*(1-cost/always))

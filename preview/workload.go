@@ -116,16 +116,77 @@ func (w Workload) Jobs(start time.Time, seed uint64) []Job {
 type WorkloadParams struct {
 	// StartLatency is from a task being asked for to its agent taking
 	// jobs: Fargate provisioning, image pull, agent registration.
-	// Default: DefaultStartLatency.
+	// Default: DefaultStartLatency. Start, when set, replaces it.
 	StartLatency time.Duration
+	// Start, when set (Max above 0), draws each task's start from a
+	// distribution between Min and Max with median Median (StartDist).
+	Start StartDist
+	// Standby idle agents kept above the busy ones, per window, between
+	// the floor and the ceiling (following demand only).
+	Standby Standby
+	// Placeholder: the pool always holds an offline agent that keeps jobs
+	// queued (issue 18's fix); without it a job queued when no agent is
+	// registered in the pool is rejected at once.
+	Placeholder bool
 	// ScaleInCooldown: demand removes agents only this long after the last
 	// scaling activity. Default: 5 minutes (the stacks' default).
 	ScaleInCooldown time.Duration
 	// MaxJobMinutes is the task protection's expiry: a longer job can be
 	// stopped by a scale-in. Default: 120.
 	MaxJobMinutes int
-	// Seed of the job arrivals. Default: 1.
+	// Seed of the job arrivals (and of the start draws). Default: 1.
 	Seed uint64
+}
+
+// StartDist is a bounded distribution of agent start times: half the
+// starts fall uniformly between Min and Median, half between Median and
+// Max. Min, Median and Max are what one measures (docs/demand.md).
+type StartDist struct {
+	Min, Median, Max time.Duration
+}
+
+// set reports whether the distribution is used.
+func (d StartDist) set() bool { return d.Max > 0 }
+
+func (d StartDist) check() error {
+	if d.Min <= 0 || d.Median < d.Min || d.Max < d.Median {
+		return fmt.Errorf("agent start %s/%s/%s: give min, median and max with 0 < min <= median <= max", d.Min, d.Median, d.Max)
+	}
+	return nil
+}
+
+// draw maps u in [0, 1) onto the distribution, to the second.
+func (d StartDist) draw(u float64) time.Duration {
+	var v float64
+	if u < 0.5 {
+		v = float64(d.Min) + float64(d.Median-d.Min)*2*u
+	} else {
+		v = float64(d.Median) + float64(d.Max-d.Median)*(2*u-1)
+	}
+	return time.Duration(v).Round(time.Second)
+}
+
+// Standby is the number of idle agents kept above the busy ones in each
+// window of the week: working hours (weekdays from scale-up to
+// scale-down), nights (weekdays after scale-down, until the next
+// scale-up) and weekends. The floor and the ceiling still bound the count.
+type Standby struct {
+	Work, Night, Weekend int
+}
+
+// window is the standby count the action that set the bounds belongs to
+// (its index in schedule.Week.Actions: scale-up, scale-down, refresh,
+// weekday restore, weekend restore).
+func (s Standby) window(action int) int {
+	switch action {
+	case 0:
+		return s.Work
+	case 1, 3:
+		return s.Night
+	case 4:
+		return s.Weekend
+	}
+	return 0 // the refresh: min = max = 0
 }
 
 // DefaultStartLatency: Fargate tasks take one to three minutes from
@@ -140,15 +201,23 @@ const MetricDelay = time.Minute
 
 // WorkloadResult is one simulated week of one spoke in one mode.
 type WorkloadResult struct {
-	Spoke  string
-	Demand bool // following demand (else the schedule alone)
-	Jobs   int
-	// WaitP50 and WaitP95 are from queued to picked up; Unserved jobs
-	// waited past the simulation's end and count as the longest waits.
+	Spoke       string
+	Demand      bool // following demand (else the schedule alone)
+	Placeholder bool // the pool keeps a placeholder agent
+	Jobs        int
+	// Rejected jobs were queued while no agent (online or offline) was
+	// registered in the pool: Azure DevOps fails them at once ("No agent
+	// found in pool ... which satisfies the specified demands"). They have
+	// no wait and are not in the percentiles.
+	Rejected int
+	// WaitP50 and WaitP95 are from queued to picked up, over the jobs not
+	// rejected; Unserved jobs waited past the simulation's end and count as
+	// the longest waits.
 	WaitP50, WaitP95, WaitMax time.Duration
 	Unserved                  int
 	AgentHours                float64
-	MonthlyCost               float64
+	// MonthlyCost is NaN when the spoke's region has no price (Cost.Priced).
+	MonthlyCost float64
 	// JobsCut are jobs whose agent was stopped under them by a scale-in
 	// (only once their protection expired).
 	JobsCut int
@@ -156,7 +225,7 @@ type WorkloadResult struct {
 	TasksStarted int
 	// Samples every 5 minutes: queue, agents, floor, ceiling.
 	Samples []Sample
-	// Waits of every job, shortest first.
+	// Waits of every job not rejected, shortest first.
 	Waits []time.Duration
 }
 
@@ -166,6 +235,11 @@ type Sample struct {
 	Queued, Agents, Floor, Ceiling int
 }
 
+// agent is one task. Its agent is registered in the pool from ready (the
+// registration is the last step of its start) until it leaves the slice:
+// start.sh deregisters it when its job ends and when it is stopped (a cut
+// job included: the listener gets the stop timeout minus 25 s, the
+// deregistration the rest; agent/start.sh).
 type agent struct {
 	ready, since time.Time // takes jobs from ready; exists since
 	busyUntil    time.Time // zero: idle
@@ -177,8 +251,28 @@ const tick = 10 * time.Second
 // SimulateWorkload runs the jobs against sp's week starting at start
 // (Monday 00:00 in the spoke's zone). With sp.Week.Demand the agents follow
 // the jobs between floor and ceiling; without, the count is the schedule's.
+//
+// The spoke's agents are the only ones that can take its jobs (its own
+// pool, or demands only they meet). Azure DevOps checks a job when it is
+// queued: with no agent registered in the pool that could take it (online
+// or offline) the job fails at once; otherwise it waits for an idle online
+// agent (issue 18; the KEDA azure-pipelines scaler's documentation: scaling
+// to zero needs an agent registered in the pool; Microsoft's Azure
+// Container Apps runner tutorial: "pipelines that use the agent pool fail
+// when there's no placeholder agent"). A rejected job never reaches the
+// pool's job requests, so the poller does not count it. A job already
+// queued stays queued when the pool empties later (the check is at queue
+// time).
 func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (WorkloadResult, error) {
 	p = p.withDefaults()
+	if p.Start.set() {
+		if err := p.Start.check(); err != nil {
+			return WorkloadResult{}, fmt.Errorf("spoke %s: %w", sp.Name, err)
+		}
+	}
+	if s := p.Standby; s.Work < 0 || s.Night < 0 || s.Weekend < 0 {
+		return WorkloadResult{}, fmt.Errorf("spoke %s: standby %d/%d/%d: use 0 or more idle agents per window", sp.Name, s.Work, s.Night, s.Weekend)
+	}
 	end := start.AddDate(0, 0, 7)
 	events, err := actionEvents(sp, start.AddDate(0, 0, -7), end.AddDate(0, 0, 2))
 	if err != nil {
@@ -188,13 +282,20 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 	if sp.Week.Demand != nil {
 		steps = schedule.DemandSteps(sp.Week.MaxCapacity())
 	}
+	startRNG := rand.New(rand.NewPCG(p.Seed, 0x7374617274)) // "start"
+	startTime := func() time.Duration {
+		if p.Start.set() {
+			return p.Start.draw(startRNG.Float64())
+		}
+		return p.StartLatency
+	}
 	// The bounds in force at start: the last action before it.
-	floor, ceiling, next := 0, 0, 0
+	floor, ceiling, window, next := 0, 0, 0, 0
 	for next < len(events) && !events[next].at.After(start) {
-		floor, ceiling = events[next].capacity, events[next].ceiling
+		floor, ceiling, window = events[next].capacity, events[next].ceiling, events[next].order
 		next++
 	}
-	res := WorkloadResult{Spoke: sp.Name, Demand: steps != nil, Jobs: len(jobs)}
+	res := WorkloadResult{Spoke: sp.Name, Demand: steps != nil, Placeholder: p.Placeholder, Jobs: len(jobs)}
 	desired := floor
 	var agents []*agent
 	var lastScaling time.Time
@@ -205,24 +306,23 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 	var polls []pending
 	queue := slices.Clone(jobs)
 	sort.Slice(queue, func(i, j int) bool { return queue[i].Queued.Before(queue[j].Queued) })
+	var waiting []Job // queued, accepted, not picked up: in queue order
 	var waits []time.Duration
-	queued := 0 // jobs of queue that have arrived
+	arrived := 0 // jobs of queue that have been queued
 	stopTime := end.Add(24 * time.Hour)
 	for now := start; now.Before(stopTime); now = now.Add(tick) {
 		// Scheduled actions: min and max now; the count moves into them.
 		for next < len(events) && !events[next].at.After(now) {
-			floor, ceiling = events[next].capacity, events[next].ceiling
+			floor, ceiling, window = events[next].capacity, events[next].ceiling, events[next].order
 			next++
 			desired = min(max(desired, floor), ceiling)
 			if steps == nil {
 				desired = floor
 			}
 		}
-		for queued < len(queue) && !queue[queued].Queued.After(now) {
-			queued++
-		}
-		// Jobs end, and with them their agents (each agent runs one job and
-		// exits: ECS starts a new task in its place when the count allows).
+		// Jobs end, and with them their agents (each agent runs one job,
+		// deregisters and exits: ECS starts a new task in its place when
+		// the count allows).
 		agents = slices.DeleteFunc(agents, func(a *agent) bool {
 			done := !a.busyUntil.IsZero() && !a.busyUntil.After(now)
 			if done {
@@ -230,16 +330,28 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 			}
 			return done
 		})
+		// Jobs queued now: accepted if an agent is registered in the pool
+		// (a started one, busy or idle, or the placeholder), else rejected.
+		for arrived < len(queue) && !queue[arrived].Queued.After(now) {
+			registered := p.Placeholder || slices.ContainsFunc(agents, func(a *agent) bool { return !a.ready.After(now) })
+			if registered {
+				waiting = append(waiting, queue[arrived])
+			} else {
+				res.Rejected++
+			}
+			arrived++
+		}
 		busy := 0
 		for _, a := range agents {
 			if !a.busyUntil.IsZero() {
 				busy++
 			}
 		}
-		// Demand: a poll each minute; its scaling action a minute later.
+		// Demand: a poll each minute (busy agents, waiting jobs, and the
+		// window's standby); its scaling action a minute later.
 		if steps != nil {
 			if now.Sub(start)%time.Minute == 0 {
-				polls = append(polls, pending{now.Add(MetricDelay), busy + queued - len(waits)})
+				polls = append(polls, pending{now.Add(MetricDelay), busy + len(waiting) + p.Standby.window(window)})
 			}
 			for len(polls) > 0 && !polls[0].at.After(now) {
 				want := min(max(schedule.CapacityFor(steps, polls[0].wanted), floor), ceiling)
@@ -256,7 +368,7 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 		// (starting or idle first; a busy one only once its job's
 		// protection expired: that job is cut).
 		for len(agents) < desired {
-			agents = append(agents, &agent{ready: now.Add(p.StartLatency), since: now})
+			agents = append(agents, &agent{ready: now.Add(startTime()), since: now})
 			if now.Before(end) {
 				res.TasksStarted++
 			}
@@ -277,25 +389,26 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 		}
 		// Idle, ready agents pick up waiting jobs in queue order.
 		for _, a := range agents {
-			if len(waits) >= queued {
+			if len(waiting) == 0 {
 				break
 			}
 			if a.busyUntil.IsZero() && !a.ready.After(now) {
-				j := queue[len(waits)]
+				j := waiting[0]
+				waiting = waiting[1:]
 				waits = append(waits, now.Sub(j.Queued))
 				a.busyUntil, a.jobStart = now.Add(j.Duration), now
 			}
 		}
 		if now.Before(end) && now.Sub(start)%(5*time.Minute) == 0 {
-			res.Samples = append(res.Samples, Sample{At: now, Queued: queued - len(waits), Agents: len(agents), Floor: floor, Ceiling: ceiling})
+			res.Samples = append(res.Samples, Sample{At: now, Queued: len(waiting), Agents: len(agents), Floor: floor, Ceiling: ceiling})
 		}
 	}
 	for _, a := range agents {
 		res.AgentHours += hoursWithin(a.since, stopTime, start, end)
 	}
-	for i := len(waits); i < len(queue); i++ {
+	for _, j := range waiting {
 		res.Unserved++
-		waits = append(waits, stopTime.Sub(queue[i].Queued))
+		waits = append(waits, stopTime.Sub(j.Queued))
 	}
 	slices.Sort(waits)
 	res.Waits = waits

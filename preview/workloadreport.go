@@ -18,15 +18,21 @@ import (
 )
 
 // WorkloadRun is one spoke's week by the schedule alone and, when the spoke
-// follows demand, as configured.
+// follows demand, as configured; each without and with a placeholder agent
+// in the pool (without one, jobs queued while no agent is registered are
+// rejected).
 type WorkloadRun struct {
 	Schedule WorkloadResult
 	Demand   *WorkloadResult // nil: the spoke does not follow demand
+	// The same jobs with a placeholder agent always registered in the pool.
+	PlaceholderSchedule WorkloadResult
+	PlaceholderDemand   *WorkloadResult
 }
 
 // SimulateFleetWorkload runs the workload against every spoke of the fleet
 // for the week containing day, each spoke with its own draw of jobs (seed
-// p.Seed + its index).
+// p.Seed + its index), without and with a placeholder agent (p.Placeholder
+// is ignored).
 func SimulateFleetWorkload(f *config.Fleet, w Workload, day time.Time, p WorkloadParams) ([]WorkloadRun, error) {
 	p = p.withDefaults()
 	var runs []WorkloadRun
@@ -43,60 +49,88 @@ func SimulateFleetWorkload(f *config.Fleet, w Workload, day time.Time, p Workloa
 		alone := sp
 		alone.Week.Demand = nil
 		var run WorkloadRun
-		if run.Schedule, err = SimulateWorkload(alone, jobs, start, params); err != nil {
-			return nil, err
-		}
-		if sp.Week.Demand != nil {
-			d, err := SimulateWorkload(sp, jobs, start, params)
+		for _, placeholder := range []bool{false, true} {
+			params.Placeholder = placeholder
+			sched, err := SimulateWorkload(alone, jobs, start, params)
 			if err != nil {
 				return nil, err
 			}
-			run.Demand = &d
+			var demand *WorkloadResult
+			if sp.Week.Demand != nil {
+				d, err := SimulateWorkload(sp, jobs, start, params)
+				if err != nil {
+					return nil, err
+				}
+				demand = &d
+			}
+			if placeholder {
+				run.PlaceholderSchedule, run.PlaceholderDemand = sched, demand
+			} else {
+				run.Schedule, run.Demand = sched, demand
+			}
 		}
 		runs = append(runs, run)
 	}
 	return runs, nil
 }
 
-// WriteWorkloadReport prints, per spoke and for the fleet, the waits,
-// agent-hours, monthly cost and jobs cut by the schedule alone and as
-// configured (following demand where a spoke does).
+// WriteWorkloadReport prints, per spoke and for the fleet, the jobs
+// rejected, the waits, agent-hours, monthly cost, jobs cut and tasks
+// started by the schedule alone and as configured (following demand where
+// a spoke does), each without and with a placeholder agent in the pool.
 func WriteWorkloadReport(out io.Writer, w Workload, p WorkloadParams, runs []WorkloadRun) {
 	p = p.withDefaults()
-	fmt.Fprintf(out, "\nWorkload %q: a week of jobs per spoke; agent start %s, scale-in cooldown %s\n", w.Name, p.StartLatency, p.ScaleInCooldown)
+	start := p.StartLatency.String()
+	if p.Start.set() {
+		start = fmt.Sprintf("%s-%s (median %s)", p.Start.Min, p.Start.Max, p.Start.Median)
+	}
+	fmt.Fprintf(out, "\nWorkload %q: a week of jobs per spoke; agent start %s, scale-in cooldown %s, standby %d/%d/%d (work hours/nights/weekends)\n",
+		w.Name, start, p.ScaleInCooldown, p.Standby.Work, p.Standby.Night, p.Standby.Weekend)
 	fmt.Fprintln(out, "Each spoke gets its own draw of the profile's jobs; describe your teams' with -workload FILE (make preview WORKLOAD=FILE; format in docs/demand.md).")
+	fmt.Fprintln(out, "rejected: queued while no agent was registered in the pool, failed at once by Azure DevOps; +placeholder: the pool keeps an offline placeholder agent, so those jobs wait instead.")
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "spoke\tmode\tjobs\twait p50\twait p95\twait max\tagent-hours/week\tUSD/month\tjobs cut\t")
-	var alone, configured []WorkloadResult
+	fmt.Fprintln(tw, "spoke\tmode\tjobs\trejected\twait p50\twait p95\twait max\tagent-hours/week\tUSD/month\tjobs cut\ttasks started\t")
+	var alone, configured, aloneP, configuredP []WorkloadResult
 	for _, r := range runs {
 		row(tw, r.Schedule, "schedule")
+		row(tw, r.PlaceholderSchedule, "schedule+placeholder")
 		alone = append(alone, r.Schedule)
+		aloneP = append(aloneP, r.PlaceholderSchedule)
 		if r.Demand != nil {
 			row(tw, *r.Demand, "demand")
+			row(tw, *r.PlaceholderDemand, "demand+placeholder")
 			configured = append(configured, *r.Demand)
+			configuredP = append(configuredP, *r.PlaceholderDemand)
 		} else {
 			configured = append(configured, r.Schedule)
+			configuredP = append(configuredP, r.PlaceholderSchedule)
 		}
 	}
 	fleetRow(tw, "schedule only", alone)
+	fleetRow(tw, "schedule only+placeholder", aloneP)
 	fleetRow(tw, "as configured", configured)
+	fleetRow(tw, "as configured+placeholder", configuredP)
 	tw.Flush()
 }
 
 func row(tw io.Writer, r WorkloadResult, mode string) {
-	fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%.1f\t%.2f\t%d\t\n", r.Spoke, mode, r.Jobs,
-		short(r.WaitP50), short(r.WaitP95), short(r.WaitMax), r.AgentHours, r.MonthlyCost, r.JobsCut)
+	fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%.1f\t%s\t%d\t%d\t\n", r.Spoke, mode, r.Jobs, r.Rejected,
+		short(r.WaitP50), short(r.WaitP95), short(r.WaitMax), r.AgentHours, usd(r.MonthlyCost), r.JobsCut, r.TasksStarted)
 }
 
+// fleetRow sums the spokes; a spoke without a price leaves the fleet's
+// cost unknown (no price), not lower.
 func fleetRow(tw io.Writer, mode string, rs []WorkloadResult) {
 	var waits []time.Duration
 	total := WorkloadResult{Spoke: "fleet"}
 	for _, r := range rs {
 		waits = append(waits, r.Waits...)
 		total.Jobs += r.Jobs
+		total.Rejected += r.Rejected
 		total.AgentHours += r.AgentHours
 		total.MonthlyCost += r.MonthlyCost
 		total.JobsCut += r.JobsCut
+		total.TasksStarted += r.TasksStarted
 	}
 	slices.Sort(waits)
 	total.WaitP50, total.WaitP95 = percentile(waits, 0.5), percentile(waits, 0.95)

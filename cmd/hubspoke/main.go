@@ -3,6 +3,7 @@
 //
 //	hubspoke validate [-fleet fleet.yaml]
 //	hubspoke preview  [-fleet fleet.yaml] [-week 2026-03-23] [-out cdk.out/preview]
+//	                  [-workload reference|FILE] [-start-latency 2m | -start 1m,2m,3m] [-standby 0,0,0] [-seed 1]
 //	hubspoke image-tag [-fleet fleet.yaml] [-date 2026-11-23]
 //	hubspoke access   [-assembly cdk.out] [-root .]
 //	hubspoke fleetgen [-spokes 75] [-waves 3] [-org o-...] [-pipeline]
@@ -11,7 +12,9 @@
 // preview simulates one week of every spoke's scheduled actions in its time
 // zone and prints capacity, agent-hours, the longest agent life and the
 // monthly cost, draws week.svg and week.png, and checks the longest agent
-// life over the whole year. image-tag prints the agent image tag that
+// life over the whole year, then a week of jobs per spoke (waits, jobs
+// rejected for an empty pool, with and without a placeholder agent, cost,
+// tasks started). image-tag prints the agent image tag that
 // `cdk deploy` and the pipeline deploy (push an image you build yourself
 // under it). access prints the access matrix of a synthesized cloud assembly
 // (run make synth first), decided by an IAM policy simulator; it exits 1 when
@@ -24,6 +27,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"hubspoke-cdk/access"
@@ -61,6 +66,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	agentDir := fs.String("agent", agentimage.Dir, "image-tag: the agent image folder")
 	workload := fs.String("workload", "reference", "preview: the job-arrival profile (a YAML file, or reference)")
 	startLatency := fs.Duration("start-latency", preview.DefaultStartLatency, "preview: from a task asked for to its agent taking jobs")
+	startDist := fs.String("start", "", "preview: agent start as a distribution MIN,MEDIAN,MAX (e.g. 1m,2m,3m); replaces -start-latency")
+	standby := fs.String("standby", "0,0,0", "preview: idle agents kept above busy ones following demand, WORK,NIGHT,WEEKEND")
+	seed := fs.Uint64("seed", 1, "preview: seed of the job arrivals and agent starts")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -96,6 +104,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	params := preview.WorkloadParams{StartLatency: *startLatency, Seed: *seed}
+	if *startDist != "" {
+		if params.Start, err = parseStart(*startDist); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+	}
+	if params.Standby, err = parseStandby(*standby); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
 	results, err := preview.SimulateFleet(fleet, day)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -120,7 +139,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	params := preview.WorkloadParams{StartLatency: *startLatency}
 	runs, err := preview.SimulateFleetWorkload(fleet, w, day, params)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -145,6 +163,41 @@ const usage = `usage: hubspoke COMMAND [flags]
   image-tag  [-fleet fleet.yaml] [-date DATE]     the agent image tag both delivery paths deploy
   access     [-assembly cdk.out] [-root .]        access matrix of a synthesized assembly
   fleetgen   [-spokes 75] [-waves 3] [-org o-...] [-pipeline]   a synthetic fleet file`
+
+// parseStart reads -start MIN,MEDIAN,MAX.
+func parseStart(v string) (preview.StartDist, error) {
+	parts := strings.Split(v, ",")
+	if len(parts) != 3 {
+		return preview.StartDist{}, fmt.Errorf("-start %q: give three durations MIN,MEDIAN,MAX, e.g. 1m,2m,3m", v)
+	}
+	var d [3]time.Duration
+	for i, p := range parts {
+		var err error
+		if d[i], err = time.ParseDuration(strings.TrimSpace(p)); err != nil {
+			return preview.StartDist{}, fmt.Errorf("-start %q: %q is not a duration such as 90s or 2m", v, p)
+		}
+	}
+	if d[0] <= 0 || d[1] < d[0] || d[2] < d[1] {
+		return preview.StartDist{}, fmt.Errorf("-start %q: want 0 < MIN <= MEDIAN <= MAX", v)
+	}
+	return preview.StartDist{Min: d[0], Median: d[1], Max: d[2]}, nil
+}
+
+// parseStandby reads -standby WORK,NIGHT,WEEKEND.
+func parseStandby(v string) (preview.Standby, error) {
+	parts := strings.Split(v, ",")
+	if len(parts) != 3 {
+		return preview.Standby{}, fmt.Errorf("-standby %q: give three counts WORK,NIGHT,WEEKEND, e.g. 1,0,0", v)
+	}
+	var n [3]int
+	for i, p := range parts {
+		var err error
+		if n[i], err = strconv.Atoi(strings.TrimSpace(p)); err != nil || n[i] < 0 {
+			return preview.Standby{}, fmt.Errorf("-standby %q: %q is not a count of 0 or more idle agents", v, p)
+		}
+	}
+	return preview.Standby{Work: n[0], Night: n[1], Weekend: n[2]}, nil
+}
 
 // runAccess decides the access matrix of an existing cloud assembly.
 func runAccess(args []string, stdout, stderr io.Writer) int {

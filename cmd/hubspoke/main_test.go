@@ -114,3 +114,45 @@ func TestSubcommands(t *testing.T) {
 		t.Errorf("usage: exit %d, %q", code, errb.String())
 	}
 }
+
+// The workload flags: the agent start as a distribution, standby per
+// window, the seed; each bad value named with its fix, before any
+// simulation. The report has the rejected column and the rows with a
+// placeholder (which rejects nothing).
+func TestPreviewWorkloadFlags(t *testing.T) {
+	fleet := "../../test/testdata/fleet.yaml"
+	var out, errb bytes.Buffer
+	if code := run([]string{"preview", "-fleet", fleet, "-week", "2026-11-23", "-out", t.TempDir(), "-start", "1m,2m,3m", "-standby", "1,0,0", "-seed", "3"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"agent start 1m0s-3m0s (median 2m0s)", "standby 1/0/0 (work hours/nights/weekends)", "rejected", "tasks started"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, re := range []string{`(?m)^\s+dev\s+schedule\s+\d+\s+[1-9]\d*\s`, `(?m)^\s+dev\s+schedule\+placeholder\s+\d+\s+0\s`,
+		`(?m)^\s+test\s+demand\+placeholder\s+\d+\s+0\s`, `(?m)^\s+fleet\s+as configured\+placeholder\s+\d+\s+0\s`, `(?m)^\s+fleet\s+as configured\s+\d+\s+[1-9]\d*\s`} {
+		if !regexp.MustCompile(re).MatchString(out.String()) {
+			t.Errorf("report lacks a row matching %s:\n%s", re, out.String())
+		}
+	}
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"-start", "1m,2m"}, `-start "1m,2m": give three durations MIN,MEDIAN,MAX, e.g. 1m,2m,3m`},
+		{[]string{"-start", "1m,2x,3m"}, `-start "1m,2x,3m": "2x" is not a duration such as 90s or 2m`},
+		{[]string{"-start", "3m,2m,1m"}, `-start "3m,2m,1m": want 0 < MIN <= MEDIAN <= MAX`},
+		{[]string{"-start", "1m,3m,2m"}, `-start "1m,3m,2m": want 0 < MIN <= MEDIAN <= MAX`},
+		{[]string{"-start", "0s,1m,2m"}, `-start "0s,1m,2m": want 0 < MIN <= MEDIAN <= MAX`},
+		{[]string{"-standby", "1,0"}, `-standby "1,0": give three counts WORK,NIGHT,WEEKEND, e.g. 1,0,0`},
+		{[]string{"-standby", "1,-1,0"}, `-standby "1,-1,0": "-1" is not a count of 0 or more idle agents`},
+	} {
+		out.Reset()
+		errb.Reset()
+		args := append([]string{"preview", "-fleet", fleet, "-out", t.TempDir()}, c.flags...)
+		if code := run(args, &out, &errb); code != 2 || !strings.Contains(errb.String(), c.want) || out.Len() != 0 {
+			t.Errorf("%v: exit %d, stderr %q, %d bytes out; want 2, %q, nothing simulated", c.flags, code, errb.String(), out.Len(), c.want)
+		}
+	}
+}
