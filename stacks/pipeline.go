@@ -43,6 +43,12 @@ const CDKCLIVersion = "2.1148.1"
 // resets it.
 const ImageTagParameter = "/hubspoke/pipeline/agent-image-tag"
 
+// CDKAssetsVersion is the cdk-assets the pipeline's asset steps install
+// (CDK Pipelines installs cdk-assets@latest unless told): the version
+// package.json pins next to the CLI, released from the same repository
+// (aws/aws-cdk-cli), so a new release cannot change a deploy unseen.
+const CDKAssetsVersion = "4.7.3"
+
 // PipelineStackProps configures the delivery pipeline.
 type PipelineStackProps struct {
 	awscdk.StackProps
@@ -143,6 +149,7 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 		EnableKeyRotation:             jsii.Bool(true),
 		PipelineType:                  awscodepipeline.PipelineType_V2,
 		CliVersion:                    jsii.String(CDKCLIVersion),
+		CdkAssetsCliVersion:           jsii.String(CDKAssetsVersion),
 	})
 	out.Pipeline = pipe
 

@@ -355,3 +355,21 @@ func TestGivenImageTagIsDeployedEverywhere(t *testing.T) {
 		t.Error("the image step does not build the given tag")
 	}
 }
+
+// The asset steps install the pinned cdk-assets, never @latest.
+func TestPipelineAssetStepsPinCdkAssets(t *testing.T) {
+	tpl := testutil.JSON(t, example(t).Pipelines[0].Stack)
+	pinned := 0
+	for _, proj := range testutil.ResourcesOfType(tpl, "AWS::CodeBuild::Project") {
+		raw, _ := testutil.Props(proj)["Source"].(map[string]any)["BuildSpec"].(string)
+		if strings.Contains(raw, "cdk-assets@latest") {
+			t.Errorf("an asset step installs cdk-assets@latest: %.300s", raw)
+		}
+		if strings.Contains(raw, `"npm install -g cdk-assets@4.7.3"`) {
+			pinned++
+		}
+	}
+	if pinned == 0 {
+		t.Error("no asset step installs cdk-assets@4.7.3")
+	}
+}
