@@ -624,3 +624,38 @@ func TestRedactURLs(t *testing.T) {
 		}
 	}
 }
+
+// The verify step's size per wave, worked by hand: min(n, 25) at a time;
+// ceil(n / parallel) spokes one after another at 10 minutes each (a 4-minute
+// check, a 2-minute wait, a 4-minute retry) after 10 minutes of start,
+// rounded up to 5 minutes, at least 60.
+func TestVerifySizing(t *testing.T) {
+	for _, c := range []struct{ n, parallel, timeout int }{
+		{1, 1, 60},
+		{10, 10, 60},
+		{25, 25, 60},
+		{100, 25, 60},  // 10 + 4 × 10 = 50
+		{130, 25, 70},  // 10 + 6 × 10
+		{300, 25, 130}, // 10 + 12 × 10
+		{380, 25, 170}, // the largest wave (pipeline.maxSpokesPerPipeline 380): 10 + 16 × 10
+		{1175, 25, 480},
+		{1176, 25, 490},
+	} {
+		p, to := VerifySizing(c.n)
+		if p != c.parallel || to != c.timeout {
+			t.Errorf("VerifySizing(%d) = %d at a time, %d min; want %d, %d", c.n, p, to, c.parallel, c.timeout)
+		}
+	}
+	// The largest wave passes validation; a wave the model cannot verify
+	// within CodePipeline's 8 hours is refused, naming the fix.
+	var c collector
+	checkVerifySizing(&c, "pipeline.waves[0].name", "prod", 380)
+	if len(c.list) != 0 {
+		t.Errorf("380 spokes: %v", c.list)
+	}
+	checkVerifySizing(&c, "pipeline.waves[0].name", "prod", 1176)
+	want := `wave "prod" has 1176 spokes: its verification (25 at a time, up to 10 minutes each) needs about 490 minutes, over CodePipeline's 480 for an action; split it into waves of at most 1175 spokes`
+	if len(c.list) != 1 || c.list[0].Message != want {
+		t.Errorf("1176 spokes: %v, want %q", c.list, want)
+	}
+}

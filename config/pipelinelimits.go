@@ -205,3 +205,53 @@ func checkEstimate(c *collector, f *Fleet, e PipelineEstimate) {
 		}
 	}
 }
+
+// The verify step after each wave (tools/verify-spokes.sh, then
+// tools/smoke-check.sh) checks its spokes VerifyParallel at a time. Its
+// model of a healthy spoke at worst: a check of VerifyCheckMinutes (assume
+// the spoke's role, RunTask, Fargate start and image pull, the agent's
+// check, stop: 2-4 minutes), then one retry after a secret retrieval
+// failure right after the hub's first deploy (smoke-check.sh waits
+// RETRY_AFTER_SECONDS, 120, and checks again).
+const (
+	VerifyCheckMinutes     = 4
+	VerifyRetryWaitMinutes = 2
+	VerifySpokeMinutes     = VerifyCheckMinutes + VerifyRetryWaitMinutes + VerifyCheckMinutes // 10
+	// VerifyStartMinutes: CodeBuild's queue and provisioning, the source
+	// download, and margin.
+	VerifyStartMinutes = 10
+	// VerifyMaxParallel spokes at a time: each in flight holds an AWS CLI
+	// waiter (a Python process of about 100 MB) on CodeBuild's default
+	// small machine (3 GB, 2 vCPUs).
+	VerifyMaxParallel = 25
+	// VerifyMinTimeoutMinutes is the least a verify step gets (CodeBuild's
+	// default).
+	VerifyMinTimeoutMinutes = 60
+	// VerifyTimeoutLimitMinutes: CodePipeline runs a build action for at
+	// most 8 hours (CodeBuild itself allows 5-2160 minutes).
+	VerifyTimeoutLimitMinutes = 480
+)
+
+// VerifySizing is the parallelism and the timeout (minutes) of the verify
+// step of a wave of n spokes: min(n, VerifyMaxParallel) at a time, and
+// enough time for ceil(n / parallel) spokes one after another each at the
+// healthy worst, after the start, rounded up to 5 minutes; at least
+// VerifyMinTimeoutMinutes. 380 spokes (the largest wave): 25 at a time,
+// 16 × 10 + 10 = 170 minutes.
+func VerifySizing(n int) (parallel, timeoutMinutes int) {
+	parallel = max(1, min(n, VerifyMaxParallel))
+	rounds := (n + parallel - 1) / parallel
+	timeoutMinutes = VerifyStartMinutes + rounds*VerifySpokeMinutes
+	timeoutMinutes = (timeoutMinutes + 4) / 5 * 5
+	return parallel, max(timeoutMinutes, VerifyMinTimeoutMinutes)
+}
+
+// checkVerifySizing rejects a wave whose verification would need longer
+// than a pipeline action may run.
+func checkVerifySizing(c *collector, path, wave string, n int) {
+	parallel, timeout := VerifySizing(n)
+	if timeout > VerifyTimeoutLimitMinutes {
+		c.add(path, "wave %q has %d spokes: its verification (%d at a time, up to %d minutes each) needs about %d minutes, over CodePipeline's %d for an action; split it into waves of at most %d spokes",
+			wave, n, parallel, VerifySpokeMinutes, timeout, VerifyTimeoutLimitMinutes, (VerifyTimeoutLimitMinutes-VerifyStartMinutes)/VerifySpokeMinutes*VerifyMaxParallel)
+	}
+}

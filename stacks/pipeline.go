@@ -418,18 +418,20 @@ func recordImageTagStep(p *config.Pipeline, source pipelines.IFileSetProducer, t
 // token and reaches Azure DevOps. It assumes each spoke's smoke-check role
 // with the pipeline's verify role. One step per wave, not per spoke: a
 // CodeBuild project per spoke would put hundreds of resources in the
-// pipeline stack; the script checks up to 10 spokes at a time.
+// pipeline stack. The parallelism and the timeout follow the wave's size
+// (config.VerifySizing), so a healthy wave of the largest size passes.
 func verifyStep(wave string, spokes []config.Spoke, source pipelines.IFileSetProducer, role awsiam.IRole) pipelines.Step {
 	var targets []string
 	for _, s := range spokes {
 		targets = append(targets, strings.Join([]string{s.Account, s.Region, ClusterName(s), ServiceName}, ":"))
 	}
+	parallel, timeout := config.VerifySizing(len(spokes))
 	return pipelines.NewCodeBuildStep(jsii.String("Verify-"+wave), &pipelines.CodeBuildStepProps{
 		Input:    source,
 		Commands: jsii.Strings("bash tools/verify-spokes.sh"),
-		Env:      &map[string]*string{"SPOKES": jsii.String(strings.Join(targets, " "))},
+		Env:      &map[string]*string{"SPOKES": jsii.String(strings.Join(targets, " ")), "PARALLEL": jsii.String(fmt.Sprint(parallel))},
 		Role:     role,
-		Timeout:  awscdk.Duration_Minutes(jsii.Number(60)),
+		Timeout:  awscdk.Duration_Minutes(jsii.Number(float64(timeout))),
 	})
 }
 

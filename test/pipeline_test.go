@@ -255,6 +255,22 @@ func TestPipelineAt300Spokes(t *testing.T) {
 	if len(stages) > 50 {
 		t.Errorf("%d stages, over CodePipeline's 50", len(stages))
 	}
+	// Each wave's verification is sized from its 100 spokes
+	// (config.VerifySizing, worked by hand: 25 at a time, 10 + 4 × 10 = 50,
+	// at least 60 minutes).
+	verify := 0
+	for _, proj := range testutil.ResourcesOfType(tpl, "AWS::CodeBuild::Project") {
+		p := testutil.Props(proj)
+		if raw, _ := p["Source"].(map[string]any)["BuildSpec"].(string); strings.Contains(raw, "tools/verify-spokes.sh") {
+			verify++
+			if p["TimeoutInMinutes"] != 60.0 || !strings.Contains(fmtJSON(p["Environment"]), `{"Name":"PARALLEL","Type":"PLAINTEXT","Value":"25"}`) {
+				t.Errorf("a 100-spoke wave's verify step: timeout %v, environment %.300s; want 60 minutes, PARALLEL 25", p["TimeoutInMinutes"], fmtJSON(p["Environment"]))
+			}
+		}
+	}
+	if verify != 3 {
+		t.Errorf("%d verify steps, want 3", verify)
+	}
 	st, _ := os.Stat(path)
 	t.Logf("300 spokes: %d stages, %d actions, %d resources, template %d bytes",
 		len(stages), total, len(tpl["Resources"].(map[string]any)), st.Size())
