@@ -121,8 +121,8 @@ func TestCheckBootstrapIsParallelAndBounded(t *testing.T) {
 	if calls != 2*len(want)-1 { // the denied target makes one call
 		t.Errorf("%d calls, want %d", calls, 2*len(want)-1)
 	}
-	if peak > parallel || peak < parallel/2 {
-		t.Errorf("at most %d calls in flight, want %d (PARALLEL) or a little fewer", peak, parallel)
+	if peak > parallel || peak < parallel/4 {
+		t.Errorf("at most %d calls in flight, want at most %d (PARALLEL), and parallel", peak, parallel)
 	}
 	// One after another: calls × delay. Parallel: about a PARALLELth of it;
 	// a third of it allows for a loaded 2-core machine.
