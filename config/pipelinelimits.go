@@ -27,7 +27,7 @@ const (
 	// pipeline role's policy and, in the pipeline's own region, in the
 	// artifact bucket and key policies of the same template).
 	templateBase           = 41_900
-	templatePerWave        = 2_760
+	templatePerWave        = 2_790
 	templatePerOtherRegion = 570
 	templatePerHomeSpoke   = 3_010
 	templatePerOtherSpoke  = 2_535
@@ -35,13 +35,17 @@ const (
 	// deploy roles by pattern, so no deploy role is listed in the pipeline
 	// template's bucket and key policies.
 	orgTemplateBase           = 43_000
-	orgTemplatePerWave        = 2_730
+	orgTemplatePerWave        = 2_760
 	orgTemplatePerOtherRegion = 520
 	orgTemplatePerHomeSpoke   = 2_460
 	orgTemplatePerOtherSpoke  = 2_530
 	// The hub stage deploys a HubReplica-<region> stack per replica region
 	// before the hub (first pipeline only).
-	templatePerReplica    = 2_350
+	templatePerReplica = 2_350
+	// The first pipeline's RecordImageTag step (a CodeBuild project, its
+	// role and policy, its action): measured 5,470-5,630 bytes.
+	templateRecordTag     = 5_700
+	resourcesRecordTag    = 3
 	orgTemplatePerReplica = 2_400
 	orgBucketPolicy       = 950
 	orgKeyPolicy          = 1_000
@@ -71,11 +75,14 @@ type PipelineEstimate struct {
 }
 
 // EstimatePipeline models the pipeline of a fleet (which must have one).
-func EstimatePipeline(f *Fleet) PipelineEstimate { return estimatePipeline(f, f.ReplicaRegions()) }
+func EstimatePipeline(f *Fleet) PipelineEstimate {
+	return estimatePipeline(f, true, f.ReplicaRegions())
+}
 
 // estimatePipeline models a pipeline of f whose hub stage deploys the
-// replicas in replicas (none in the pipelines after the first).
-func estimatePipeline(f *Fleet, replicas []string) PipelineEstimate {
+// replicas in replicas (none in the pipelines after the first); the first
+// also records the image tag.
+func estimatePipeline(f *Fleet, first bool, replicas []string) PipelineEstimate {
 	e := PipelineEstimate{BucketPolicyBytes: map[string]int{}, KeyPolicyBytes: map[string]int{}}
 	waves := f.Waves()
 	base, perWave, perRegion, perHome, perOther := templateBase, templatePerWave, templatePerOtherRegion, templatePerHomeSpoke, templatePerOtherSpoke
@@ -100,6 +107,10 @@ func estimatePipeline(f *Fleet, replicas []string) PipelineEstimate {
 	}
 	e.ManagedPolicies = int(math.Ceil(managedPoliciesPer100Spokes * float64(len(f.Spokes)) / 100))
 	e.Resources = resourcesBase + resourcesPerWave*len(waves) + e.ManagedPolicies
+	if first {
+		e.TemplateBytes += templateRecordTag
+		e.Resources += resourcesRecordTag
+	}
 	// The hub stage: Prepare and Deploy for the hub and each replica; CDK
 	// splits a stage at 50 actions.
 	e.Stages = pipelineFixedStages + (2+2*len(replicas)-1)/ActionsPerStage
@@ -154,7 +165,7 @@ func checkPipelineLimits(c *collector, f *Fleet) {
 		if i == 0 { // only the first pipeline deploys the hub and its replicas
 			replicas = f.ReplicaRegions()
 		}
-		checkEstimate(c, group, estimatePipeline(group, replicas))
+		checkEstimate(c, group, estimatePipeline(group, i == 0, replicas))
 	}
 }
 
