@@ -15,10 +15,10 @@ APP := bin/hubspoke-cdk
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
-## synth: synthesize the fleet in $(FLEET) into a fresh cdk.out
+## synth: synthesize the fleet in $(FLEET) into a fresh cdk.out (IMAGE_TAG=agent-...: deploy that image tag instead of this commit's)
 synth: deps $(APP)
 	rm -rf cdk.out
-	$(CDK) synth --quiet -c config=$(FLEET)
+	$(CDK) synth --quiet -c config=$(FLEET) $(if $(IMAGE_TAG),-c imageTag=$(IMAGE_TAG))
 	@echo "cdk.out: $$(ls cdk.out/*.template.json | wc -l) templates"
 
 ## test: run every test (offline); needs tini, shellcheck and cfn-lint (.ci/run installs them)

@@ -57,7 +57,12 @@ func run() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	opts := stacks.AppOptions{FleetPath: path, AgentDir: agentimage.Dir, BuildDate: buildDate, Nag: stacks.ContextFlag(ctx, "nag")}
+	imageTag, err := stacks.ImageTagFromContext(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	opts := stacks.AppOptions{FleetPath: path, AgentDir: agentimage.Dir, BuildDate: buildDate, ImageTag: imageTag, Nag: stacks.ContextFlag(ctx, "nag")}
 	if _, err := stacks.AddApp(app, fleet, opts); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

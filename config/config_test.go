@@ -520,3 +520,142 @@ func TestSpotPerSpoke(t *testing.T) {
 		t.Errorf("prod spot %v base %d, want on with 1", a.Spot, a.SpotOnDemandBase)
 	}
 }
+
+// A credential in a URL (its user info, a query value), short or long, is
+// never shown by any message: the value checks, a spoke's override, the
+// wrong-kind checks, unknown keys (the key and the section it is under) and
+// YAML syntax errors on the credential's own line. Each message still says
+// what is wrong; the expected text is written out by hand.
+func TestNoMessageShowsAURLCredential(t *testing.T) {
+	const azp = "  azpUrl: https://dev.azure.com/example-org\n"
+	cases := []struct {
+		name     string
+		from, to string // replace in the base file ("" from: append to)
+		secrets  []string
+		path     string // the problem's path
+		want     string // the whole message
+	}{
+		{"query token", azp, "  azpUrl: https://dev.azure.com/org?token=s3cr3t\n", []string{"s3cr3t"},
+			"agent.azpUrl", `"https://dev.azure.com/org?token=<not shown>" is not an https URL such as https://dev.azure.com/your-org`},
+		{"query of one character", azp, "  azpUrl: https://dev.azure.com/org?pat=Q\n", []string{"=Q"},
+			"agent.azpUrl", `"https://dev.azure.com/org?pat=<not shown>" is not an https URL such as https://dev.azure.com/your-org`},
+		{"long query token, two parameters", azp, "  azpUrl: https://dev.azure.com/org?a=1&token=" + strings.Repeat("k", 60) + "\n", []string{"kkkkkkkkkk", "a=1"},
+			"agent.azpUrl", `"https://dev.azure.com/org?a=<not shown>&token=<not shown>" is not an https URL such as https://dev.azure.com/your-org`},
+		{"query without a key", azp, "  azpUrl: https://dev.azure.com/org?hunter2\n", []string{"hunter2"},
+			"agent.azpUrl", `"https://dev.azure.com/org?<not shown>" is not an https URL such as https://dev.azure.com/your-org`},
+		{"user and password", azp, "  azpUrl: https://user:secret@dev.azure.com/org\n", []string{"secret", "user:"},
+			"agent.azpUrl", `"https://<user info not shown>@dev.azure.com/org" is not an https URL such as https://dev.azure.com/your-org`},
+		{"a token as the user", azp, "  azpUrl: https://x7@dev.azure.com/org\n", []string{"x7"},
+			"agent.azpUrl", `"https://<user info not shown>@dev.azure.com/org" is not an https URL such as https://dev.azure.com/your-org`},
+		{"password with / and @", azp, "  azpUrl: https://u:p/w@rd@dev.azure.com/org\n", []string{"p/w", "rd@"},
+			"agent.azpUrl", `"https://<user info not shown>@dev.azure.com/org" is not an https URL such as https://dev.azure.com/your-org`},
+		{"no scheme", azp, "  azpUrl: dev.azure.com/org?token=abc\n", []string{"abc"},
+			"agent.azpUrl", `"dev.azure.com/org?token=<not shown>" is not an https URL such as https://dev.azure.com/your-org`},
+		{"a spoke's override", "    wave: prod\n", "    wave: prod\n    agent: {azpUrl: \"https://u:pw1@dev.azure.com/o?sig=zz\"}\n", []string{"pw1", "zz"},
+			"spokes[1].agent.azpUrl", `"https://<user info not shown>@dev.azure.com/o?sig=<not shown>" is not an https URL such as https://dev.azure.com/your-org`},
+		{"a list where one value goes", azp, "  azpUrl: [https://u:pw2@dev.azure.com/o]\n", []string{"pw2"},
+			"agent.azpUrl", "is a list, but azpUrl is a single value"},
+		{"a section of keys expected", "  scaleUp: {at: \"07:00\", capacity: 4}\n", "  scaleUp: https://dev.azure.com/o?token=t0k\n", []string{"t0k"},
+			"schedule.scaleUp", `"https://dev.azure.com/o?token=<not shown>" is a single value, but scaleUp is a section of keys (see docs/fleet-file.md)`},
+		{"a misspelt key", azp, "  azpURL: https://u:pw3@dev.azure.com/o\n", []string{"pw3"},
+			"agent.azpURL", `unknown key "azpURL"; did you mean "azpUrl"?`},
+		{"a URL as a key", "  pool: hubspoke\n", "  pool: hubspoke\n  https://u:pw4@dev.azure.com/o?token=t4: x\n", []string{"pw4", "t4"},
+			"agent.https://<user info not shown>@dev.azure.com/o?token=<not shown>", `unknown key "https://<user info not shown>@dev.azure.com/o?token=<not shown>"; remove it (docs/fleet-file.md lists the keys)`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			y := base(t)
+			if !strings.Contains(y, tc.from) {
+				t.Fatalf("base lacks %q", tc.from)
+			}
+			y = strings.Replace(y, tc.from, tc.to, 1)
+			_, err := Parse("fleet.yaml", []byte(y))
+			var probs *Problems
+			if !errors.As(err, &probs) {
+				t.Fatalf("want problems, got %v", err)
+			}
+			for _, s := range tc.secrets {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("the messages show %q:\n%s", s, err)
+				}
+			}
+			for _, p := range probs.List {
+				if p.Path == tc.path && strings.Contains(p.Message, tc.want) {
+					return
+				}
+			}
+			t.Errorf("no problem at %q with %q; got:\n%s", tc.path, tc.want, err)
+		})
+	}
+	// YAML syntax errors on the credential's own line: the library's
+	// message quotes what it read there.
+	for _, tc := range []struct{ name, from, to, secret string }{
+		{"unterminated quote", azp, "  azpUrl: \"https://u:pw5@dev.azure.com/o?token=t5\n", "pw5"},
+		{"a second colon", azp, "  azpUrl: https://dev.azure.com/o?token=t6: x: y\n", "t6"},
+		{"bad indentation", azp, "  azpUrl: https://dev.azure.com/o\n    ?token=t7 https://u:pw7@x\n", "pw7"},
+		{"tab", azp, "\tazpUrl: https://u:pw8@dev.azure.com/o?token=t8\n", "pw8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("fleet.yaml", []byte(strings.Replace(base(t), tc.from, tc.to, 1)))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, s := range []string{tc.secret, strings.Replace(tc.secret, "pw", "t", 1)} {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("the message shows %q:\n%s", s, err)
+				}
+			}
+		})
+	}
+}
+
+// The redaction alone, on the texts a message is made of.
+func TestRedactURLs(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`"https://a:b@h/p?x=1&y=2"`, `"https://<user info not shown>@h/p?x=<not shown>&y=<not shown>"`},
+		{`unknown key "wav"; did you mean "wave"?`, `unknown key "wav"; did you mean "wave"?`},
+		{"e.g. https://dev.azure.com/your-org", "e.g. https://dev.azure.com/your-org"},
+		{"platform-team@example.com", "platform-team@example.com"},
+		{"a ? b", "a ? b"},
+		{"h/p?&x=", "h/p?&x=<not shown>"},
+	} {
+		if got := redactURLs(c.in); got != c.want {
+			t.Errorf("redactURLs(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// The verify step's size per wave, worked by hand: min(n, 25) at a time;
+// ceil(n / parallel) spokes one after another at 10 minutes each (a 4-minute
+// check, a 2-minute wait, a 4-minute retry) after 10 minutes of start,
+// rounded up to 5 minutes, at least 60.
+func TestVerifySizing(t *testing.T) {
+	for _, c := range []struct{ n, parallel, timeout int }{
+		{1, 1, 60},
+		{10, 10, 60},
+		{25, 25, 60},
+		{100, 25, 60},  // 10 + 4 × 10 = 50
+		{130, 25, 70},  // 10 + 6 × 10
+		{300, 25, 130}, // 10 + 12 × 10
+		{380, 25, 170}, // the largest wave (pipeline.maxSpokesPerPipeline 380): 10 + 16 × 10
+		{1175, 25, 480},
+		{1176, 25, 490},
+	} {
+		p, to := VerifySizing(c.n)
+		if p != c.parallel || to != c.timeout {
+			t.Errorf("VerifySizing(%d) = %d at a time, %d min; want %d, %d", c.n, p, to, c.parallel, c.timeout)
+		}
+	}
+	// The largest wave passes validation; a wave the model cannot verify
+	// within CodePipeline's 8 hours is refused, naming the fix.
+	var c collector
+	checkVerifySizing(&c, "pipeline.waves[0].name", "prod", 380)
+	if len(c.list) != 0 {
+		t.Errorf("380 spokes: %v", c.list)
+	}
+	checkVerifySizing(&c, "pipeline.waves[0].name", "prod", 1176)
+	want := `wave "prod" has 1176 spokes: its verification (25 at a time, up to 10 minutes each) needs about 490 minutes, over CodePipeline's 480 for an action; split it into waves of at most 1175 spokes`
+	if len(c.list) != 1 || c.list[0].Message != want {
+		t.Errorf("1176 spokes: %v, want %q", c.list, want)
+	}
+}

@@ -48,7 +48,7 @@ func Parse(source string, data []byte) (fleet *Fleet, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			fleet, err = nil, &Problems{Source: source, List: []Problem{{
-				Message: fmt.Sprintf("the YAML cannot be read (%v); check tags (!...), anchors and indentation", r)}}}
+				Message: redact(fmt.Sprintf("the YAML cannot be read (%v); check tags (!...), anchors and indentation", r))}}}
 		}
 	}()
 	if len(data) > MaxFileBytes {
@@ -110,15 +110,15 @@ func nonEmptyDocs(file *ast.File) []*ast.DocumentNode {
 func decodeProblem(err error) Problem {
 	var ye yaml.Error
 	if !errors.As(err, &ye) {
-		return Problem{Message: err.Error()}
+		return Problem{Message: redact(err.Error())}
 	}
 	pr := Problem{Message: redact(ye.GetMessage())}
 	if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 		pr.Line = tk.Position.Line
 		var unknown *yaml.UnknownFieldError
 		if errors.As(err, &unknown) {
-			pr.Path = tk.Value
-			pr.Message = fmt.Sprintf("unknown key %q", tk.Value)
+			pr.Path = redact(tk.Value)
+			pr.Message = redact(fmt.Sprintf("unknown key %q", tk.Value))
 			if s := closestKey(tk.Value); s != "" {
 				pr.Message += fmt.Sprintf("; did you mean %q?", s)
 			} else {

@@ -54,6 +54,8 @@ func resolvePipeline(c *collector, pf *pipelineFile, f *Fleet) *Pipeline {
 			c.add(path, "wave %q has no spokes; remove it or set a spoke's wave to it", w.Name)
 		case spokes > p.MaxSpokesPerPipeline:
 			c.add(path, "wave %q has %d spokes, more than one pipeline carries (pipeline.maxSpokesPerPipeline %d): split it into smaller waves", w.Name, spokes, p.MaxSpokesPerPipeline)
+		default:
+			checkVerifySizing(c, path, w.Name, spokes)
 		}
 		listed[w.Name] = true
 		p.Waves = append(p.Waves, Wave(w))

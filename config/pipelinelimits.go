@@ -27,7 +27,7 @@ const (
 	// pipeline role's policy and, in the pipeline's own region, in the
 	// artifact bucket and key policies of the same template).
 	templateBase           = 41_900
-	templatePerWave        = 2_760
+	templatePerWave        = 2_790
 	templatePerOtherRegion = 570
 	templatePerHomeSpoke   = 3_010
 	templatePerOtherSpoke  = 2_535
@@ -35,13 +35,17 @@ const (
 	// deploy roles by pattern, so no deploy role is listed in the pipeline
 	// template's bucket and key policies.
 	orgTemplateBase           = 43_000
-	orgTemplatePerWave        = 2_730
+	orgTemplatePerWave        = 2_760
 	orgTemplatePerOtherRegion = 520
 	orgTemplatePerHomeSpoke   = 2_460
 	orgTemplatePerOtherSpoke  = 2_530
 	// The hub stage deploys a HubReplica-<region> stack per replica region
 	// before the hub (first pipeline only).
-	templatePerReplica    = 2_350
+	templatePerReplica = 2_350
+	// The first pipeline's RecordImageTag step (a CodeBuild project, its
+	// role and policy, its action): measured 5,470-5,630 bytes.
+	templateRecordTag     = 5_700
+	resourcesRecordTag    = 3
 	orgTemplatePerReplica = 2_400
 	orgBucketPolicy       = 950
 	orgKeyPolicy          = 1_000
@@ -71,11 +75,14 @@ type PipelineEstimate struct {
 }
 
 // EstimatePipeline models the pipeline of a fleet (which must have one).
-func EstimatePipeline(f *Fleet) PipelineEstimate { return estimatePipeline(f, f.ReplicaRegions()) }
+func EstimatePipeline(f *Fleet) PipelineEstimate {
+	return estimatePipeline(f, true, f.ReplicaRegions())
+}
 
 // estimatePipeline models a pipeline of f whose hub stage deploys the
-// replicas in replicas (none in the pipelines after the first).
-func estimatePipeline(f *Fleet, replicas []string) PipelineEstimate {
+// replicas in replicas (none in the pipelines after the first); the first
+// also records the image tag.
+func estimatePipeline(f *Fleet, first bool, replicas []string) PipelineEstimate {
 	e := PipelineEstimate{BucketPolicyBytes: map[string]int{}, KeyPolicyBytes: map[string]int{}}
 	waves := f.Waves()
 	base, perWave, perRegion, perHome, perOther := templateBase, templatePerWave, templatePerOtherRegion, templatePerHomeSpoke, templatePerOtherSpoke
@@ -100,6 +107,10 @@ func estimatePipeline(f *Fleet, replicas []string) PipelineEstimate {
 	}
 	e.ManagedPolicies = int(math.Ceil(managedPoliciesPer100Spokes * float64(len(f.Spokes)) / 100))
 	e.Resources = resourcesBase + resourcesPerWave*len(waves) + e.ManagedPolicies
+	if first {
+		e.TemplateBytes += templateRecordTag
+		e.Resources += resourcesRecordTag
+	}
 	// The hub stage: Prepare and Deploy for the hub and each replica; CDK
 	// splits a stage at 50 actions.
 	e.Stages = pipelineFixedStages + (2+2*len(replicas)-1)/ActionsPerStage
@@ -154,7 +165,7 @@ func checkPipelineLimits(c *collector, f *Fleet) {
 		if i == 0 { // only the first pipeline deploys the hub and its replicas
 			replicas = f.ReplicaRegions()
 		}
-		checkEstimate(c, group, estimatePipeline(group, replicas))
+		checkEstimate(c, group, estimatePipeline(group, i == 0, replicas))
 	}
 }
 
@@ -203,5 +214,55 @@ func checkEstimate(c *collector, f *Fleet, e PipelineEstimate) {
 		if k := e.KeyPolicyBytes[r]; k > KeyPolicyLimit {
 			c.add("spokes", "the pipeline's artifact key in %s would have a key policy of about %d bytes, over KMS's %d", r, k, KeyPolicyLimit)
 		}
+	}
+}
+
+// The verify step after each wave (tools/verify-spokes.sh, then
+// tools/smoke-check.sh) checks its spokes VerifyParallel at a time. Its
+// model of a healthy spoke at worst: a check of VerifyCheckMinutes (assume
+// the spoke's role, RunTask, Fargate start and image pull, the agent's
+// check, stop: 2-4 minutes), then one retry after a secret retrieval
+// failure right after the hub's first deploy (smoke-check.sh waits
+// RETRY_AFTER_SECONDS, 120, and checks again).
+const (
+	VerifyCheckMinutes     = 4
+	VerifyRetryWaitMinutes = 2
+	VerifySpokeMinutes     = VerifyCheckMinutes + VerifyRetryWaitMinutes + VerifyCheckMinutes // 10
+	// VerifyStartMinutes: CodeBuild's queue and provisioning, the source
+	// download, and margin.
+	VerifyStartMinutes = 10
+	// VerifyMaxParallel spokes at a time: each in flight holds an AWS CLI
+	// waiter (a Python process of about 100 MB) on CodeBuild's default
+	// small machine (3 GB, 2 vCPUs).
+	VerifyMaxParallel = 25
+	// VerifyMinTimeoutMinutes is the least a verify step gets (CodeBuild's
+	// default).
+	VerifyMinTimeoutMinutes = 60
+	// VerifyTimeoutLimitMinutes: CodePipeline runs a build action for at
+	// most 8 hours (CodeBuild itself allows 5-2160 minutes).
+	VerifyTimeoutLimitMinutes = 480
+)
+
+// VerifySizing is the parallelism and the timeout (minutes) of the verify
+// step of a wave of n spokes: min(n, VerifyMaxParallel) at a time, and
+// enough time for ceil(n / parallel) spokes one after another each at the
+// healthy worst, after the start, rounded up to 5 minutes; at least
+// VerifyMinTimeoutMinutes. 380 spokes (the largest wave): 25 at a time,
+// 16 × 10 + 10 = 170 minutes.
+func VerifySizing(n int) (parallel, timeoutMinutes int) {
+	parallel = max(1, min(n, VerifyMaxParallel))
+	rounds := (n + parallel - 1) / parallel
+	timeoutMinutes = VerifyStartMinutes + rounds*VerifySpokeMinutes
+	timeoutMinutes = (timeoutMinutes + 4) / 5 * 5
+	return parallel, max(timeoutMinutes, VerifyMinTimeoutMinutes)
+}
+
+// checkVerifySizing rejects a wave whose verification would need longer
+// than a pipeline action may run.
+func checkVerifySizing(c *collector, path, wave string, n int) {
+	parallel, timeout := VerifySizing(n)
+	if timeout > VerifyTimeoutLimitMinutes {
+		c.add(path, "wave %q has %d spokes: its verification (%d at a time, up to %d minutes each) needs about %d minutes, over CodePipeline's %d for an action; split it into waves of at most %d spokes",
+			wave, n, parallel, VerifySpokeMinutes, timeout, VerifyTimeoutLimitMinutes, (VerifyTimeoutLimitMinutes-VerifyStartMinutes)/VerifySpokeMinutes*VerifyMaxParallel)
 	}
 }

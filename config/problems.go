@@ -64,6 +64,8 @@ func (c *collector) add(path, format string, args ...any) {
 // addAt adds a problem at a known line (e.g. an unknown key's own line).
 func (c *collector) addAt(line int, path, format string, args ...any) {
 	msg := redact(fmt.Sprintf(format, args...))
+	// A key can be anything typed (a URL pasted as a key): its path too.
+	path = redact(path)
 	key := path + "\x00" + msg
 	if c.seen == nil {
 		c.seen = map[string]bool{}
@@ -117,9 +119,45 @@ func (c *collector) problems(source string) *Problems {
 // are written in (an Azure DevOps PAT is 52 or 84 such characters).
 var credentialLike = regexp.MustCompile(`[A-Za-z0-9+/=_-]{32,}`)
 
+// urlUserinfo is the user info of a URL ("//user:secret@" up to the last @
+// before the end of the token, so a password with / or @ in it is covered),
+// and queryString a query: "?" and what follows up to a space, a quote or
+// a fragment (with or without a scheme: "dev.azure.com/org?token=..." too).
+var (
+	urlUserinfo = regexp.MustCompile(`//[^\s"'\x60]*@`)
+	queryString = regexp.MustCompile(`\?[^\s"'\x60#]+`)
+)
+
+// redactedUserinfo and redactedValue replace a URL's user info and each
+// query value in messages.
+const (
+	redactedUserinfo = "//<user info not shown>@"
+	redactedValue    = "<not shown>"
+)
+
+// redactURLs hides every URL user info and query value in msg, whatever
+// their length (a short token is still a token); a query's keys stay, so
+// the message still says what is wrong.
+func redactURLs(msg string) string {
+	msg = urlUserinfo.ReplaceAllString(msg, redactedUserinfo)
+	return queryString.ReplaceAllStringFunc(msg, func(q string) string {
+		parts := strings.Split(q[1:], "&")
+		for i, part := range parts {
+			if k, _, ok := strings.Cut(part, "="); ok {
+				parts[i] = k + "=" + redactedValue
+			} else if part != "" {
+				parts[i] = redactedValue
+			}
+		}
+		return "?" + strings.Join(parts, "&")
+	})
+}
+
 // redact hides anything in a message that looks like a credential (a token
-// pasted into the wrong key must not reach a terminal or a CI log).
+// pasted into the wrong key must not reach a terminal or a CI log): a URL's
+// user info and query values, and long token-like runs.
 func redact(msg string) string {
+	msg = redactURLs(msg)
 	return credentialLike.ReplaceAllStringFunc(msg, func(s string) string {
 		// A path (slashes and dashes, e.g. an organizational unit's) is not
 		// a token; base64 and base32 tokens have no dashes.

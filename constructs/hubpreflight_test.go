@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,11 +41,16 @@ func TestHubPreflightFunction(t *testing.T) {
 			PhysicalID string `json:"physicalId"`
 			Reason     string
 			Slept      int
+			Seconds    float64
+			Stages     [][]string
 		}
+		Limits struct{ CallWorst, Margin int }
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
+	// The operator's put, once or twice (the generated version then has no
+	// label left), passes.
 	for _, name := range []string{"create", "update"} {
 		c := res.Cases[name]
 		if c.Status != "SUCCESS" || c.Data["Arn"] != res.Full || c.PhysicalID != res.Full {
@@ -52,11 +58,25 @@ func TestHubPreflightFunction(t *testing.T) {
 		}
 	}
 	for name, want := range map[string][]string{
-		"image missing":              {"agent image", "agent-0123456789ab-20261130", "is not in the hub repository", "docker push"},
-		"repository missing":         {"other/repo", "does not exist", "deploy HubStack first"},
-		"secret missing":             {"hubspoke/agent-tokenx", "does not exist", "deploy HubStack first"},
-		"secret without value":       {"hubspoke/empty-token", "has no value", "aws secretsmanager put-secret-value --secret-id hubspoke/empty-token"},
-		"secret deleted":             {"hubspoke/gone-token", "scheduled for deletion", "aws secretsmanager restore-secret"},
+		"image missing": {"agent image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/hubspoke/build-agent:agent-0123456789ab-20261130 is not in the hub repository",
+			"for the image rebuild period starting 2026-11-30, and nobody has built it yet",
+			"aws codepipeline start-pipeline-execution --name hubspoke",
+			"HUB_ACCOUNT=123456789012 HUB_REGION=eu-west-1 REPO_NAME=hubspoke/build-agent TAG=agent-0123456789ab-20261130 bash tools/publish-agent-image.sh",
+			"or deploy the newest image built from this agent/: cdk deploy SpokeStack-dev -c imageTag=agent-0123456789ab-20261123"},
+		"image of another agent/ missing": {"TAG=agent-fedcba987654-20261130 bash tools/publish-agent-image.sh",
+			"or deploy the newest image in the repository (built from another agent/): cdk deploy SpokeStack-dev -c imageTag=agent-0123456789ab-20261123"},
+		"repository missing":   {"other/repo", "does not exist", "deploy HubStack first"},
+		"secret missing":       {"hubspoke/agent-tokenx", "does not exist", "deploy HubStack first"},
+		"secret without value": {"hubspoke/empty-token", "has no value", "aws secretsmanager put-secret-value --secret-id hubspoke/empty-token --secret-string \"$AZP_PAT\" --region eu-west-1 (in the hub account 123456789012)"},
+		// Created as the template creates it, never put.
+		"generated value only": {"the agent token secret hubspoke/generated-token holds only the random value CloudFormation generated",
+			"aws secretsmanager put-secret-value --secret-id hubspoke/generated-token --secret-string \"$AZP_PAT\" --region eu-west-1 (in the hub account 123456789012), then deploy again"},
+		"secret deleted": {"hubspoke/gone-token", "scheduled for deletion", "aws secretsmanager restore-secret"},
+		// A hung endpoint: each call gives up after 2 attempts of 5 s.
+		"secret call hangs": {"Secrets Manager in eu-west-1 (secretsmanager.eu-west-1.amazonaws.com) accepted the connection but did not answer within 5 s, 2 attempts", "deploy again"},
+		"image call hangs":  {"ECR in eu-west-1 (api.ecr.eu-west-1.amazonaws.com) accepted the connection but did not answer within 5 s, 2 attempts", "deploy again"},
+		// 7 s left: the watchdog answers 4 s before the function's timeout.
+		"watchdog":                   {"the preflight got no answer from Secrets Manager in eu-west-1 (secretsmanager.eu-west-1.amazonaws.com) in the hub account 123456789012 within 3 s", "deploy again"},
 		"replica never arrives":      {"us-east-1", "has not replicated to us-east-1 within 600 s", "describe-image-replication-status", "--region eu-west-1"},
 		"replica repository missing": {"us-west-2", "deploy HubReplica-us-west-2 and HubStack first"},
 	} {
@@ -80,6 +100,26 @@ func TestHubPreflightFunction(t *testing.T) {
 	}
 	if c := res.Cases["replica never arrives"]; c.Slept != 600 {
 		t.Errorf("replica never arrives: waited %d s, want 600", c.Slept)
+	}
+	// Real Secrets Manager leaves the unlabelled version out of
+	// VersionIdsToStages; moto lists it with no labels: either way AWSCURRENT
+	// and AWSPREVIOUS are on two versions.
+	if c := res.Cases["put twice"]; c.Status != "SUCCESS" || !strings.HasPrefix(c.Data["Arn"], "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hubspoke/twice-token-") ||
+		fmt.Sprint(c.Stages) != "[[] [AWSCURRENT] [AWSPREVIOUS]]" {
+		t.Errorf("put twice: %+v, want SUCCESS with versions [] [AWSCURRENT] [AWSPREVIOUS]", c)
+	}
+	// Hung calls answer well within the 60 s function: about 10 s each
+	// (2 attempts of a 5 s read timeout); never under 9 s (the timeouts are
+	// the ones set, not an instant refusal); the watchdog at 7 - 4 = 3 s.
+	for name, want := range map[string][2]float64{"secret call hangs": {9, 30}, "image call hangs": {9, 30}, "watchdog": {2.5, 6}} {
+		if s := res.Cases[name].Seconds; s < want[0] || s > want[1] {
+			t.Errorf("%s: answered after %.1f s, want %.0f-%.0f s", name, s, want[0], want[1])
+		}
+	}
+	// The worst case of the handler's two calls, plus the watchdog's
+	// margin, fits the 60 s function.
+	if w := 2*res.Limits.CallWorst + res.Limits.Margin; w >= 60 {
+		t.Errorf("two calls of at most %d s each plus %d s margin = %d s, not under the 60 s function timeout", res.Limits.CallWorst, res.Limits.Margin, w)
 	}
 	if d := res.Cases["delete"]; d.Status != "SUCCESS" || d.PhysicalID != res.Full {
 		t.Errorf("delete: %+v, want SUCCESS keeping the physical id", d)

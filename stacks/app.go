@@ -3,6 +3,7 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -33,6 +34,23 @@ func BuildDateFromContext(contextJSON string, now time.Time) (time.Time, error) 
 		return time.Time{}, fmt.Errorf("-c imageDate=%s: not a date YYYY-MM-DD", s)
 	}
 	return d, nil
+}
+
+// ImageTagContextKey is the context key that names the agent image tag to
+// deploy instead of this commit's (`cdk deploy SpokeStack-x -c
+// imageTag=agent-...`: an image that exists; the pipelines after the first
+// are given the tag the first one built).
+const ImageTagContextKey = "imageTag"
+
+var imageTagRe = regexp.MustCompile(`^agent-[0-9a-f]{12}-[0-9]{8}$`)
+
+// ImageTagFromContext is the tag `-c imageTag=...` gives, "" if none.
+func ImageTagFromContext(contextJSON string) (string, error) {
+	s, _ := contextValue(contextJSON, ImageTagContextKey).(string)
+	if s != "" && !imageTagRe.MatchString(s) {
+		return "", fmt.Errorf("-c %s=%s: not an agent image tag such as agent-0123456789ab-20261123 (`hubspoke image-tag` prints this commit's)", ImageTagContextKey, s)
+	}
+	return s, nil
 }
 
 // ContextFlag reports whether `-c key=true` was given, e.g. nag (run the

@@ -31,6 +31,9 @@ type AppOptions struct {
 	AgentDir string
 	// BuildDate picks the image rebuild period (AgentImageTag).
 	BuildDate time.Time
+	// ImageTag, when set, is deployed instead of the tag computed from
+	// AgentDir and BuildDate (-c imageTag=...). Default: "".
+	ImageTag string
 	// Nag: cdk-nag checks every stack, those inside the pipeline's Stages
 	// included.
 	Nag bool
@@ -44,6 +47,9 @@ func AddApp(app awscdk.App, f *config.Fleet, o AppOptions) (*Fleet, error) {
 	tag, err := agentimage.Tag(o.AgentDir, f.Image.Rebuild, o.BuildDate)
 	if err != nil {
 		return nil, err
+	}
+	if o.ImageTag != "" {
+		tag = o.ImageTag
 	}
 	fleetPath, nag := o.FleetPath, o.Nag
 	if nag {

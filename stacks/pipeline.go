@@ -34,6 +34,21 @@ const SynthNodeVersion = "22"
 // install: the same as package.json pins for `make synth`.
 const CDKCLIVersion = "2.1148.1"
 
+// ImageTagParameter is the SSM parameter (String, in the pipeline's account
+// and region) where the first pipeline records the agent image tag it has
+// built, once the image step succeeds; the pipelines after it deploy that
+// tag, not the one their own later synthesis would compute (a new rebuild
+// period, or a commit that changed agent/ in between, names a tag nobody
+// built). The record step creates it; no stack owns it, so no stack update
+// resets it.
+const ImageTagParameter = "/hubspoke/pipeline/agent-image-tag"
+
+// CDKAssetsVersion is the cdk-assets the pipeline's asset steps install
+// (CDK Pipelines installs cdk-assets@latest unless told): the version
+// package.json pins next to the CLI, released from the same repository
+// (aws/aws-cdk-cli), so a new release cannot change a deploy unseen.
+const CDKAssetsVersion = "4.7.3"
+
 // PipelineStackProps configures the delivery pipeline.
 type PipelineStackProps struct {
 	awscdk.StackProps
@@ -91,6 +106,16 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	// The next pipelines start when the one before succeeds, not on a push.
 	source := pipelines.CodePipelineSource_Connection(jsii.String(p.Repository), jsii.String(p.Branch),
 		&pipelines.ConnectionSourceOptions{ConnectionArn: jsii.String(p.ConnectionArn), TriggerOnPush: jsii.Bool(first)})
+	synthPolicy := []awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("sts:AssumeRole"),
+		Resources: jsii.Strings(lookupRoles),
+	})}
+	if !first { // reads the tag the first pipeline built
+		synthPolicy = append(synthPolicy, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("ssm:GetParameter"),
+			Resources: jsii.Strings(imageTagParameterArn(p)),
+		}))
+	}
 	synth := pipelines.NewCodeBuildStep(jsii.String("Synth"), &pipelines.CodeBuildStepProps{
 		Input: source,
 		InstallCommands: jsii.Strings(
@@ -99,13 +124,9 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 		// The README's synth, on the same fleet file; then every target of
 		// the assembly must be bootstrapped before the pipeline updates
 		// itself (its policies name each target's deploy role).
-		Commands: jsii.Strings("export PATH=/usr/local/go/bin:$PATH && make synth FLEET="+fleetPath,
-			"bash tools/check-bootstrap.sh"),
-		Env: &map[string]*string{"TOOLING_ACCOUNT": jsii.String(p.Account)},
-		RolePolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("sts:AssumeRole"),
-			Resources: jsii.Strings(lookupRoles),
-		})},
+		Commands:               jsii.Strings(synthCommand(first, fleetPath, group), "bash tools/check-bootstrap.sh"),
+		Env:                    &map[string]*string{"TOOLING_ACCOUNT": jsii.String(p.Account)},
+		RolePolicyStatements:   &synthPolicy,
 		PrimaryOutputDirectory: jsii.String("cdk.out"),
 		BuildEnvironment: &awscodebuild.BuildEnvironment{
 			BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
@@ -128,6 +149,7 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 		EnableKeyRotation:             jsii.Bool(true),
 		PipelineType:                  awscodepipeline.PipelineType_V2,
 		CliVersion:                    jsii.String(CDKCLIVersion),
+		CdkAssetsCliVersion:           jsii.String(CDKAssetsVersion),
 	})
 	out.Pipeline = pipe
 
@@ -139,8 +161,11 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 		pipe.AddStage(hubStage, nil)
 		out.Stages = append(out.Stages, hubStage)
 
+		image := agentImageStep(stack, f, source, props.ImageTag)
+		record := recordImageTagStep(p, source, props.ImageTag)
+		record.AddStepDependency(image)
 		pipe.AddWave(jsii.String("AgentImage"), &pipelines.WaveOptions{
-			Post: &[]pipelines.Step{agentImageStep(stack, f, source, props.ImageTag)},
+			Post: &[]pipelines.Step{image, record},
 		})
 	}
 
@@ -352,24 +377,61 @@ func agentImageStep(stack awscdk.Stack, f *config.Fleet, source pipelines.IFileS
 	})
 }
 
+// imageTagParameterArn is ImageTagParameter's ARN.
+func imageTagParameterArn(p *config.Pipeline) string {
+	return "arn:" + config.PartitionOf(p.Region) + ":ssm:" + p.Region + ":" + p.Account + ":parameter" + ImageTagParameter
+}
+
+// synthCommand is the synth step's synthesis: the first pipeline's computes
+// the image tag (agent/ and the rebuild period at this moment) and builds
+// it; each next pipeline's deploys the tag the first one recorded after
+// building it, so every pipeline of one run deploys one image that exists.
+func synthCommand(first bool, fleetPath string, group int) string {
+	synth := "export PATH=/usr/local/go/bin:$PATH && make synth FLEET=" + fleetPath
+	if first {
+		return synth
+	}
+	return `{ IMAGE_TAG=$(aws ssm get-parameter --name ` + ImageTagParameter + ` --query Parameter.Value --output text) || ` +
+		`{ echo "` + PipelineName(group) + ` deploys the agent image tag that ` + PipelineName(0) + ` built, recorded in the SSM parameter ` + ImageTagParameter +
+		` when its AgentImage step succeeds: none is recorded; run ` + PipelineName(0) + ` first (aws codepipeline start-pipeline-execution --name ` + PipelineName(0) + `)" >&2; false; }; } && ` +
+		`echo "deploying agent image $IMAGE_TAG (built by ` + PipelineName(0) + `)" && ` + synth + ` IMAGE_TAG="$IMAGE_TAG"`
+}
+
+// recordImageTagStep records tag in ImageTagParameter once the image step
+// has pushed it (or found it pushed).
+func recordImageTagStep(p *config.Pipeline, source pipelines.IFileSetProducer, tag string) pipelines.CodeBuildStep {
+	return pipelines.NewCodeBuildStep(jsii.String("RecordImageTag"), &pipelines.CodeBuildStepProps{
+		Input: source,
+		Commands: jsii.Strings(`aws ssm put-parameter --name ` + ImageTagParameter + ` --type String --overwrite --value "$AGENT_IMAGE_TAG" ` +
+			`--description "The agent image tag the pipeline built last: the next pipelines deploy it"`),
+		Env: &map[string]*string{"AGENT_IMAGE_TAG": jsii.String(tag)},
+		RolePolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("ssm:PutParameter"),
+			Resources: jsii.Strings(imageTagParameterArn(p)),
+		})},
+	})
+}
+
 // verifyStep runs the smoke check (tools/verify-spokes.sh, then
 // tools/smoke-check.sh) after a wave: each spoke's service is ACTIVE with its
 // scheduled actions, and a check-only agent task pulls the image, gets the
 // token and reaches Azure DevOps. It assumes each spoke's smoke-check role
 // with the pipeline's verify role. One step per wave, not per spoke: a
 // CodeBuild project per spoke would put hundreds of resources in the
-// pipeline stack; the script checks up to 10 spokes at a time.
+// pipeline stack. The parallelism and the timeout follow the wave's size
+// (config.VerifySizing), so a healthy wave of the largest size passes.
 func verifyStep(wave string, spokes []config.Spoke, source pipelines.IFileSetProducer, role awsiam.IRole) pipelines.Step {
 	var targets []string
 	for _, s := range spokes {
 		targets = append(targets, strings.Join([]string{s.Account, s.Region, ClusterName(s), ServiceName}, ":"))
 	}
+	parallel, timeout := config.VerifySizing(len(spokes))
 	return pipelines.NewCodeBuildStep(jsii.String("Verify-"+wave), &pipelines.CodeBuildStepProps{
 		Input:    source,
 		Commands: jsii.Strings("bash tools/verify-spokes.sh"),
-		Env:      &map[string]*string{"SPOKES": jsii.String(strings.Join(targets, " "))},
+		Env:      &map[string]*string{"SPOKES": jsii.String(strings.Join(targets, " ")), "PARALLEL": jsii.String(fmt.Sprint(parallel))},
 		Role:     role,
-		Timeout:  awscdk.Duration_Minutes(jsii.Number(60)),
+		Timeout:  awscdk.Duration_Minutes(jsii.Number(float64(timeout))),
 	})
 }
 

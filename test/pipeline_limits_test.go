@@ -219,6 +219,33 @@ func TestPipelinesInSequence(t *testing.T) {
 	if pipe["Name"] != "hubspoke-2" || !strings.Contains(fmtJSON(pipe["Stages"]), `"DetectChanges":false`) {
 		t.Errorf("second pipeline: name %v, source must not start on a push: %.400s", pipe["Name"], fmtJSON(pipe["Stages"]))
 	}
+	// The second pipeline deploys the tag the first recorded after its
+	// image step (TestSynthCommandUsesTheRecordedTag runs the command),
+	// with a role that may read that parameter only; the first computes
+	// its own.
+	synthSpec := func(tpl map[string]any) string {
+		for _, proj := range testutil.ResourcesOfType(tpl, "AWS::CodeBuild::Project") {
+			if raw, _ := testutil.Props(proj)["Source"].(map[string]any)["BuildSpec"].(string); strings.Contains(raw, "make synth") {
+				return raw
+			}
+		}
+		t.Fatal("no synth project")
+		return ""
+	}
+	if spec := synthSpec(second); !strings.Contains(spec, "IMAGE_TAG=$(aws ssm get-parameter --name /hubspoke/pipeline/agent-image-tag --query Parameter.Value --output text)") ||
+		!strings.Contains(spec, `make synth FLEET=fleet.yaml IMAGE_TAG=\"$IMAGE_TAG\"`) {
+		t.Errorf("the second pipeline's synth does not deploy the recorded tag: %s", spec)
+	}
+	if spec := synthSpec(first); strings.Contains(spec, "IMAGE_TAG") {
+		t.Errorf("the first pipeline's synth reads a recorded tag: %s", spec)
+	}
+	secondPolicies := ""
+	for _, p := range testutil.ResourcesOfType(second, "AWS::IAM::Policy") {
+		secondPolicies += fmtJSON(testutil.Props(p)["PolicyDocument"])
+	}
+	if !strings.Contains(secondPolicies, `{"Action":"ssm:GetParameter","Effect":"Allow","Resource":"arn:aws:ssm:eu-west-1:111111111111:parameter/hubspoke/pipeline/agent-image-tag"}`) {
+		t.Errorf("the second pipeline's synth may not read the recorded tag: %.1500s", secondPolicies)
+	}
 	rule := testutil.Props(testutil.One(t, second, "AWS::Events::Rule"))
 	if p := fmtJSON(rule["EventPattern"]); !strings.Contains(p, `"pipeline":["hubspoke"]`) || !strings.Contains(p, `"state":["SUCCEEDED"]`) {
 		t.Errorf("second pipeline does not start after the first succeeds: %s", p)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+
 	"hubspoke-cdk/agentimage"
 	"hubspoke-cdk/internal/fleetgen"
 	"hubspoke-cdk/internal/testutil"
@@ -253,6 +255,22 @@ func TestPipelineAt300Spokes(t *testing.T) {
 	if len(stages) > 50 {
 		t.Errorf("%d stages, over CodePipeline's 50", len(stages))
 	}
+	// Each wave's verification is sized from its 100 spokes
+	// (config.VerifySizing, worked by hand: 25 at a time, 10 + 4 × 10 = 50,
+	// at least 60 minutes).
+	verify := 0
+	for _, proj := range testutil.ResourcesOfType(tpl, "AWS::CodeBuild::Project") {
+		p := testutil.Props(proj)
+		if raw, _ := p["Source"].(map[string]any)["BuildSpec"].(string); strings.Contains(raw, "tools/verify-spokes.sh") {
+			verify++
+			if p["TimeoutInMinutes"] != 60.0 || !strings.Contains(fmtJSON(p["Environment"]), `{"Name":"PARALLEL","Type":"PLAINTEXT","Value":"25"}`) {
+				t.Errorf("a 100-spoke wave's verify step: timeout %v, environment %.300s; want 60 minutes, PARALLEL 25", p["TimeoutInMinutes"], fmtJSON(p["Environment"]))
+			}
+		}
+	}
+	if verify != 3 {
+		t.Errorf("%d verify steps, want 3", verify)
+	}
 	st, _ := os.Stat(path)
 	t.Logf("300 spokes: %d stages, %d actions, %d resources, template %d bytes",
 		len(stages), total, len(tpl["Resources"].(map[string]any)), st.Size())
@@ -260,4 +278,114 @@ func TestPipelineAt300Spokes(t *testing.T) {
 
 func fleetgenWithPipeline(spokes, waves int) fleetgen.Options {
 	return fleetgen.Options{Spokes: spokes, Waves: waves, OrganizationID: "o-exampleorg1", Pipeline: true}
+}
+
+// The first pipeline records the tag it built once its image step has
+// succeeded (a step after it in the AgentImage stage, allowed to write that
+// one parameter); its spokes deploy the same tag.
+func TestPipelineRecordsTheBuiltTag(t *testing.T) {
+	built := example(t)
+	tag := exampleImageTag(t)
+	tpl := testutil.JSON(t, built.Pipelines[0].Stack)
+	var image, record map[string]any
+	for _, s := range pipelineStages(t, tpl) {
+		if s["Name"] != "AgentImage" {
+			continue
+		}
+		for _, a := range actions(s) {
+			switch a["Name"] {
+			case "BuildAgentImage":
+				image = a
+			case "RecordImageTag":
+				record = a
+			}
+		}
+	}
+	if image == nil || record == nil {
+		t.Fatalf("the AgentImage stage lacks BuildAgentImage or RecordImageTag")
+	}
+	if record["RunOrder"].(float64) <= image["RunOrder"].(float64) {
+		t.Errorf("RecordImageTag runs at %v, not after BuildAgentImage (%v)", record["RunOrder"], image["RunOrder"])
+	}
+	found := false
+	for _, proj := range testutil.ResourcesOfType(tpl, "AWS::CodeBuild::Project") {
+		p := testutil.Props(proj)
+		raw, _ := p["Source"].(map[string]any)["BuildSpec"].(string)
+		if strings.Contains(raw, "aws ssm put-parameter --name /hubspoke/pipeline/agent-image-tag --type String --overwrite --value \\\"$AGENT_IMAGE_TAG\\\"") {
+			found = strings.Contains(fmtJSON(p["Environment"]), `"Name":"AGENT_IMAGE_TAG","Type":"PLAINTEXT","Value":"`+tag+`"`)
+		}
+	}
+	if !found {
+		t.Errorf("no project records TAG=%s in /hubspoke/pipeline/agent-image-tag", tag)
+	}
+	policies := ""
+	for _, p := range testutil.ResourcesOfType(tpl, "AWS::IAM::Policy") {
+		policies += fmtJSON(testutil.Props(p)["PolicyDocument"])
+	}
+	if !strings.Contains(policies, `{"Action":"ssm:PutParameter","Effect":"Allow","Resource":"arn:aws:ssm:eu-west-1:111111111111:parameter/hubspoke/pipeline/agent-image-tag"}`) {
+		t.Errorf("no role may write the tag parameter (and only it): %.2000s", policies)
+	}
+}
+
+// -c imageTag=... deploys that tag on both paths: every SpokeStack of
+// `cdk deploy`, every pipeline's spokes and the image step.
+func TestGivenImageTagIsDeployedEverywhere(t *testing.T) {
+	o := fleetgenWithPipeline(4, 2)
+	o.MaxSpokesPerPipeline = 2
+	f := parseFleet(t, o)
+	app := testutil.NewAppIn(t, t.TempDir())
+	opts := appOptions(false)
+	opts.ImageTag = "agent-fedcba987654-20261116"
+	built, err := stacks.AddApp(app, f, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(built.Pipelines) != 2 {
+		t.Fatalf("%d pipelines, want 2", len(built.Pipelines))
+	}
+	own := exampleImageTag(t)
+	check := func(name string, tpl map[string]any) {
+		td := fmtJSON(testutil.Props(testutil.One(t, tpl, "AWS::ECS::TaskDefinition"))["ContainerDefinitions"])
+		if !strings.Contains(td, ":agent-fedcba987654-20261116") || strings.Contains(td, own) {
+			t.Errorf("%s does not run the given tag: %.300s", name, td)
+		}
+	}
+	for _, s := range built.Spokes {
+		check(*s.StackName(), testutil.JSON(t, s.Stack))
+	}
+	n := 0
+	for _, p := range built.Pipelines {
+		for _, st := range p.Stages {
+			for _, c := range *st.Node().Children() {
+				if s, ok := c.(awscdk.Stack); ok && strings.HasPrefix(*s.StackName(), "SpokeStack-") {
+					check("pipeline "+*s.StackName(), testutil.JSON(t, s))
+					n++
+				}
+			}
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d spokes in the pipelines, want 4", n)
+	}
+	if env := fmtJSON(testutil.JSON(t, built.Pipelines[0].Stack)); !strings.Contains(env, `"Name":"TAG","Type":"PLAINTEXT","Value":"agent-fedcba987654-20261116"`) {
+		t.Error("the image step does not build the given tag")
+	}
+}
+
+// The asset steps install the pinned cdk-assets, never @latest.
+func TestPipelineAssetStepsPinCdkAssets(t *testing.T) {
+	tpl := testutil.JSON(t, example(t).Pipelines[0].Stack)
+	pinned := 0
+	for _, proj := range testutil.ResourcesOfType(tpl, "AWS::CodeBuild::Project") {
+		raw, _ := testutil.Props(proj)["Source"].(map[string]any)["BuildSpec"].(string)
+		if strings.Contains(raw, "cdk-assets@latest") {
+			t.Errorf("an asset step installs cdk-assets@latest: %.300s", raw)
+		}
+		if strings.Contains(raw, `"npm install -g cdk-assets@4.7.3"`) {
+			pinned++
+		}
+	}
+	if pinned == 0 {
+		t.Error("no asset step installs cdk-assets@4.7.3")
+	}
 }

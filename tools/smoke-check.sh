@@ -12,12 +12,17 @@
 #   tools/smoke-check.sh 222222222222:eu-west-1:hubspoke-dev:build-agents ...
 # Pipeline (after each wave): SPOKES="..." and ASSUME_ROLE=hubspoke-{spoke}-smoke
 # ({spoke} is the cluster name without "hubspoke-"), and at most PARALLEL
-# spokes at a time (default 10).
+# spokes at a time (default 10, 1-64; the pipeline sizes it from the wave:
+# config.VerifySizing).
 set -euo pipefail
 spokes=("$@")
 if ((${#spokes[@]} == 0)); then read -r -a spokes <<<"${SPOKES:-}"; fi
 ((${#spokes[@]})) || { echo "usage: tools/smoke-check.sh ACCOUNT:REGION:CLUSTER:SERVICE ..." >&2; exit 2; }
 parallel="${PARALLEL:-10}"
+if ! [[ "$parallel" =~ ^[0-9]+$ ]] || ((parallel < 1 || parallel > 64)); then
+  echo "PARALLEL=${parallel}: use 1 to 64 spokes at a time" >&2
+  exit 2
+fi
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
