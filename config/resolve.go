@@ -9,8 +9,8 @@ import (
 const (
 	DefaultTagMutability      = "IMMUTABLE"
 	DefaultImagesKept         = 30
-	DefaultRepositoryName     = "hubspoke-cdk/build-agent"
-	DefaultSecretName         = "hubspoke-cdk/agent-token"
+	DefaultRepositoryName     = "hubspoke/build-agent"
+	DefaultSecretName         = "hubspoke/agent-token"
 	DefaultCPU                = 1024
 	DefaultMemoryMiB          = 2048
 	DefaultPool               = "Default"

@@ -15,9 +15,9 @@ import (
 // renders (compared as JSON), immutable tags.
 func TestAgentReplicaTemplate(t *testing.T) {
 	stack := spokeStack(t)
-	reg := NewAgentRegistry(stack, "Registry", &AgentRegistryProps{RepositoryName: "hubspoke-cdk/build-agent", ImagesKept: 12,
+	reg := NewAgentRegistry(stack, "Registry", &AgentRegistryProps{RepositoryName: "hubspoke/build-agent", ImagesKept: 12,
 		Pullers: TrustedPrincipals{Accounts: []string{"444444444444"}, RoleArns: []string{"arn:aws:iam::444444444444:role/hubspoke-us-*"}, Like: true}})
-	NewAgentReplicaTemplate(stack, "Template", &AgentReplicaTemplateProps{Registry: reg, RepositoryName: "hubspoke-cdk/build-agent", ImagesKept: 12})
+	NewAgentReplicaTemplate(stack, "Template", &AgentReplicaTemplateProps{Registry: reg, RepositoryName: "hubspoke/build-agent", ImagesKept: 12})
 	tpl := testutil.JSON(t, stack)
 	repo := testutil.Props(testutil.One(t, tpl, "AWS::ECR::Repository"))
 	tmpl := testutil.Props(testutil.One(t, tpl, "AWS::ECR::RepositoryCreationTemplate"))
@@ -27,7 +27,7 @@ func TestAgentReplicaTemplate(t *testing.T) {
 	if fromRepo == nil || !reflect.DeepEqual(fromRepo, fromTemplate) {
 		t.Errorf("template lifecycle %v differs from the repository's %v", fromTemplate, fromRepo)
 	}
-	if tmpl["Prefix"] != "hubspoke-cdk" || tmpl["ImageTagMutability"] != "IMMUTABLE" || tmpl["CustomRoleArn"] == nil {
+	if tmpl["Prefix"] != "hubspoke" || tmpl["ImageTagMutability"] != "IMMUTABLE" || tmpl["CustomRoleArn"] == nil {
 		t.Errorf("template %v", tmpl)
 	}
 	if enc := tmpl["EncryptionConfiguration"].(map[string]any); enc["EncryptionType"] != "KMS" || enc["KmsKey"] == nil {

@@ -19,7 +19,7 @@ var demandPollerCode string
 
 // DefaultDemandNamespace is the CloudWatch namespace of the demand metrics
 // (AgentsWanted and DemandKnown, dimension Spoke).
-const DefaultDemandNamespace = "hubspoke-cdk/Demand"
+const DefaultDemandNamespace = "hubspoke/Demand"
 
 // DemandPool is one Azure DevOps agent pool and the spokes whose agents
 // serve it.

@@ -54,9 +54,9 @@ func TestHubPreflightFunction(t *testing.T) {
 	for name, want := range map[string][]string{
 		"image missing":              {"agent image", "agent-0123456789ab-20261130", "is not in the hub repository", "docker push"},
 		"repository missing":         {"other/repo", "does not exist", "deploy HubStack first"},
-		"secret missing":             {"hubspoke-cdk/agent-tokenx", "does not exist", "deploy HubStack first"},
-		"secret without value":       {"hubspoke-cdk/empty-token", "has no value", "aws secretsmanager put-secret-value --secret-id hubspoke/empty-token"},
-		"secret deleted":             {"hubspoke-cdk/gone-token", "scheduled for deletion", "aws secretsmanager restore-secret"},
+		"secret missing":             {"hubspoke/agent-tokenx", "does not exist", "deploy HubStack first"},
+		"secret without value":       {"hubspoke/empty-token", "has no value", "aws secretsmanager put-secret-value --secret-id hubspoke/empty-token"},
+		"secret deleted":             {"hubspoke/gone-token", "scheduled for deletion", "aws secretsmanager restore-secret"},
 		"replica never arrives":      {"us-east-1", "has not replicated to us-east-1 within 600 s", "describe-image-replication-status", "--region eu-west-1"},
 		"replica repository missing": {"us-west-2", "deploy HubReplica-us-west-2 and HubStack first"},
 	} {

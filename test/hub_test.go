@@ -24,7 +24,7 @@ func TestHubRepository(t *testing.T) {
 			"DeletionPolicy":      "Retain",
 			"UpdateReplacePolicy": "Retain",
 			"Properties": map[string]any{
-				"RepositoryName":             "hubspoke-cdk/build-agent",
+				"RepositoryName":             "hubspoke/build-agent",
 				"ImageScanningConfiguration": map[string]any{"ScanOnPush": true},
 				"ImageTagMutability":         "IMMUTABLE",
 				"EncryptionConfiguration": map[string]any{
@@ -58,7 +58,7 @@ func TestHubSecret(t *testing.T) {
 		tpl.HasResource(str("AWS::SecretsManager::Secret"), map[string]any{
 			"DeletionPolicy": "Retain",
 			"Properties": map[string]any{
-				"Name":                 "hubspoke-cdk/agent-token",
+				"Name":                 "hubspoke/agent-token",
 				"KmsKeyId":             map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("AgentTokenKey.*")), "Arn"}},
 				"SecretString":         assertions.Match_Absent(),
 				"GenerateSecretString": map[string]any{},

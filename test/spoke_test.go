@@ -82,7 +82,7 @@ func TestSpokeSecretWiring(t *testing.T) {
 			"SecretId": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:hubspoke/agent-token",
 			// The image from the replica in the spoke's region (waiting for
 			// replication), the token from the hub's region.
-			"SecretRegion": "eu-west-1", "RepositoryName": "hubspoke-cdk/build-agent", "RepositoryRegion": "us-east-1", "RegistryId": "111111111111",
+			"SecretRegion": "eu-west-1", "RepositoryName": "hubspoke/build-agent", "RepositoryRegion": "us-east-1", "RegistryId": "111111111111",
 			"ImageTag": exampleImageTag(t), "Nonce": testutil.BuildDate.Format(time.RFC3339Nano),
 			"ServiceTimeout": "720", "WaitSeconds": 600, "HubRegion": "eu-west-1",
 		})
