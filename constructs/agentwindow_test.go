@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,35 +57,38 @@ func TestAgentWindowFunction(t *testing.T) {
 		Max     int    `json:"max"`
 		Desired int    `json:"desired"`
 		Wanted  *int   `json:"wanted"`
+		Deny    bool   `json:"deny"`
 	}
 	n := func(v int) *int { return &v }
 	// 2026-12-01 is a Tuesday.
 	scenarios := []scenario{
 		// Created at 10:00 on a Tuesday: ECS started 1 task; the floor is 3.
-		{"create Tue 10:00", "Create", utc(2026, 12, 1, 9, 0), 0, 0, 1, n(1)},
+		{"create Tue 10:00", "Create", utc(2026, 12, 1, 9, 0), 0, 0, 1, n(1), false},
 		// Updated at 10:00 with 6 agents following 6 jobs; the jobs drop to 1.
-		{"update Tue 10:00", "Update", utc(2026, 12, 1, 9, 0), 3, 10, 6, n(1)},
+		{"update Tue 10:00", "Update", utc(2026, 12, 1, 9, 0), 3, 10, 6, n(1), false},
 		// At 22:00 (night: 1..2), 2 agents, no jobs.
-		{"update Tue 22:00", "Update", utc(2026, 12, 1, 21, 0), 1, 2, 2, n(0)},
+		{"update Tue 22:00", "Update", utc(2026, 12, 1, 21, 0), 1, 2, 2, n(0), false},
 		// Created on a Saturday at noon: the weekend floor is 0, so the task
 		// CloudFormation started must go.
-		{"create Sat 12:00", "Create", utc(2026, 12, 5, 11, 0), 0, 0, 1, n(0)},
-		{"update Sun 12:00", "Update", utc(2026, 12, 6, 11, 0), 0, 2, 1, n(1)},
+		{"create Sat 12:00", "Create", utc(2026, 12, 5, 11, 0), 0, 0, 1, n(0), false},
+		{"update Sun 12:00", "Update", utc(2026, 12, 6, 11, 0), 0, 2, 1, n(1), false},
 		// In the refresh (23:00-23:15 UTC): 0..0.
-		{"update in the refresh", "Update", utc(2026, 12, 1, 23, 5), 0, 0, 0, n(2)},
+		{"update in the refresh", "Update", utc(2026, 12, 1, 23, 5), 0, 0, 0, n(2), false},
 		// Just after the weekday restore (23:15 UTC, Sunday to Thursday).
-		{"update after the restore", "Update", utc(2026, 12, 1, 23, 20), 0, 0, 0, n(2)},
+		{"update after the restore", "Update", utc(2026, 12, 1, 23, 20), 0, 0, 0, n(2), false},
 		// Friday 23:15 UTC is Saturday 00:15 in Berlin: the weekend restore.
-		{"update Fri 23:20 UTC", "Update", utc(2026, 12, 4, 23, 20), 0, 0, 0, n(2)},
+		{"update Fri 23:20 UTC", "Update", utc(2026, 12, 4, 23, 20), 0, 0, 0, n(2), false},
 		// Monday after the spring change: 07:30 CEST is 05:30 UTC (in
 		// standard time it would be 06:30, before the scale-up).
-		{"update Mon 07:30 CEST", "Update", utc(2027, 3, 29, 5, 30), 1, 2, 2, n(0)},
-		{"update Mon 06:55 CEST", "Update", utc(2027, 3, 29, 4, 55), 1, 2, 2, n(0)},
+		{"update Mon 07:30 CEST", "Update", utc(2027, 3, 29, 5, 30), 1, 2, 2, n(0), false},
+		{"update Mon 06:55 CEST", "Update", utc(2027, 3, 29, 4, 55), 1, 2, 2, n(0), false},
 		// The day of the change itself (a Sunday): the weekend window.
-		{"create on the DST day", "Create", utc(2027, 3, 28, 10, 0), 0, 0, 1, n(0)},
+		{"create on the DST day", "Create", utc(2027, 3, 28, 10, 0), 0, 0, 1, n(0), false},
 		// Monday after the autumn change: 07:00 CET is 06:00 UTC again.
-		{"update Mon 06:30 CET", "Update", utc(2026, 10, 26, 5, 30), 1, 2, 1, n(0)},
-		{"update Mon 07:00 CET", "Update", utc(2026, 10, 26, 6, 0), 1, 2, 1, n(0)},
+		{"update Mon 06:30 CET", "Update", utc(2026, 10, 26, 5, 30), 1, 2, 1, n(0), false},
+		{"update Mon 07:00 CET", "Update", utc(2026, 10, 26, 6, 0), 1, 2, 1, n(0), false},
+		// The function's role may not register the target.
+		{"denied", "Update", utc(2026, 12, 1, 9, 0), 3, 10, 6, nil, true},
 	}
 	spec, _ := json.Marshal(map[string]any{"properties": props, "scenarios": scenarios, "templateMin": 0, "templateMax": 10})
 	dir := t.TempDir()
@@ -150,6 +154,9 @@ func TestAgentWindowFunction(t *testing.T) {
 		if !reflect.DeepEqual(r.Calls, c.calls) {
 			t.Errorf("%s: registrations %v, want %v", c.name, r.Calls, c.calls)
 		}
+	}
+	if d := res["denied"]; d.Status != "FAILED" || !strings.Contains(d.Reason, "may not register service/hubspoke-dev/build-agents") || !strings.Contains(d.Reason, "not authorized") {
+		t.Errorf("denied: %s %q, want FAILED naming the target and the denial", d.Status, d.Reason)
 	}
 	if d := res["delete"]; d.Status != "SUCCESS" || len(d.Calls) != 0 {
 		t.Errorf("delete: %+v", d)

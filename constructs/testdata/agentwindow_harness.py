@@ -48,12 +48,14 @@ class Target:
       - MinCapacity above MaxCapacity is a ValidationException.
     Scheduled actions act only at their next time: nothing here runs them."""
 
-    def __init__(self, resource_id, low, high, desired):
+    def __init__(self, resource_id, low, high, desired, deny=False):
         self.resource_id, self.min, self.max, self.desired = resource_id, low, high, desired
-        self.calls = []
+        self.calls, self.deny = [], deny
 
     def register_scalable_target(self, ServiceNamespace, ScalableDimension, ResourceId, MinCapacity=None, MaxCapacity=None, **other):
         self.calls.append([MinCapacity, MaxCapacity])
+        if self.deny and self.calls != [[template_min, template_max]]:  # CloudFormation's own call is allowed
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "User is not authorized to perform: application-autoscaling:RegisterScalableTarget"}}, "RegisterScalableTarget")
         if (ServiceNamespace, ScalableDimension, ResourceId) != ("ecs", "ecs:service:DesiredCount", self.resource_id):
             raise ClientError({"Error": {"Code": "ValidationException", "Message": "unknown target %s" % ResourceId}}, "RegisterScalableTarget")
         low = self.min if MinCapacity is None else MinCapacity
@@ -75,7 +77,7 @@ template_min, template_max = spec["templateMin"], spec["templateMax"]
 out = {}
 for sc in spec["scenarios"]:
     def deploy(with_function):
-        t = Target(props["ResourceId"], sc["min"], sc["max"], sc["desired"])
+        t = Target(props["ResourceId"], sc["min"], sc["max"], sc["desired"], deny=with_function and sc.get("deny", False))
         # CloudFormation registers the target with the template's values.
         t.register_scalable_target(ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
                                    ResourceId=props["ResourceId"], MinCapacity=template_min, MaxCapacity=template_max)
