@@ -40,6 +40,12 @@ now = time.time
 
 DAYS = {"SUN": 0, "MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6}
 CRON = re.compile(r"^cron\((\d{1,2}) (\d{1,2}) (\*|\?) \* (\?|[A-Z,-]+) \*\)$")
+# The window is the one in force this long from now: registering takes a
+# moment, and an action that fires between the look-up and the
+# registration would otherwise be overwritten with the window it ended
+# until the next action. An action due within LEAD_SECONDS is applied that
+# much early.
+LEAD_SECONDS = 120
 # How far back to look for the last action: every week has a daily
 # refresh, so one is always within a day; a week bounds any schedule.
 LOOKBACK_MINUTES = 8 * 24 * 60
@@ -116,7 +122,7 @@ def register(aas, resource_id, low, high):
 
 def apply(p, create):
     window = json.loads(p["Window"])
-    at = now()
+    at = now() + LEAD_SECONDS
     a = in_force(window, at)
     low, high = int(a["min"]), int(a["max"])
     aas = boto3.client("application-autoscaling", config=CLIENT_CONFIG)
@@ -133,7 +139,7 @@ def apply(p, create):
         if code in ("AccessDeniedException", "AccessDenied"):
             raise Problem("this function may not register %s: %s" % (p["ResourceId"], msg))
         raise
-    print("in force at %s: %s (min %d, max %d)" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(at)), a["name"], low, high))
+    print("in force at %s (now + %d s): %s (min %d, max %d)" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(at)), LEAD_SECONDS, a["name"], low, high))
     return {"Action": a["name"], "MinCapacity": str(low), "MaxCapacity": str(high)}
 
 

@@ -87,6 +87,10 @@ func TestAgentWindowFunction(t *testing.T) {
 		// Monday after the autumn change: 07:00 CET is 06:00 UTC again.
 		{"update Mon 06:30 CET", "Update", utc(2026, 10, 26, 5, 30), 1, 2, 1, n(0), false},
 		{"update Mon 07:00 CET", "Update", utc(2026, 10, 26, 6, 0), 1, 2, 1, n(0), false},
+		// A minute before the scale-up: an action due within 2 minutes is
+		// applied already (else registering just after it fired would put
+		// the night back until 19:00).
+		{"update a minute before 07:00", "Update", utc(2026, 12, 1, 5, 59), 1, 2, 1, n(0), false},
 		// The function's role may not register the target.
 		{"denied", "Update", utc(2026, 12, 1, 9, 0), 3, 10, 6, nil, true},
 	}
@@ -136,6 +140,7 @@ func TestAgentWindowFunction(t *testing.T) {
 		{"create on the DST day", "weekend-restore", 0, 2, 0, 0, 0, [][]int{{0, 0}, {0, 2}}},
 		{"update Mon 06:30 CET", "weekday-restore", 1, 2, 1, 1, 0, [][]int{{1, 2}}},
 		{"update Mon 07:00 CET", "weekday-scale-up", 3, 10, 3, 3, 0, [][]int{{3, 10}}},
+		{"update a minute before 07:00", "weekday-scale-up", 3, 10, 3, 3, 0, [][]int{{3, 10}}},
 	} {
 		r, ok := res[c.name]
 		if !ok {
