@@ -25,8 +25,9 @@ type AgentHealthProps struct {
 	// Emails are subscribed to the alarm topic (each confirms by mail).
 	// Default: none (the alarms and the topic still exist).
 	Emails []string
-	// ShortfallMinutes is how long fewer agents may run than the schedule
-	// asks for before the alarm fires. Default: 10.
+	// ShortfallMinutes is how long at least half of the wanted agents
+	// (all of them when 1 is wanted) may be missing before the alarm fires
+	// (ShortfallExpression). Default: 10.
 	ShortfallMinutes int
 	// DemandDimensions, when set, are the dimensions of the spoke's demand
 	// metrics (in DemandNamespace): an alarm fires when the demand has not
@@ -44,8 +45,12 @@ type AgentHealthProps struct {
 //     error exit of the agent (a rejected token, an unreachable
 //     organization URL); each such event goes to the topic with its stopped
 //     reason, and an alarm on the rule's TriggeredRules metric fires;
-//   - FewerAgentsThanScheduled: Container Insights' desired minus running
-//     task count above 0 for ShortfallMinutes;
+//   - FewerAgentsThanScheduled: for ShortfallMinutes in a row, at least
+//     one agent is wanted and fewer than half of the wanted ones run
+//     (ShortfallExpression, from Container Insights' desired and running
+//     task counts). Not desired - running > 0: with one job per agent
+//     every finished job is followed by a replacement that starts for 1-3
+//     minutes, so a busy, healthy spoke has a gap most minutes;
 //   - DemandUnknown (with DemandDimensions): the pool's jobs have not been
 //     counted for 5 minutes (the poller failed, or stopped publishing):
 //     capacity is at the schedule's floor meanwhile.
@@ -136,16 +141,16 @@ func NewAgentHealth(scope constructs.Construct, id string, props *AgentHealthPro
 	}
 	short := awscloudwatch.NewAlarm(this, jsii.String("ShortfallAlarm"), &awscloudwatch.AlarmProps{
 		AlarmName:        jsii.String(props.Name + "-fewer-agents-than-scheduled"),
-		AlarmDescription: jsii.String(fmt.Sprintf("Fewer agents run than the schedule asks for, for %d minutes: tasks cannot start or keep failing", shortfall)),
+		AlarmDescription: jsii.String(fmt.Sprintf("At least half of the wanted agents (all of them when one is wanted) have not run for %d minutes: tasks cannot start or keep failing (see the tasks-fail-to-start alarm and the stopped tasks' reasons)", shortfall)),
 		Metric: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-			Expression:   jsii.String("desired - running"),
+			Expression:   jsii.String(ShortfallExpression),
 			UsingMetrics: &map[string]awscloudwatch.IMetric{"desired": count("DesiredTaskCount"), "running": count("RunningTaskCount")},
-			Label:        jsii.String("agents missing"),
+			Label:        jsii.String("half or more of the wanted agents missing"),
 			Period:       awscdk.Duration_Minutes(jsii.Number(1)),
 		}),
-		Threshold:          jsii.Number(0),
+		Threshold:          jsii.Number(1),
 		EvaluationPeriods:  jsii.Number(float64(shortfall)),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
 	alarms := []awscloudwatch.Alarm{failed, short}
@@ -178,6 +183,15 @@ func NewAgentHealth(scope constructs.Construct, id string, props *AgentHealthPro
 	}
 	return &agentHealth{Construct: this, topic: topic, rule: rule, failed: failed, shortfall: short, demand: demand}
 }
+
+// ShortfallExpression is the shortfall alarm's metric math (CloudWatch's IF,
+// AND and FILL): 1 in a minute when at least one agent is wanted (desired,
+// Container Insights' DesiredTaskCount) and fewer than half of them run
+// (running, RunningTaskCount; no data counts as none running), else 0.
+// With 1 or 2 wanted: none runs; with 10: 4 or fewer. Replacements of
+// finished jobs and demand bursts close within minutes; tasks that cannot
+// start (image, token, subnet, quota, capacity) keep it at 1.
+const ShortfallExpression = "IF(desired >= 1 AND FILL(running, 0) < desired / 2, 1, 0)"
 
 // copyWith is m with key set to v.
 func copyWith(m map[string]any, key string, v any) map[string]any {

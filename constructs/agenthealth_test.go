@@ -39,10 +39,10 @@ func TestAgentHealth(t *testing.T) {
 			"AlarmActions": []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(str("HealthTopic.*"))}},
 		})
 		tpl.HasResourceProperties(str("AWS::CloudWatch::Alarm"), map[string]any{
-			"AlarmName": "hubspoke-dev-fewer-agents-than-scheduled", "Threshold": 0, "EvaluationPeriods": 15,
-			"ComparisonOperator": "GreaterThanThreshold",
+			"AlarmName": "hubspoke-dev-fewer-agents-than-scheduled", "Threshold": 1, "EvaluationPeriods": 15,
+			"ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
 			"Metrics": assertions.Match_ArrayWith(&[]any{
-				assertions.Match_ObjectLike(&map[string]any{"Expression": "desired - running"}),
+				assertions.Match_ObjectLike(&map[string]any{"Expression": "IF(desired >= 1 AND FILL(running, 0) < desired / 2, 1, 0)"}),
 				assertions.Match_ObjectLike(&map[string]any{"MetricStat": assertions.Match_ObjectLike(&map[string]any{"Metric": map[string]any{
 					"Namespace": "ECS/ContainerInsights", "MetricName": "RunningTaskCount",
 					"Dimensions": assertions.Match_ArrayWith(&[]any{map[string]any{"Name": "ClusterName", "Value": "hubspoke-dev"}}),

@@ -18,8 +18,8 @@ type AgentReplicaTemplateProps struct {
 	// template repeats its key, pull policy, lifecycle and tag mutability.
 	// Required.
 	Registry AgentRegistry
-	// RepositoryName is the replicated repository's name (the template's
-	// prefix). Required.
+	// RepositoryName is the replicated repository's name; the template's
+	// prefix is its namespace (CreationTemplatePrefix). Required.
 	RepositoryName string
 	// MutableTags as in AgentRegistryProps. Default: false.
 	MutableTags bool
@@ -76,7 +76,7 @@ func NewAgentReplicaTemplate(scope constructs.Construct, id string, props *Agent
 	}
 	cfnRepo := props.Registry.Repository().Node().DefaultChild().(awsecr.CfnRepository)
 	template := awsecr.NewCfnRepositoryCreationTemplate(this, jsii.String("Template"), &awsecr.CfnRepositoryCreationTemplateProps{
-		Prefix:                  jsii.String(props.RepositoryName),
+		Prefix:                  jsii.String(CreationTemplatePrefix(props.RepositoryName)),
 		AppliedFor:              jsii.Strings("REPLICATION"),
 		Description:             jsii.String("Agent image replicas: this region's key, the spokes' pull policy, lifecycle, immutable tags"),
 		EncryptionConfiguration: &awsecr.CfnRepositoryCreationTemplate_EncryptionConfigurationProperty{EncryptionType: jsii.String("KMS"), KmsKey: key.KeyArn()},
@@ -87,6 +87,54 @@ func NewAgentReplicaTemplate(scope constructs.Construct, id string, props *Agent
 	})
 	template.Node().AddDependency(role)
 	return &agentReplicaTemplate{Construct: this, template: template, role: role}
+}
+
+// RootPrefix is the creation template prefix that applies to every
+// repository no other template matches.
+const RootPrefix = "ROOT"
+
+// CreationTemplatePrefix is the repository creation template prefix that
+// matches the repository named repositoryName: its namespace, the part
+// before the last "/" ("hubspoke" for "hubspoke/build-agent"), or ROOT for a
+// name without one. ECR's rule (CreateRepositoryCreationTemplate, prefix):
+// "There is always an assumed / applied to the end of the prefix", so a
+// prefix of the full name would match only repositories below it
+// ("hubspoke/build-agent/*"), never the repository itself.
+//
+// The template then also applies to other repositories of that namespace
+// that replication creates in this region (ROOT: to every replicated
+// repository without a template of its own); its role may create only the
+// agent repository, so ECR could not create those with it
+// (docs/operations.md).
+func CreationTemplatePrefix(repositoryName string) string {
+	i := strings.LastIndex(repositoryName, "/")
+	if i < 0 {
+		return RootPrefix
+	}
+	return repositoryName[:i]
+}
+
+// CreationTemplateFor is the prefix of the template, among prefixes, that
+// ECR applies to a repository it creates named repository, written from the
+// documented rule: a prefix p matches the names that begin with p + "/"
+// (the assumed /); ROOT matches every repository no other template
+// matches. Where several prefixes match, the longest (most specific) is
+// taken. ok is false when none applies.
+func CreationTemplateFor(prefixes []string, repository string) (prefix string, ok bool) {
+	root := false
+	for _, p := range prefixes {
+		if p == RootPrefix {
+			root = true
+			continue
+		}
+		if strings.HasPrefix(repository, p+"/") && len(p) > len(prefix) {
+			prefix, ok = p, true
+		}
+	}
+	if !ok && root {
+		return RootPrefix, true
+	}
+	return prefix, ok
 }
 
 // agentLifecycleRules are the agent repository's lifecycle rules: only the

@@ -38,8 +38,10 @@ type AgentScheduleProps struct {
 // AgentSchedule registers the service with Application Auto Scaling and adds
 // one scheduled action per action of the week. Each action sets min = max =
 // capacity, so the count is exactly what the schedule says. The scalable
-// target itself spans 0..max, so re-registering it on a redeploy never moves
-// the running count.
+// target itself spans 0..max; CloudFormation registers it with those values
+// on create and whenever it updates it, which clamps the count at once and
+// drops the current window until the next action: AgentWindow sets the
+// window in force after every deploy.
 //
 // It is one CfnScalableTarget rather than the L2 ScaleOnSchedule calls: the
 // equivalent template, written in one jsii call instead of five rounds of

@@ -122,8 +122,16 @@ func NewAgentService(scope constructs.Construct, id string, props *AgentServiceP
 		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
 	})
 	var strategy *[]*awsecs.CapacityProviderStrategy
+	var association awsecs.CfnClusterCapacityProviderAssociations
 	if props.Spot {
-		cluster.EnableFargateCapacityProviders()
+		// What cluster.EnableFargateCapacityProviders adds (same id, same
+		// logical id), but now, not in an aspect at synthesis: the service
+		// must depend on it.
+		association = awsecs.NewCfnClusterCapacityProviderAssociations(cluster, jsii.String("Cluster"), &awsecs.CfnClusterCapacityProviderAssociationsProps{
+			Cluster:                         cluster.ClusterName(),
+			CapacityProviders:               &[]any{"FARGATE", "FARGATE_SPOT"},
+			DefaultCapacityProviderStrategy: &[]any{},
+		})
 		strategy = &[]*awsecs.CapacityProviderStrategy{
 			{CapacityProvider: jsii.String("FARGATE"), Base: jsii.Number(float64(props.SpotOnDemandBase)), Weight: jsii.Number(0)},
 			{CapacityProvider: jsii.String("FARGATE_SPOT"), Weight: jsii.Number(1)},
@@ -187,7 +195,20 @@ func NewAgentService(scope constructs.Construct, id string, props *AgentServiceP
 	Suppress(taskDef, "AwsSolutions-ECS2", "The environment holds only non-secret settings (agent pool, organization URL, agent name); the token is injected from Secrets Manager as a secret.")
 	Suppress(execRole, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken has no resource-level permissions and needs Resource *; ECS adds it with the pull grant.", "Resource::*")
 	// No DesiredCount: CloudFormation then leaves the running count alone on
-	// update, so a redeploy does not undo what the schedule has set.
+	// update, so a redeploy does not undo what the schedule has set (on
+	// create ECS starts one task; AgentWindow sets the schedule's count).
+	//
+	// Deployments (a new image tag or task definition): ECS task protection
+	// holds off stopping a task whose job runs (up to MaxJobMinutes), for
+	// deployments too. MaximumPercent 200 lets ECS start a full new set of
+	// agents next to the old ones even when every old task is busy and
+	// protected, so new jobs go to new agents while old jobs finish;
+	// MinimumHealthyPercent 100 keeps idle old agents until their
+	// replacements run. The circuit breaker counts only new tasks that fail
+	// to start or to stay healthy, never a protected old one, and rolls a
+	// broken image back. The deployment (and CloudFormation's wait for it)
+	// ends when the last protected task's job ends or its protection
+	// expires: at most MaxJobMinutes plus the stop timeout (docs/deploy.md).
 	service := awsecs.NewFargateService(this, jsii.String("Service"), &awsecs.FargateServiceProps{
 		Cluster:           cluster,
 		ServiceName:       optional(props.ServiceName),
@@ -202,6 +223,13 @@ func NewAgentService(scope constructs.Construct, id string, props *AgentServiceP
 		// nil: Fargate on demand (the service's launch type).
 		CapacityProviderStrategies: strategy,
 	})
+	if props.Spot {
+		// The service uses the cluster's capacity providers: it must be
+		// created after their association and deleted before it, or
+		// deleting the stack (or turning Spot off) fails with "The
+		// specified capacity provider is in use" (aws/containers-roadmap#631).
+		service.Node().AddDependency(association)
+	}
 	return &agentService{Construct: this, cluster: cluster, service: service, taskDef: taskDef, execRole: execRole, logs: logs}
 }
 

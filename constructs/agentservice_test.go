@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -176,6 +177,49 @@ func TestAgentServiceSpot(t *testing.T) {
 	testutil.Check(t, "on demand", func() {
 		testutil.Template(off).HasResourceProperties(str("AWS::ECS::Service"), map[string]any{
 			"CapacityProviderStrategy": assertions.Match_Absent(), "LaunchType": "FARGATE",
+		})
+	})
+}
+
+// Spot: the service depends on the cluster's capacity provider association
+// (created after it, deleted before it: aws/containers-roadmap#631); on
+// demand there is no association to depend on.
+func TestAgentServiceSpotDependsOnAssociation(t *testing.T) {
+	stack := spokeStack(t)
+	newService(stack, AgentServiceProps{Spot: true})
+	tpl := testutil.JSON(t, stack)
+	assoc := ""
+	for id, r := range testutil.ResourcesOfType(tpl, "AWS::ECS::ClusterCapacityProviderAssociations") {
+		assoc = id
+		_ = r
+	}
+	if assoc == "" {
+		t.Fatal("no capacity provider association")
+	}
+	for id, r := range testutil.ResourcesOfType(tpl, "AWS::ECS::Service") {
+		if deps := testutil.Strings(r["DependsOn"]); !slices.Contains(deps, assoc) {
+			t.Errorf("service %s depends on %v, not on the association %s", id, deps, assoc)
+		}
+	}
+	off := spokeStack(t)
+	newService(off, AgentServiceProps{})
+	if n := len(testutil.ResourcesOfType(testutil.JSON(t, off), "AWS::ECS::ClusterCapacityProviderAssociations")); n != 0 {
+		t.Errorf("on demand: %d associations, want 0", n)
+	}
+}
+
+// Deployments: a full new set of agents may start next to old protected
+// ones (200%), idle old agents stay until their replacements run (100%),
+// and a broken new image rolls back (the circuit breaker).
+func TestAgentServiceDeployment(t *testing.T) {
+	stack := spokeStack(t)
+	newService(stack, AgentServiceProps{})
+	testutil.Check(t, "deployment", func() {
+		testutil.Template(stack).HasResourceProperties(str("AWS::ECS::Service"), map[string]any{
+			"DeploymentConfiguration": map[string]any{
+				"MaximumPercent": 200, "MinimumHealthyPercent": 100,
+				"DeploymentCircuitBreaker": map[string]any{"Enable": true, "Rollback": true},
+			},
 		})
 	})
 }

@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"testing"
+	"time"
 )
 
 func TestParseClock(t *testing.T) {
@@ -99,5 +100,43 @@ func TestZoneGaps(t *testing.T) {
 	}
 	if u, _ := ZoneOf("UTC"); len(u.Gaps) != 0 || u.MinOffset != 0 || u.MaxOffset != 0 {
 		t.Errorf("UTC: %+v", u)
+	}
+}
+
+// Offsets: Berlin's 2027 changes at 01:00 UTC on the last Sundays of March
+// and October (EU rule), +60 and +120 minutes; UTC has one offset.
+func TestOffsets(t *testing.T) {
+	offs, err := Offsets("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(u time.Time) int {
+		m := 0
+		for _, o := range offs {
+			if o.From <= u.Unix() {
+				m = o.Minutes
+			}
+		}
+		return m
+	}
+	for _, c := range []struct {
+		utc  time.Time
+		want int
+	}{
+		{time.Date(2027, 3, 28, 0, 59, 0, 0, time.UTC), 60},
+		{time.Date(2027, 3, 28, 1, 0, 0, 0, time.UTC), 120},
+		{time.Date(2027, 10, 31, 0, 59, 0, 0, time.UTC), 120},
+		{time.Date(2027, 10, 31, 1, 0, 0, 0, time.UTC), 60},
+		{time.Date(2040, 7, 1, 0, 0, 0, 0, time.UTC), 120},
+	} {
+		if got := at(c.utc); got != c.want {
+			t.Errorf("%s: offset %d, want %d", c.utc, got, c.want)
+		}
+	}
+	if offs[0].From != time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix() || len(offs) != 1+2*17 {
+		t.Errorf("%d offsets from %d, want 35 from 2024-01-01", len(offs), offs[0].From)
+	}
+	if u, _ := Offsets("UTC"); len(u) != 1 || u[0].Minutes != 0 {
+		t.Errorf("UTC: %v", u)
 	}
 }

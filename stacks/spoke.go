@@ -38,7 +38,12 @@ type SpokeStack struct {
 	Preflight hsconstructs.HubPreflight
 	Agents    hsconstructs.AgentService
 	Schedule  hsconstructs.AgentSchedule
-	Health    hsconstructs.AgentHealth
+	// Window sets the schedule's current window on every deploy.
+	Window hsconstructs.AgentWindow
+	// Roles makes sure the ECS service-linked roles exist before the
+	// cluster and the scalable target.
+	Roles  hsconstructs.ServiceLinkedRoles
+	Health hsconstructs.AgentHealth
 	// Check is nil without CheckTrust.
 	Check hsconstructs.AgentCheckRole
 	// Demand is nil without demand scaling.
@@ -116,6 +121,11 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 		Spot:               s.Agent.Spot,
 		SpotOnDemandBase:   s.Agent.SpotOnDemandBase,
 	})
+	// The service-linked roles before the cluster (and so the service) and
+	// the scalable target: ECS creating its own role during CreateCluster
+	// races IAM in a fresh account.
+	roles := hsconstructs.NewServiceLinkedRoles(stack, "ServiceLinkedRoles", &hsconstructs.ServiceLinkedRolesProps{})
+	agents.Cluster().Node().AddDependency(roles.Resource())
 	// Decrypting the token needs the hub key too; the spoke knows its alias,
 	// not its random key id.
 	hsconstructs.GrantDecryptByAlias(agents.ExecutionRole(), h.Partition(), h.Account, h.Region,
@@ -143,6 +153,13 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 		Week:             week,
 		DemandDimensions: demandDims,
 	})
+	sched.Target().Node().AddDependency(roles.Resource())
+	window := hsconstructs.NewAgentWindow(stack, "Window", &hsconstructs.AgentWindowProps{
+		Schedule: sched,
+		ServiceArn: *stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ecs"), Resource: jsii.String("service"),
+			ResourceName: jsii.String(ClusterName(s) + "/" + ServiceName)}),
+		Nonce: props.DeployNonce,
+	})
 	health := hsconstructs.NewAgentHealth(stack, "Health", &hsconstructs.AgentHealthProps{
 		ClusterName:      ClusterName(s),
 		ServiceName:      ServiceName,
@@ -151,7 +168,7 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 		ShortfallMinutes: s.Alerts.ShortfallMinutes,
 		DemandDimensions: demandDims,
 	})
-	out := &SpokeStack{Stack: stack, Network: network, Preflight: preflight, Agents: agents, Schedule: sched, Health: health, Demand: publisher}
+	out := &SpokeStack{Stack: stack, Network: network, Preflight: preflight, Agents: agents, Schedule: sched, Window: window, Roles: roles, Health: health, Demand: publisher}
 	if props.CheckTrust != "" {
 		out.Check = hsconstructs.NewAgentCheckRole(stack, "SmokeCheck", &hsconstructs.AgentCheckRoleProps{
 			RoleName: CheckRoleName(s), TrustedRoleArn: props.CheckTrust, Agents: agents, ClusterName: ClusterName(s),

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	hsconstructs "hubspoke-cdk/constructs"
 	"hubspoke-cdk/internal/testutil"
 )
 
@@ -48,5 +49,29 @@ func TestReplicas(t *testing.T) {
 		if dev["WaitSeconds"] != float64(0) || dev["RepositoryRegion"] != "eu-west-1" {
 			t.Errorf("dev's preflight %v", dev)
 		}
+	}
+}
+
+// The replica region's repository creation template applies to the agent
+// repository itself (ECR assumes a / after a template's prefix), and the
+// hub's replication filter (a plain name prefix) covers it.
+func TestReplicaTemplateMatchesRepository(t *testing.T) {
+	f := testutil.ExampleFleet(t)
+	f.Hub.ReplicateImages = true
+	dir := synthFleet(t, f)
+	replica := testutil.ReadTemplate(t, filepath.Join(dir, "HubReplica-us-east-1.template.json"))
+	prefix, _ := testutil.Props(testutil.One(t, replica, "AWS::ECR::RepositoryCreationTemplate"))["Prefix"].(string)
+	if prefix != "hubspoke" {
+		t.Errorf("template prefix %q, want hubspoke (the namespace of %s)", prefix, f.Hub.RepositoryName)
+	}
+	if got, ok := hsconstructs.CreationTemplateFor([]string{prefix}, f.Hub.RepositoryName); !ok || got != prefix {
+		t.Errorf("the creation template %q does not apply to %s", prefix, f.Hub.RepositoryName)
+	}
+	hub := testutil.ReadTemplate(t, filepath.Join(dir, "HubStack.template.json"))
+	rc := testutil.Props(testutil.One(t, hub, "AWS::ECR::ReplicationConfiguration"))
+	rules := rc["ReplicationConfiguration"].(map[string]any)["Rules"].([]any)
+	filter := rules[0].(map[string]any)["RepositoryFilters"].([]any)[0].(map[string]any)
+	if filter["FilterType"] != "PREFIX_MATCH" || !strings.HasPrefix(f.Hub.RepositoryName, filter["Filter"].(string)) {
+		t.Errorf("replication filter %v does not cover %s", filter, f.Hub.RepositoryName)
 	}
 }

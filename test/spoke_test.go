@@ -1,8 +1,10 @@
 package test
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -339,5 +341,79 @@ func TestCustomResourcesTimeOutInMinutes(t *testing.T) {
 	}
 	if seen < 7 { // a preflight per spoke, at both paths; the created VPC's default-SG restriction
 		t.Errorf("only %d custom resources found", seen)
+	}
+}
+
+// The order of a spoke's deploy: the service-linked roles before the
+// cluster and the scalable target; the window (with the deploy's nonce, as
+// the preflight) after the target and its demand policy, carrying exactly
+// the target's scheduled actions; on Spot the service after the cluster's
+// capacity provider association.
+func TestSpokeDeployOrder(t *testing.T) {
+	for _, name := range []string{"dev", "test", "prod-us"} {
+		t.Run(name, func(t *testing.T) {
+			tj := testutil.JSON(t, spokeByName(t, name).Stack)
+			ids := func(typ string) []string {
+				var out []string
+				for id := range testutil.ResourcesOfType(tj, typ) {
+					out = append(out, id)
+				}
+				return out
+			}
+			dependsOn := func(typ string, on []string) {
+				t.Helper()
+				if len(on) == 0 {
+					t.Fatalf("nothing of what %s should depend on", typ)
+				}
+				for id, r := range testutil.ResourcesOfType(tj, typ) {
+					deps := testutil.Strings(r["DependsOn"])
+					for _, o := range on {
+						if !slices.Contains(deps, o) {
+							t.Errorf("%s %s does not depend on %s: %v", typ, id, o, deps)
+						}
+					}
+				}
+			}
+			roles := ids("Custom::ServiceLinkedRoles")
+			if len(roles) != 1 {
+				t.Fatalf("%d service-linked role checks", len(roles))
+			}
+			dependsOn("AWS::ECS::Cluster", roles)
+			dependsOn("AWS::ApplicationAutoScaling::ScalableTarget", roles)
+			dependsOn("Custom::AgentWindow", ids("AWS::ApplicationAutoScaling::ScalableTarget"))
+			if name == "test" { // the demand spoke
+				dependsOn("Custom::AgentWindow", ids("AWS::ApplicationAutoScaling::ScalingPolicy"))
+			}
+			if name == "prod-us" { // Spot
+				dependsOn("AWS::ECS::Service", ids("AWS::ECS::ClusterCapacityProviderAssociations"))
+			}
+			window := testutil.Props(testutil.One(t, tj, "Custom::AgentWindow"))
+			preflight := testutil.Props(testutil.One(t, tj, "Custom::HubPreflight"))
+			if window["Nonce"] == "" || window["Nonce"] != preflight["Nonce"] {
+				t.Errorf("window nonce %v, preflight nonce %v: want the same deploy nonce", window["Nonce"], preflight["Nonce"])
+			}
+			var w struct {
+				Actions []struct {
+					Name, Cron, Zone string
+					Min, Max         float64
+				}
+			}
+			if err := json.Unmarshal([]byte(window["Window"].(string)), &w); err != nil {
+				t.Fatal(err)
+			}
+			target := testutil.Props(testutil.One(t, tj, "AWS::ApplicationAutoScaling::ScalableTarget"))
+			actions := target["ScheduledActions"].([]any)
+			if len(actions) != len(w.Actions) {
+				t.Fatalf("window has %d actions, the target %d", len(w.Actions), len(actions))
+			}
+			for i, a := range actions {
+				m := a.(map[string]any)
+				st := m["ScalableTargetAction"].(map[string]any)
+				got := w.Actions[i]
+				if got.Name != m["ScheduledActionName"] || got.Cron != m["Schedule"] || got.Zone != m["Timezone"] || got.Min != st["MinCapacity"] || got.Max != st["MaxCapacity"] {
+					t.Errorf("window action %+v differs from the target's %v", got, m)
+				}
+			}
+		})
 	}
 }
