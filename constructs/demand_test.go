@@ -316,7 +316,7 @@ func pool(org, name string, spokes ...map[string]any) map[string]any {
 func fleetOf(pools ...map[string]any) map[string]any {
 	return map[string]any{"namespace": "hubspoke/Demand", "maintainEveryMinutes": 1, "holdSeconds": 900, "ghostGraceSeconds": 600,
 		"placeholder": map[string]any{"name": DefaultPlaceholderName, "version": DefaultPlaceholderVersion, "capabilities": DefaultPlaceholderCapabilities()},
-		"pools": pools}
+		"pools":       pools}
 }
 
 func run(at time.Time) map[string]any { return map[string]any{"run": float64(at.Unix())} }
@@ -369,7 +369,7 @@ func TestPollerSharesByRoom(t *testing.T) {
 		srv.Register("busy", "hubspoke", n, "online", monday, fleetOS)
 	}
 	srv.Register("busy", "hubspoke", "laptop-of-someone", "online", monday, win)
-	mustQueue(t, srv, "busy", "hubspoke", 3)                                 // dev, dev, dev-eu
+	mustQueue(t, srv, "busy", "hubspoke", 3)                                // dev, dev, dev-eu
 	mustQueue(t, srv, "busy", "hubspoke", 1, "Agent.OS -equals Windows_NT") // the laptop
 	done, _ := srv.Queue("busy", "hubspoke", []string{"Agent.OS -equals Windows_NT"}, 0)
 	srv.Finish("busy", "hubspoke", done.RequestID, "succeeded")

@@ -26,7 +26,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 func vssError(w http.ResponseWriter, code int, typeKey, msg string) {
 	writeJSON(w, code, map[string]any{"$id": "1", "innerException": nil, "message": msg,
 		"typeName": "Microsoft.TeamFoundation.DistributedTask.WebApi." + typeKey + ", Microsoft.TeamFoundation.DistributedTask.WebApi",
-		"typeKey": typeKey, "errorCode": 0, "eventId": 3000})
+		"typeKey":  typeKey, "errorCode": 0, "eventId": 3000})
 }
 
 // identity reads the Authorization header: ("", false) with no usable
@@ -373,12 +373,12 @@ func (s *Server) listRequests(w http.ResponseWriter, q map[string][]string, p *P
 func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Org, Pool, Name, Status, Result, Path, RetryAfter string
-		Demands                                            []string
-		RunSeconds, ChangedSecondsAgo, Now, Advance        float64
-		Capabilities                                       map[string]string
-		RequestID                                          int64
-		Code, Count                                        int
-		Limit, Cost                                        float64
+		Demands                                           []string
+		RunSeconds, ChangedSecondsAgo, Now, Advance       float64
+		Capabilities                                      map[string]string
+		RequestID                                         int64
+		Code, Count                                       int
+		Limit, Cost                                       float64
 	}
 	if r.Method == "POST" {
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
