@@ -65,7 +65,7 @@ func TestAgentScheduleDemand(t *testing.T) {
 			},
 		})
 		tpl.HasResourceProperties(str("AWS::CloudWatch::Alarm"), map[string]any{
-			"Namespace": "hubspoke-cdk/Demand", "MetricName": "AgentsWanted",
+			"Namespace": "hubspoke/Demand", "MetricName": "AgentsWanted",
 			"Dimensions": []any{map[string]any{"Name": "Spoke", "Value": "dev"}},
 			"Statistic":  "Maximum", "Period": 60, "EvaluationPeriods": 1,
 			"Threshold": 0, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
@@ -107,7 +107,7 @@ func TestDemandPublisherRoleAndAlarm(t *testing.T) {
 		})
 		tpl.HasResourceProperties(str("AWS::IAM::Policy"), map[string]any{"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
 			"Action": "cloudwatch:PutMetricData", "Effect": "Allow", "Resource": "*",
-			"Condition": map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": "hubspoke-cdk/Demand"}},
+			"Condition": map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": "hubspoke/Demand"}},
 		}}}})
 		tpl.HasResourceProperties(str("AWS::CloudWatch::Alarm"), map[string]any{
 			"AlarmName": "hubspoke-dev-demand-unknown", "MetricName": "DemandKnown", "Statistic": "Minimum",
@@ -146,11 +146,11 @@ func TestDemandPollerTemplate(t *testing.T) {
 			"RoleName": "hubspoke-demand-poller",
 			"Policies": []any{map[string]any{"PolicyName": "Poll", "PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
 				map[string]any{"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
-					"Condition": map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": "hubspoke-cdk/Demand"}}},
+					"Condition": map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": "hubspoke/Demand"}}},
 			})}}},
 		})
 		tpl.HasResourceProperties(str("AWS::CloudWatch::Alarm"), map[string]any{
-			"AlarmName": "hubspoke-pool-without-placeholder", "MetricName": "PoolsWithoutPlaceholder", "Namespace": "hubspoke-cdk/Demand",
+			"AlarmName": "hubspoke-pool-without-placeholder", "MetricName": "PoolsWithoutPlaceholder", "Namespace": "hubspoke/Demand",
 			"Statistic": "Minimum", "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold", "EvaluationPeriods": 10, "TreatMissingData": "breaching",
 		})
 		tpl.HasResourceProperties(str("AWS::CloudWatch::Alarm"), map[string]any{

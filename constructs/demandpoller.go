@@ -26,7 +26,7 @@ var demandPollerCode string
 // (AgentsWanted and DemandKnown, dimension Spoke, in each spoke; the fleet's
 // PoolsWithoutPlaceholder, PoolsCapped, JobsUnplaced and GhostsRemoved, no
 // dimension, in the hub).
-const DefaultDemandNamespace = "hubspoke-cdk/Demand"
+const DefaultDemandNamespace = "hubspoke/Demand"
 
 // DefaultPlaceholderName is the placeholder agent's name in every pool: it
 // ends without "-", so it never matches a spoke's agent prefix
