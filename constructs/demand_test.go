@@ -423,7 +423,8 @@ func TestPollerSharesByRoom(t *testing.T) {
 // waits, and one no fleet agent could take (Windows) is still refused. A
 // person deletes the placeholder: the next run puts it back. In a pool
 // with a fleet agent, the placeholder copies that agent's capabilities
-// (docker here).
+// (docker here), and follows them when a newer agent brings others
+// (node.js).
 func TestPollerKeepsThePlaceholder(t *testing.T) {
 	srv := azdostandin.New(monday)
 	srv.AddOrg("keep", admin, "empty", "withagent")
@@ -439,7 +440,13 @@ func TestPollerKeepsThePlaceholder(t *testing.T) {
 			ctl("queue", map[string]any{"org": "keep", "pool": "empty", "demands": []string{"git", "Agent.OS -equals Linux"}}),
 			ctl("queue", map[string]any{"org": "keep", "pool": "empty", "demands": []string{"Agent.OS -equals Windows_NT"}}),
 			ctl("delete", map[string]any{"org": "keep", "pool": "empty", "name": DefaultPlaceholderName}),
-			run(monday.Add(time.Minute)), run(monday.Add(2 * time.Minute))},
+			run(monday.Add(time.Minute)),
+			// A fleet agent of a newer image (node.js) registers (its
+			// listener not connected yet: offline, inside the grace): the
+			// placeholder follows its capabilities.
+			ctl("register", map[string]any{"org": "keep", "pool": "empty", "name": "hubspoke-dev-ip-10-0-0-8", "status": "offline",
+				"capabilities": map[string]string{"Agent.OS": "Linux", "git": "/usr/bin/git", "node.js": "/usr/bin/node"}}),
+			run(monday.Add(2 * time.Minute)), run(monday.Add(3 * time.Minute))},
 	})
 	if q := res.Controls[0]; q["requestId"] == nil {
 		t.Errorf("a Linux job after the placeholder: %v, want queued", q)
@@ -447,7 +454,7 @@ func TestPollerKeepsThePlaceholder(t *testing.T) {
 	if q := res.Controls[1]; q["status"] != float64(400) || !strings.Contains(fmt.Sprint(q["message"]), "No agent found in pool empty") {
 		t.Errorf("a Windows job: %v, want refused at once", q)
 	}
-	for i, want := range []string{"created", "created", "present"} {
+	for i, want := range []string{"created", "created", "updated", "present"} {
 		var got string
 		for k, v := range res.Runs[i].Placeholders {
 			if strings.HasSuffix(k, "/keep/empty") {
@@ -472,7 +479,8 @@ func TestPollerKeepsThePlaceholder(t *testing.T) {
 			t.Errorf("%s: placeholder %+v, want offline, maxParallelism 1, version 4.261.0, a public key", p, ph)
 		}
 		_, docker := ph.SystemCapabilities["docker"]
-		if ph.SystemCapabilities["Agent.OS"] != "Linux" || ph.SystemCapabilities["git"] == "" || docker != (p == "withagent") {
+		_, node := ph.SystemCapabilities["node.js"]
+		if ph.SystemCapabilities["Agent.OS"] != "Linux" || ph.SystemCapabilities["git"] == "" || docker != (p == "withagent") || node != (p == "empty") {
 			t.Errorf("%s: placeholder capabilities %v", p, ph.SystemCapabilities)
 		}
 	}

@@ -230,6 +230,11 @@ def placeholder_body(agents, pool):
             "systemCapabilities": caps}
 
 
+def names(caps):
+    """A capability set's names, without those naming the machine."""
+    return set(caps) - {"Agent.Name", "Agent.ComputerName", "Agent.HomeDirectory"}
+
+
 def keep(pool, pid, tok, now, calls, out):
     """The pool's agent list; adds the placeholder when missing, deletes
     ghosts. Fills out["agents"], out["placeholder"], out["ghosts"]."""
@@ -238,9 +243,22 @@ def keep(pool, pid, tok, now, calls, out):
     agents = call("GET", org, base + "?includeCapabilities=true&includeAssignedRequest=true&" + API, tok, calls, now).get("value", [])
     out["agents"] = agents
     key = (org, pool["pool"])
-    if any(a.get("name") == PLACEHOLDER for a in agents):
+    current = next((a for a in agents if a.get("name") == PLACEHOLDER), None)
+    if current is not None:
         _no_placeholder.pop(key, None)
         out["placeholder"] = "present"
+        # The fleet's agents gained or lost a capability (a new image): the
+        # placeholder follows, so Azure DevOps queues exactly the jobs they
+        # could take (PUT, as config.sh --replace updates an agent).
+        want = placeholder_body(agents, pool)
+        if names(want["systemCapabilities"]) != names(current.get("systemCapabilities") or {}):
+            try:
+                call("PUT", org, "%s/%d?%s" % (base, current["id"], API), tok, calls, now,
+                     {"id": current["id"], "name": PLACEHOLDER, "version": want["version"], "systemCapabilities": want["systemCapabilities"]})
+                out["placeholder"] = "updated"
+            except urllib.error.HTTPError as e:
+                out.setdefault("problems", []).append(admin_missing(org, pool["pool"], e) if e.code == 403 else
+                                                      "%s: could not update the placeholder of pool %r: HTTP %d" % (org, pool["pool"], e.code))
     else:
         try:
             call("POST", org, base + "?" + API, tok, calls, now, placeholder_body(agents, pool))
@@ -498,7 +516,9 @@ def handler(event, context):
     hub = {"PoolsWithoutPlaceholder": len(_no_placeholder), "PoolsCapped": len(fleet["capped"]),
            "JobsUnplaced": fleet["unplaced"], "GhostsRemoved": len(fleet["ghosts"])}
     try:
-        _client("cloudwatch").put_metric_data(Namespace=FLEET["namespace"], MetricData=[
+        if "hub" not in _creds:
+            _creds["hub"] = (float("inf"), _client("cloudwatch"))
+        _creds["hub"][1].put_metric_data(Namespace=FLEET["namespace"], MetricData=[
             {"MetricName": k, "Value": v, "Unit": "Count"} for k, v in hub.items()])
     except Exception as e:
         failed.append("hub metrics: %s" % e)
