@@ -772,6 +772,20 @@ func TestPollerBadInput(t *testing.T) {
 	if !res.Runs[0].problem("rejected the token (HTTP 203, sign-in page)") {
 		t.Errorf("sign-in page: %q", res.Runs[0].Problems)
 	}
+
+	// An Entra access token (a JWT) in the secret goes as Bearer.
+	const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+	entra := azdostandin.New(monday)
+	entra.AddOrg("o", map[string]azdostandin.Identity{jwt: {Name: "sp", PoolAdmin: true}}, "hubspoke")
+	res = runPoller(t, entra, map[string]any{"fleet": fleetOf(pool("o", "hubspoke", demandSpoke("s", 3))), "token": jwt, "steps": []any{run(monday)}})
+	if got, known, _ := res.Runs[0].wanted("s"); got != "0" || !known || len(entra.Calls) == 0 {
+		t.Errorf("Entra token: s %s known %v; problems %q", got, known, res.Runs[0].Problems)
+	}
+	for _, c := range entra.Calls {
+		if c.Scheme != "Bearer" {
+			t.Errorf("call %s %s with %q, want Bearer", c.Method, c.Path, c.Scheme)
+		}
+	}
 }
 
 func must(t *testing.T, err error) {

@@ -155,6 +155,7 @@ type Call struct {
 	Method, Org, Path, Query string
 	Status                   int
 	Identity                 string
+	Scheme                   string // Basic or Bearer
 }
 
 // Server is the stand-in. Zero value unusable: use New.

@@ -79,6 +79,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call.Identity = id.Name
+	call.Scheme, _, _ = strings.Cut(r.Header.Get("Authorization"), " ")
 	if !s.throttle(rec, o, id.Name) {
 		return
 	}
