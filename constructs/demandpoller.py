@@ -284,8 +284,7 @@ def keep(pool, pid, tok, now, calls, out):
             call("DELETE", org, "%s/%d?%s" % (base, a["id"], API), tok, calls, now)
             out["ghosts"].append(name)
         except urllib.error.HTTPError as e:
-            if e.code == 403:
-                _no_placeholder.setdefault(key, admin_missing(org, pool["pool"], e))
+            if e.code == 403:  # no ghost of this pool can go: say so once
                 out.setdefault("problems", []).append(admin_missing(org, pool["pool"], e))
                 break
             if e.code != 404:  # 404: gone already
