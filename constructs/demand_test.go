@@ -632,6 +632,12 @@ func TestPollerErrorsHoldTheCount(t *testing.T) {
 	if !res.Runs[0].problem("denied rejected the token (HTTP 401)") {
 		t.Errorf("401 not reported: %q", res.Runs[0].Problems)
 	}
+	// Pools the keeper could not read for two rounds (maintainEveryMinutes
+	// 1: 2 minutes) count as without a placeholder: cold (500s) and denied
+	// (401); hold's agent list was read every minute.
+	if n := res.Runs[6].Fleet["PoolsWithoutPlaceholder"]; n != 2 || !res.Runs[6].problem("not seen with it for 16 minutes (the pool could not be read)") {
+		t.Errorf("run 6: PoolsWithoutPlaceholder %d, want 2 (cold, denied); %q", n, res.Runs[6].Problems)
+	}
 	if !res.Runs[7].problem("the agent token secret could not be read") {
 		t.Errorf("unreadable secret: %q", res.Runs[7].Problems)
 	}

@@ -75,6 +75,8 @@ _creds = {}  # role ARN -> (credentials' expiry, CloudWatch client)
 _last = {}  # spoke -> (AgentsWanted, time) of the last count
 _unknown_since = {}  # spoke -> time its pool first failed with no count to hold
 _no_placeholder = {}  # (url, pool) -> why the pool has no placeholder
+_seen = {}  # (url, pool) -> when its placeholder was last seen or made
+STALE = 2 * 60 * MAINTAIN  # a pool not seen with its placeholder for two keeping rounds counts as without one
 _lock = threading.Lock()
 
 _session = boto3.session.Session()
@@ -246,6 +248,7 @@ def keep(pool, pid, tok, now, calls, out):
     current = next((a for a in agents if a.get("name") == PLACEHOLDER), None)
     if current is not None:
         _no_placeholder.pop(key, None)
+        _seen[key] = now
         out["placeholder"] = "present"
         # The fleet's agents gained or lost a capability (a new image): the
         # placeholder follows, so Azure DevOps queues exactly the jobs they
@@ -263,6 +266,7 @@ def keep(pool, pid, tok, now, calls, out):
         try:
             call("POST", org, base + "?" + API, tok, calls, now, placeholder_body(agents, pool))
             _no_placeholder.pop(key, None)
+            _seen[key] = now
             out["placeholder"] = "created"
         except urllib.error.HTTPError as e:
             if e.code == 403:
@@ -504,15 +508,25 @@ def handler(event, context):
                 _last[s["name"]] = (share[s["name"]], now)
                 _unknown_since.pop(s["name"], None)
                 items.append((s, share[s["name"]], True, now))
-        for key, why in sorted(_no_placeholder.items()):
-            problems.append("pool %r of %s has no placeholder agent, so Azure DevOps fails its jobs while no agent is "
-                            "registered: %s" % (key[1], key[0], why))
+        # A pool counts as without a placeholder when it is known to lack one
+        # (missing pool, no right to add it) or was not seen with one for two
+        # keeping rounds (the pool not readable at all: a rejected token,
+        # an outage), counted from this container's first run.
+        unseen = []
+        for pool in FLEET["pools"]:
+            key = (pool["url"].rstrip("/"), pool["pool"])
+            _seen.setdefault(key, now)
+            if key in _no_placeholder or now - _seen[key] > STALE:
+                unseen.append(key)
+                why = _no_placeholder.get(key, "not seen with it for %d minutes (the pool could not be read)" % ((now - _seen[key]) // 60))
+                problems.append("pool %r of %s has no placeholder agent, so Azure DevOps fails its jobs while no agent is "
+                                "registered: %s" % (key[1], key[0], why))
         ready = [it for it in items if status[it[0]["name"]] is None]
         results = list(zip(ready, workers.map(safe_publish, ready)))
     failed = ["%s: %s" % (item[0]["name"], err) for item, err in results if err]
     pending = [n for n, err in status.items() if isinstance(err, NotDeployed)]
     failed += ["%s: %s" % (n, err) for n, err in status.items() if err is not None and not isinstance(err, NotDeployed)]
-    hub = {"PoolsWithoutPlaceholder": len(_no_placeholder), "PoolsCapped": len(fleet["capped"]),
+    hub = {"PoolsWithoutPlaceholder": len(unseen), "PoolsCapped": len(fleet["capped"]),
            "JobsUnplaced": fleet["unplaced"], "GhostsRemoved": len(fleet["ghosts"])}
     try:
         if "hub" not in _creds:
