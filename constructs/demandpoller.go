@@ -3,23 +3,73 @@ package constructs
 import (
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"hubspoke-cdk/schedule"
 )
 
 //go:embed demandpoller.py
 var demandPollerCode string
 
 // DefaultDemandNamespace is the CloudWatch namespace of the demand metrics
-// (AgentsWanted and DemandKnown, dimension Spoke).
+// (AgentsWanted and DemandKnown, dimension Spoke, in each spoke; the fleet's
+// PoolsWithoutPlaceholder, PoolsCapped, JobsUnplaced and GhostsRemoved, no
+// dimension, in the hub).
 const DefaultDemandNamespace = "hubspoke/Demand"
+
+// DefaultPlaceholderName is the placeholder agent's name in every pool: it
+// ends without "-", so it never matches a spoke's agent prefix
+// (hubspoke-<spoke>-).
+const DefaultPlaceholderName = "hubspoke-placeholder"
+
+// DefaultPlaceholderVersion is the agent version the placeholder registers
+// with when the pool has no fleet agent to copy: agent/Dockerfile's
+// AGENT_VERSION (TestPlaceholderVersionIsTheImages).
+const DefaultPlaceholderVersion = "4.261.0"
+
+// DefaultPlaceholderCapabilities are the system capabilities the agent of
+// the image reports on its own (Agent.Listener's AgentCapabilitiesProvider
+// and NixCapabilitiesProvider, for the tools agent/Dockerfile installs): the
+// placeholder's when the pool has no fleet agent to copy them from.
+func DefaultPlaceholderCapabilities() map[string]string {
+	return map[string]string{
+		"Agent.OS": "Linux", "Agent.OSArchitecture": "X64", "Agent.Version": DefaultPlaceholderVersion,
+		"InteractiveSession": "False", "curl": "/usr/bin/curl", "git": "/usr/bin/git", "sh": "/usr/bin/sh",
+	}
+}
+
+// Defaults of the keeper and the poller, and why.
+const (
+	// DefaultHoldSeconds: an unreadable pool keeps its last count 15
+	// minutes: a 429's Retry-After (the rate limit's window is 5 minutes),
+	// a short Azure DevOps incident or a token being rotated pass without
+	// idle agents stopped and started again; the demand-unknown alarm fires
+	// after 5 minutes regardless; after 15 the spokes fall to their floors.
+	DefaultHoldSeconds = 900
+	// DefaultGhostGraceSeconds: an offline fleet agent is a ghost after 10
+	// minutes. A live task's agent is offline only between registration
+	// and its listener's first connection (seconds), across a listener
+	// restart for a self-update (a download and restart, about a minute or
+	// two) and while it deregisters at exit (within Fargate's 120 s stop
+	// timeout); 10 minutes is well past all three.
+	DefaultGhostGraceSeconds = 600
+	// DefaultMaintainEveryMinutes: each pool's agent list is read (the
+	// placeholder kept, ghosts removed) every 5 minutes, pools spread over
+	// the minutes: one call per pool every 5 minutes instead of every
+	// minute; a deleted placeholder is back within 5 minutes.
+	DefaultMaintainEveryMinutes = 5
+)
 
 // DemandPool is one Azure DevOps agent pool and the spokes whose agents
 // serve it.
@@ -29,56 +79,126 @@ type DemandPool struct {
 	Spokes []DemandSpoke `json:"spokes"`
 }
 
-// DemandSpoke is where one spoke's demand metrics go.
+// DemandSpoke is one spoke of a pool: its agents' name prefix (the keeper
+// removes its ghosts) and, when it follows demand, where its demand metrics
+// go and its ceilings.
 type DemandSpoke struct {
-	Name   string `json:"name"` // the metrics' Spoke dimension
-	Region string `json:"region"`
-	// RoleArn is the spoke's DemandPublisherRole.
-	RoleArn string `json:"roleArn"`
+	Name string `json:"name"` // the metrics' Spoke dimension
 	// AgentPrefix starts the names of the spoke's agents (followed by "-").
 	AgentPrefix string `json:"agentPrefix"`
+	// Demand: the spoke follows demand (gets AgentsWanted).
+	Demand bool   `json:"demand,omitempty"`
+	Region string `json:"region,omitempty"`
+	// RoleArn is the spoke's DemandPublisherRole (demand spokes).
+	RoleArn string `json:"roleArn,omitempty"`
+	// Actions are the spoke's scheduled actions as the poller reads them:
+	// the ceiling at a moment is that of the action that fired last
+	// (DemandActions).
+	Actions []DemandAction `json:"actions,omitempty"`
+}
+
+// DemandAction is a scheduled action's time and ceiling: at Hour:Minute in
+// Zone, on Days (Monday 0 .. Sunday 6; empty: every day).
+type DemandAction struct {
+	Zone    string `json:"zone"`
+	Hour    int    `json:"hour"`
+	Minute  int    `json:"minute"`
+	Days    []int  `json:"days,omitempty"`
+	Ceiling int    `json:"ceiling"`
+}
+
+// DemandActions turns the week's scheduled actions (their AWS cron
+// expressions) into the poller's form.
+func DemandActions(w schedule.Week) []DemandAction {
+	day := map[string]int{"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4, "SAT": 5, "SUN": 6}
+	var out []DemandAction
+	for _, a := range w.Actions() {
+		// cron(M H dom * dow *)
+		f := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(a.Cron, "cron("), ")"))
+		if len(f) != 6 {
+			panic(fmt.Sprintf("unexpected cron %q", a.Cron))
+		}
+		d := DemandAction{Zone: a.TimeZone, Ceiling: a.Ceiling}
+		d.Minute, _ = strconv.Atoi(f[0])
+		d.Hour, _ = strconv.Atoi(f[1])
+		switch dow := f[4]; dow {
+		case "?", "*":
+		case "MON-FRI":
+			d.Days = []int{0, 1, 2, 3, 4}
+		default:
+			for _, n := range strings.Split(dow, ",") {
+				d.Days = append(d.Days, day[n])
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // DemandPollerProps configures the poller.
 type DemandPollerProps struct {
 	// Token is the secret holding the Azure DevOps PAT. Required.
 	Token awssecretsmanager.ISecret
-	// Pools to count, each once a minute. Required.
+	// Pools to keep (placeholder, ghosts) and, for their demand spokes,
+	// count once a minute. Required.
 	Pools []DemandPool
 	// RoleName of the poller's role; the spokes' publisher roles trust it
 	// by name. Required.
 	RoleName string
 	// PublisherRoleArns matches every spoke publisher role the poller may
-	// assume (a pattern; each spoke role's trust policy decides). Required.
+	// assume (a pattern; each spoke role's trust policy decides). Default:
+	// none (no spoke follows demand: no AssumeRole at all).
 	PublisherRoleArns string
 	// Namespace of the metrics. Default: DefaultDemandNamespace.
 	Namespace string
 	// LogRetentionDays of the function's logs. Default: 7.
 	LogRetentionDays int
+	// PlaceholderCapabilities of the placeholder when its pool has no fleet
+	// agent to copy them from. Default: DefaultPlaceholderCapabilities().
+	PlaceholderCapabilities map[string]string
+	// HoldSeconds, GhostGraceSeconds, MaintainEveryMinutes: default
+	// DefaultHoldSeconds, DefaultGhostGraceSeconds,
+	// DefaultMaintainEveryMinutes.
+	HoldSeconds, GhostGraceSeconds, MaintainEveryMinutes int
+	// AlarmPrefix names the hub's alarms (<prefix>-pool-without-placeholder,
+	// <prefix>-job-list-capped). Default: "hubspoke".
+	AlarmPrefix string
 }
 
-// DemandPoller counts, once a minute, each pool's waiting and running jobs
+// DemandPoller keeps the fleet's agent pools and counts their jobs, once a
+// minute. In each pool it keeps a placeholder agent registered (offline,
+// the fleet agents' capabilities: Azure DevOps fails a job at queue time in
+// a pool where no agent could take it, and queues it when an offline one
+// could) and removes the fleet's ghost agents (offline past a grace); for
+// spokes that follow demand it counts the pool's waiting and running jobs
 // (one Azure DevOps call per pool, however many spokes share it) and
 // publishes each spoke's AgentsWanted and DemandKnown into the spoke's own
-// CloudWatch through the spoke's publisher role. Runs never overlap: a run
-// ends within its 50 s timeout, before the next minute's. No reserved
-// concurrency: reserving any fails the deploy in an account whose
-// concurrency quota is still the new-account minimum. The function's code
-// is inline, the pools and spokes written into it.
+// CloudWatch through the spoke's publisher role. Two hub alarms: a pool
+// without a placeholder for 10 minutes, a pool whose job list was cut at
+// its cap. Runs never overlap: a run ends within its 50 s timeout, before
+// the next minute's. No reserved concurrency: reserving any fails the
+// deploy in an account whose concurrency quota is still the new-account
+// minimum. The function's code is inline, the pools and spokes written into
+// it.
 type DemandPoller interface {
 	constructs.IConstruct
 	Role() awsiam.IRole
 	Function() awslambda.CfnFunction
+	PlaceholderAlarm() awscloudwatch.CfnAlarm
+	CappedAlarm() awscloudwatch.CfnAlarm
 }
 
 type demandPoller struct {
 	constructs.Construct
-	role awsiam.Role
-	fn   awslambda.CfnFunction
+	role                awsiam.Role
+	fn                  awslambda.CfnFunction
+	placeholder, capped awscloudwatch.CfnAlarm
 }
 
-func (p *demandPoller) Role() awsiam.IRole              { return p.role }
-func (p *demandPoller) Function() awslambda.CfnFunction { return p.fn }
+func (p *demandPoller) Role() awsiam.IRole                       { return p.role }
+func (p *demandPoller) Function() awslambda.CfnFunction          { return p.fn }
+func (p *demandPoller) PlaceholderAlarm() awscloudwatch.CfnAlarm { return p.placeholder }
+func (p *demandPoller) CappedAlarm() awscloudwatch.CfnAlarm      { return p.capped }
 
 // PollerMemoryMiB sizes the function for spokes: Lambda's CPU follows its
 // memory, and creating each spoke's CloudWatch client on a cold start is
@@ -102,20 +222,40 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 	}
 	// The secret's ARN is a token inside the code: CloudFormation joins it
 	// in (Fn::Join) at deploy time.
-	fleet, err := json.Marshal(map[string]any{"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": props.Pools})
+	caps := props.PlaceholderCapabilities
+	if caps == nil {
+		caps = DefaultPlaceholderCapabilities()
+	}
+	fleet, err := json.Marshal(map[string]any{
+		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": props.Pools,
+		"holdSeconds": orDefault(props.HoldSeconds, DefaultHoldSeconds), "ghostGraceSeconds": orDefault(props.GhostGraceSeconds, DefaultGhostGraceSeconds),
+		"maintainEveryMinutes": orDefault(props.MaintainEveryMinutes, DefaultMaintainEveryMinutes),
+		"placeholder":          map[string]any{"name": DefaultPlaceholderName, "version": DefaultPlaceholderVersion, "capabilities": caps},
+	})
 	if err != nil {
 		panic(err)
 	}
 	spokes := 0
 	for _, p := range props.Pools {
-		spokes += len(p.Spokes)
+		for _, s := range p.Spokes {
+			if s.Demand {
+				spokes++
+			}
+		}
+	}
+	// The fleet's own metrics go to the hub's CloudWatch, in the namespace
+	// only (PutMetricData has no resource to name).
+	statements := []any{map[string]any{"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+		"Condition": map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": namespace}}}}
+	if props.PublisherRoleArns != "" {
+		statements = append([]any{map[string]any{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": props.PublisherRoleArns}}, statements...)
 	}
 	role, fn := inlinePythonFunction{
 		RoleName:         props.RoleName,
-		RoleDescription:  "Counts the agent pools' jobs and publishes each spoke's demand into the spoke's CloudWatch",
+		RoleDescription:  "Keeps the agent pools (placeholder agent, ghost agents) and publishes each demand spoke's jobs into the spoke's CloudWatch",
 		PolicyName:       "Poll",
-		Statements:       []any{map[string]any{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": props.PublisherRoleArns}},
-		Description:      "Counts waiting and running jobs of the fleet's agent pools once a minute",
+		Statements:       statements,
+		Description:      "Keeps the fleet's agent pools and counts their waiting and running jobs once a minute",
 		Code:             DemandPollerCode(string(fleet)),
 		TimeoutSeconds:   50,
 		MemoryMiB:        PollerMemoryMiB(spokes),
@@ -134,7 +274,10 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 			Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": "secretsmanager." + *region + ".amazonaws.com"}},
 		}))
 	}
-	Suppress(role, "AwsSolutions-IAM5", "The spokes' publisher roles, one per spoke account, share one name pattern; each role's trust policy admits this role only.", "Resource::"+props.PublisherRoleArns)
+	if props.PublisherRoleArns != "" {
+		Suppress(role, "AwsSolutions-IAM5", "The spokes' publisher roles, one per spoke account, share one name pattern; each role's trust policy admits this role only.", "Resource::"+props.PublisherRoleArns)
+	}
+	Suppress(role, "AwsSolutions-IAM5", "cloudwatch:PutMetricData has no resource type; the statement is limited to the demand namespace.", "Resource::*")
 	// The function runs (every minute) only with its role's token policy
 	// in place.
 	fn.Node().AddDependency(role)
@@ -157,5 +300,22 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 		Principal:    jsii.String("events.amazonaws.com"),
 		SourceArn:    rule.AttrArn(),
 	})
-	return &demandPoller{Construct: this, role: role, fn: fn}
+	prefix := props.AlarmPrefix
+	if prefix == "" {
+		prefix = "hubspoke"
+	}
+	// Missing data is breaching: a poller that stopped running is as bad.
+	alarm := func(id, name, metric, what string, periods int) awscloudwatch.CfnAlarm {
+		return awscloudwatch.NewCfnAlarm(this, jsii.String(id), &awscloudwatch.CfnAlarmProps{
+			AlarmName: jsii.String(prefix + "-" + name), AlarmDescription: jsii.String(what),
+			Namespace: jsii.String(namespace), MetricName: jsii.String(metric), Statistic: jsii.String("Minimum"),
+			Period: jsii.Number(60), EvaluationPeriods: jsii.Number(float64(periods)), Threshold: jsii.Number(1),
+			ComparisonOperator: jsii.String("GreaterThanOrEqualToThreshold"), TreatMissingData: jsii.String("breaching"),
+		})
+	}
+	placeholder := alarm("PlaceholderAlarm", "pool-without-placeholder", "PoolsWithoutPlaceholder",
+		"A pool of the fleet has had no placeholder agent for 10 minutes: Azure DevOps fails its jobs while no agent is registered. The poller's log says which pool and why (pool missing, token without the pool's Administrator role).", 10)
+	capped := alarm("CappedAlarm", "job-list-capped", "PoolsCapped",
+		"A pool has had more unfinished job requests than one Azure DevOps answer holds (200) for 5 minutes: its waiting jobs are counted at least, not exactly. The poller's log names the pool.", 5)
+	return &demandPoller{Construct: this, role: role, fn: fn, placeholder: placeholder, capped: capped}
 }

@@ -1,19 +1,47 @@
-# hubspoke demand poller (runs once a minute in the hub account).
+# hubspoke pool keeper and demand poller (runs once a minute in the hub
+# account). For each agent pool the fleet uses:
 #
-# For each agent pool of the fleet it makes one Azure DevOps call (the pool's
-# unfinished job requests; the pool's id is looked up once per container),
-# however many spokes share the pool. Each spoke's AgentsWanted is the jobs
-# running on its own agents plus its share of the jobs waiting in the pool;
-# DemandKnown is 1 when the pool was counted, 0 when not (token rejected,
-# pool missing, API unreachable, backing off after 429): AgentsWanted is then
-# 0 and the spoke's capacity falls to its scheduled floor. Both metrics go to
-# the spoke's own CloudWatch, through the spoke's demand role.
+# - Demand (pools with a spoke that follows demand): one call a minute, the
+#   pool's unfinished job requests. Each demand spoke's AgentsWanted is the
+#   jobs running on its own agents plus its share of the waiting jobs, shared
+#   among the deployed spokes in proportion to their room now (the current
+#   scheduled ceiling minus their running jobs): a spoke at its ceiling, at an
+#   off-hours ceiling of 0 or not deployed gets none; jobs no spoke has room
+#   for are logged and counted (JobsUnplaced). DemandKnown is 1 when the pool
+#   was counted. When it cannot be counted (5xx, timeout, 401, 429, backing
+#   off) no spoke's count drops: the last known AgentsWanted is published
+#   again for HOLD seconds (without one, none is published: Application Auto
+#   Scaling keeps the count), then 0; DemandKnown is 0 from the first minute.
+#   An answer at the list's cap (200 items, kedacore/keda#6819) is not
+#   trusted whole: running jobs come from the agent list (uncapped), the
+#   waiting ones are a lower bound, and PoolsCapped says so.
+# - Keeping (every MAINTAIN minutes per pool, pools spread over the minutes):
+#   the agent list, with capabilities and assigned requests. The placeholder
+#   (an offline agent named PLACEHOLDER with the fleet agents' capabilities,
+#   registered with the same call the agent's config.sh makes) is created when
+#   it is missing, so Azure DevOps queues jobs for an empty pool instead of
+#   failing them; offline agents of the fleet's spokes (named
+#   <agentPrefix>-...) idle and offline for more than GRACE seconds are
+#   deleted; never an online or busy agent, the placeholder, or an agent of
+#   another name.
+# - Rate limits (learn.microsoft.com/azure/devops/integrate/concepts/rate-limits):
+#   Retry-After on any answer, or X-RateLimit-Remaining below LOW of
+#   X-RateLimit-Limit, pauses that organization until the time given
+#   (X-RateLimit-Reset) before Azure DevOps starts delaying or blocking.
+#
+# Spoke metrics go to the spoke's own CloudWatch through its demand role; the
+# fleet's (PoolsWithoutPlaceholder, PoolsCapped, JobsUnplaced, GhostsRemoved)
+# to the hub's. The token is never logged.
 #
 # FLEET (prepended by the construct):
-#   {"secretArn", "namespace", "pools": [{"url", "pool",
-#    "spokes": [{"name", "region", "roleArn", "agentPrefix"}]}]}
+#   {"secretArn", "namespace", "holdSeconds", "ghostGraceSeconds",
+#    "maintainEveryMinutes", "placeholder": {"name", "version", "capabilities"},
+#    "pools": [{"url", "pool", "spokes": [{"name", "agentPrefix", "demand",
+#      "region", "roleArn", "actions": [{"zone", "hour", "minute", "days", "ceiling"}]}]}]}
 import base64
+import datetime
 import json
+import secrets
 import threading
 import time
 import urllib.error
@@ -24,14 +52,32 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 from botocore.exceptions import ClientError
 
+try:
+    from zoneinfo import ZoneInfo
+except ImportError:  # pragma: no cover
+    ZoneInfo = None
+
 API = "api-version=7.1"
 TOKEN_SECONDS = 300  # a rotated token is picked up within five minutes
+HOLD = FLEET.get("holdSeconds", 900)
+GRACE = FLEET.get("ghostGraceSeconds", 600)
+MAINTAIN = max(1, FLEET.get("maintainEveryMinutes", 5))
+PLACEHOLDER = FLEET.get("placeholder", {}).get("name", "hubspoke-placeholder")
+LOW = 0.2  # pause an organization when less than this share of its rate limit remains
+CAP = 200  # most job requests one answer holds (kedacore/keda#6819)
+
+clock = time.time  # the harness sets a fake clock
 
 _token = {"value": None, "at": 0.0}
 _pool_ids = {}  # (url, pool) -> id
-_resume = {}  # url -> time calls may resume after a 429
+_resume = {}  # url -> time calls may resume (Retry-After, X-RateLimit-Reset)
 _creds = {}  # role ARN -> (credentials' expiry, CloudWatch client)
-
+_last = {}  # spoke -> (AgentsWanted, time) of the last count
+_unknown_since = {}  # spoke -> time its pool first failed with no count to hold
+_no_placeholder = {}  # (url, pool) -> why the pool has no placeholder
+_seen = {}  # (url, pool) -> when its placeholder was last seen or made
+STALE = 2 * 60 * MAINTAIN  # a pool not seen with its placeholder for two keeping rounds counts as without one
+_lock = threading.Lock()
 
 _session = boto3.session.Session()
 _session_lock = threading.Lock()
@@ -59,14 +105,12 @@ def token(now):
     return _token["value"]
 
 
-def get(url, tok, calls):
-    auth = base64.b64encode((":" + tok).encode()).decode()
-    req = urllib.request.Request(url, headers={"Authorization": "Basic " + auth, "Accept": "application/json"})
-    calls.append(url.split("?")[0])
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        if resp.status == 203:  # Azure DevOps' sign-in page: the token was not accepted
-            raise Uncounted("%s rejected the token (HTTP 203, sign-in page): put a valid PAT in the hub secret" % url.split("/_apis")[0])
-        return json.load(resp)
+def authorization(tok):
+    """A PAT goes as Basic (any user name, the PAT as password); an Entra
+    access token (a JWT: three dot-separated parts) as Bearer."""
+    if tok.count(".") == 2 and tok.startswith("eyJ"):
+        return "Bearer " + tok
+    return "Basic " + base64.b64encode((":" + tok).encode()).decode()
 
 
 def retry_after(value):
@@ -78,58 +122,285 @@ def retry_after(value):
         return 60
 
 
-def count(pool, tok, now, calls):
-    """(waiting, {agent name: running jobs}) of one pool."""
-    url = pool["url"].rstrip("/")
-    if _resume.get(url, 0) > now:
-        raise Uncounted("backing off %s for %ds more (429 Retry-After)" % (url, _resume[url] - now))
-    key = (url, pool["pool"])
+def pace(org, headers, now):
+    """Pauses org as its answer's rate-limit headers ask: Retry-After, or
+    X-RateLimit-Remaining below LOW of the limit until X-RateLimit-Reset
+    (at least a minute, at most five: the limit's window)."""
+    if headers.get("Retry-After"):
+        with _lock:
+            _resume[org] = max(_resume.get(org, 0), now + retry_after(headers.get("Retry-After")))
+        return
+    try:
+        remaining, limit = float(headers.get("X-RateLimit-Remaining")), float(headers.get("X-RateLimit-Limit"))
+    except (TypeError, ValueError):
+        return
+    if limit > 0 and remaining < LOW * limit:
+        try:
+            until = float(headers.get("X-RateLimit-Reset"))
+        except (TypeError, ValueError):
+            until = now + 60
+        with _lock:
+            _resume[org] = max(_resume.get(org, 0), min(max(until, now + 60), now + 300))
+
+
+def call(method, org, path, tok, calls, now, body=None):
+    """One REST call; its JSON answer (None for 204). Raises HTTPError."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(org + path, data=data, method=method, headers={
+        "Authorization": authorization(tok), "Accept": "application/json", "Content-Type": "application/json"})
+    with _lock:
+        calls.append((method, org, path.split("?")[0]))
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            pace(org, resp.headers, now)
+            if resp.status == 203:  # Azure DevOps' sign-in page: no usable credentials
+                raise Uncounted("%s rejected the token (HTTP 203, sign-in page): put a valid PAT in the hub secret" % org)
+            raw = resp.read()
+            return json.loads(raw) if raw else None
+    except urllib.error.HTTPError as e:
+        pace(org, e.headers, now)
+        raise
+
+
+def problem(e, org, what):
+    """An Uncounted for an HTTP or network error."""
+    if isinstance(e, urllib.error.HTTPError):
+        if e.code == 429:
+            return Uncounted("%s answered 429 to %s: backing off %ds" % (org, what, retry_after(e.headers.get("Retry-After"))))
+        if e.code == 401:
+            return Uncounted("%s rejected the token (HTTP 401) for %s: put a valid PAT in the hub secret" % (org, what))
+        return Uncounted("%s answered HTTP %d to %s" % (org, e.code, what))
+    return Uncounted("%s unreachable (%s): %s" % (org, what, e))
+
+
+def admin_missing(org, pool, e):
+    """The message for a 403 on adding or deleting an agent."""
+    try:
+        detail = json.loads(e.read() or b"{}").get("message", "")
+    except ValueError:
+        detail = ""
+    return ("%s: the token may read pool %r but not add or delete its agents (HTTP 403 %s): its identity needs the "
+            "Administrator role on the pool (Organization settings > Agent pools > %s > Security > Add, role "
+            "Administrator) and the PAT the scope Agent Pools (Read & manage)" % (org, pool, detail, pool))
+
+
+def since(stamp):
+    """Epoch seconds of an Azure DevOps timestamp (ISO 8601, Z, any
+    fraction); None when absent or unreadable."""
+    if not stamp:
+        return None
+    s = stamp.rstrip("Z")
+    if "." in s:
+        head, frac = s.split(".", 1)
+        s = head + "." + frac[:6]
+    try:
+        return datetime.datetime.fromisoformat(s).replace(tzinfo=datetime.timezone.utc).timestamp()
+    except ValueError:
+        return None
+
+
+def fleet_agent(pool, name):
+    """The spoke whose agent this is (the longest prefix wins:
+    hubspoke-dev-eu-... is dev-eu's, not dev's), or None."""
+    best = None
+    for s in pool["spokes"]:
+        p = s["agentPrefix"] + "-"
+        if name.startswith(p) and (best is None or len(p) > len(best["agentPrefix"]) + 1):
+            best = s
+    return best
+
+
+def placeholder_body(agents, pool):
+    """The placeholder as config.sh registers an agent (ConfigurationManager
+    CreateNewAgent): name, a public key (a random one: no listener will ever
+    use it), maxParallelism 1, version, osDescription and the system
+    capabilities: those of the newest fleet agent in the pool, else the
+    image's defaults."""
+    ph = FLEET.get("placeholder", {})
+    caps = dict(ph.get("capabilities") or {})
+    version = ph.get("version", "")
+    mine = [a for a in agents if fleet_agent(pool, a.get("name", "")) and a.get("systemCapabilities")]
+    if mine:
+        newest = max(mine, key=lambda a: since(a.get("createdOn")) or 0)
+        caps = dict(newest["systemCapabilities"])
+        version = newest.get("version") or version
+    caps.update({"Agent.Name": PLACEHOLDER, "Agent.ComputerName": PLACEHOLDER})
+    modulus = base64.b64encode(secrets.token_bytes(256)).decode()
+    return {"name": PLACEHOLDER, "version": version, "osDescription": "hubspoke placeholder (never runs jobs)",
+            "maxParallelism": 1, "provisioningState": "Provisioned", "enabled": True,
+            "authorization": {"publicKey": {"exponent": "AQAB", "modulus": modulus}},
+            "systemCapabilities": caps}
+
+
+def names(caps):
+    """A capability set's names, without those naming the machine."""
+    return set(caps) - {"Agent.Name", "Agent.ComputerName", "Agent.HomeDirectory"}
+
+
+def keep(pool, pid, tok, now, calls, out):
+    """The pool's agent list; adds the placeholder when missing, deletes
+    ghosts. Fills out["agents"], out["placeholder"], out["ghosts"]."""
+    org = pool["url"].rstrip("/")
+    base = "/_apis/distributedtask/pools/%d/agents" % pid
+    agents = call("GET", org, base + "?includeCapabilities=true&includeAssignedRequest=true&" + API, tok, calls, now).get("value", [])
+    out["agents"] = agents
+    key = (org, pool["pool"])
+    current = next((a for a in agents if a.get("name") == PLACEHOLDER), None)
+    if current is not None:
+        _no_placeholder.pop(key, None)
+        _seen[key] = now
+        out["placeholder"] = "present"
+        # The fleet's agents gained or lost a capability (a new image): the
+        # placeholder follows, so Azure DevOps queues exactly the jobs they
+        # could take (PUT, as config.sh --replace updates an agent).
+        want = placeholder_body(agents, pool)
+        if names(want["systemCapabilities"]) != names(current.get("systemCapabilities") or {}):
+            try:
+                call("PUT", org, "%s/%d?%s" % (base, current["id"], API), tok, calls, now,
+                     {"id": current["id"], "name": PLACEHOLDER, "version": want["version"], "systemCapabilities": want["systemCapabilities"]})
+                out["placeholder"] = "updated"
+            except urllib.error.HTTPError as e:
+                out.setdefault("problems", []).append(admin_missing(org, pool["pool"], e) if e.code == 403 else
+                                                      "%s: could not update the placeholder of pool %r: HTTP %d" % (org, pool["pool"], e.code))
+    else:
+        try:
+            call("POST", org, base + "?" + API, tok, calls, now, placeholder_body(agents, pool))
+            _no_placeholder.pop(key, None)
+            _seen[key] = now
+            out["placeholder"] = "created"
+        except urllib.error.HTTPError as e:
+            if e.code == 403:
+                _no_placeholder[key] = admin_missing(org, pool["pool"], e)
+            elif e.code == 409:  # registered meanwhile (another run, a person)
+                _no_placeholder.pop(key, None)
+            else:
+                _no_placeholder[key] = "%s: could not add the placeholder to pool %r: HTTP %d" % (org, pool["pool"], e.code)
+            out["placeholder"] = "missing"
+    out["ghosts"] = []
+    for a in agents:
+        name = a.get("name", "")
+        if name == PLACEHOLDER or not fleet_agent(pool, name) or a.get("status") != "offline" or a.get("assignedRequest"):
+            continue
+        changed = since(a.get("statusChangedOn")) or since(a.get("createdOn"))
+        if changed is None or now - changed < GRACE:
+            continue
+        try:
+            call("DELETE", org, "%s/%d?%s" % (base, a["id"], API), tok, calls, now)
+            out["ghosts"].append(name)
+        except urllib.error.HTTPError as e:
+            if e.code == 403:  # no ghost of this pool can go: say so once
+                out.setdefault("problems", []).append(admin_missing(org, pool["pool"], e))
+                break
+            if e.code != 404:  # 404: gone already
+                out.setdefault("problems", []).append("%s: could not delete ghost agent %s: HTTP %d" % (org, name, e.code))
+
+
+def visit(pool, tok, now, calls, maintain):
+    """Counts (demand pools) and keeps (maintain) one pool. Returns a dict:
+    waiting, running {agent: jobs}, capped, agents, placeholder, ghosts."""
+    org = pool["url"].rstrip("/")
+    if _resume.get(org, 0) > now:
+        raise Uncounted("backing off %s for %ds more (rate limit)" % (org, _resume[org] - now))
+    key = (org, pool["pool"])
+    out = {}
     try:
         if key not in _pool_ids:
-            found = get("%s/_apis/distributedtask/pools?poolName=%s&%s" % (url, urllib.parse.quote(pool["pool"]), API), tok, calls)
+            found = call("GET", org, "/_apis/distributedtask/pools?poolName=%s&%s" % (urllib.parse.quote(pool["pool"]), API), tok, calls, now)
             if not found.get("value"):
-                raise Uncounted("agent pool %r does not exist in %s: create it or fix agent.pool" % (pool["pool"], url))
+                _no_placeholder[key] = "agent pool %r does not exist in %s" % (pool["pool"], org)
+                raise Uncounted("agent pool %r does not exist in %s: create it (Organization settings > Agent pools > "
+                                "Add pool, self-hosted) or fix agent.pool in the fleet file" % (pool["pool"], org))
             _pool_ids[key] = found["value"][0]["id"]
-        jobs = get("%s/_apis/distributedtask/pools/%d/jobrequests?completedRequestCount=0&%s" % (url, _pool_ids[key], API), tok, calls)
+        pid = _pool_ids[key]
+        if maintain:
+            keep(pool, pid, tok, now, calls, out)
+        if any(s.get("demand") for s in pool["spokes"]):
+            jobs = call("GET", org, "/_apis/distributedtask/pools/%d/jobrequests?completedRequestCount=0&%s" % (pid, API), tok, calls, now).get("value", [])
+            out["capped"] = len(jobs) >= CAP
+            if out["capped"] and "agents" not in out:
+                # The list is cut: the agents' own running requests are whole.
+                out["agents"] = call("GET", org, "/_apis/distributedtask/pools/%d/agents?includeAssignedRequest=true&%s" % (pid, API), tok, calls, now).get("value", [])
+            out["waiting"], out["running"] = tally(pool, jobs, out["agents"] if out["capped"] else None)
     except urllib.error.HTTPError as e:
-        if e.code == 429:
-            wait = retry_after(e.headers.get("Retry-After"))
-            _resume[url] = now + wait
-            raise Uncounted("%s answered 429: backing off %ds" % (url, wait))
-        if e.code in (401, 403):
-            raise Uncounted("%s rejected the token (HTTP %d): put a valid PAT in the hub secret" % (url, e.code))
         if e.code == 404:
             _pool_ids.pop(key, None)
-        raise Uncounted("%s answered HTTP %d" % (url, e.code))
+        raise problem(e, org, "pool %r" % pool["pool"])
     except (urllib.error.URLError, OSError, ValueError) as e:
-        raise Uncounted("%s unreachable: %s" % (url, e))
+        raise problem(e, org, "pool %r" % pool["pool"])
+    return out
+
+
+def tally(pool, jobs, agents):
+    """(waiting, {agent name: running jobs}) from the job requests; with
+    agents (the list was capped), running from the agents' assigned
+    requests. A waiting job whose matchedAgents (when given) holds no fleet
+    agent and not the placeholder is not the fleet's to serve."""
     waiting, running = 0, {}
-    for job in jobs.get("value", []):
+    for job in jobs:
         if job.get("finishTime") or job.get("result"):
             continue
         agent = (job.get("reservedAgent") or {}).get("name")
         if agent:
             running[agent] = running.get(agent, 0) + 1
-        else:
-            waiting += 1
+            continue
+        matched = job.get("matchedAgents")
+        if matched is not None and not any(m.get("name") == PLACEHOLDER or fleet_agent(pool, m.get("name", "")) for m in matched):
+            continue
+        waiting += 1
+    if agents is not None:
+        running = {}
+        for a in agents:
+            if a.get("assignedRequest"):
+                running[a["name"]] = running.get(a["name"], 0) + 1
     return waiting, running
 
 
-def wanted(pool, waiting, running):
-    """AgentsWanted per spoke: its running jobs plus an even share of the
-    waiting ones (shares add up to the waiting jobs)."""
-    spokes = pool["spokes"]
-    # The longest prefix wins: hubspoke-dev-eu-... is dev-eu's, not dev's.
-    prefixes = sorted(((s["agentPrefix"] + "-", s["name"]) for s in spokes), key=lambda p: -len(p[0]))
-    out = {s["name"]: 0 for s in spokes}
-    for agent, n in running.items():
-        for prefix, name in prefixes:
-            if agent.startswith(prefix):
-                out[name] += n
+def ceiling(spoke, now):
+    """The spoke's scheduled ceiling now: that of the scheduled action that
+    fired last (each action's hour and minute in its zone, on its days,
+    Monday 0). A zone that cannot be loaded counts as its largest ceiling."""
+    actions = spoke.get("actions")
+    if not actions:
+        return spoke.get("ceiling", 0)
+    best, best_at = None, None
+    for a in actions:
+        try:
+            zone = ZoneInfo(a["zone"]) if a["zone"] != "UTC" else datetime.timezone.utc
+        except Exception:
+            return max(x["ceiling"] for x in actions)
+        local = datetime.datetime.fromtimestamp(now, zone)
+        for back in range(8):
+            day = local.date() - datetime.timedelta(days=back)
+            at = datetime.datetime(day.year, day.month, day.day, a["hour"], a["minute"], tzinfo=zone).timestamp()
+            if at <= now and (not a.get("days") or day.weekday() in a["days"]):
+                if best_at is None or at > best_at:
+                    best, best_at = a["ceiling"], at
                 break
-    for i, s in enumerate(spokes):
-        out[s["name"]] += waiting // len(spokes) + (1 if i < waiting % len(spokes) else 0)
-    return out
+    return best if best is not None else 0
+
+
+def wanted(pool, waiting, running, room):
+    """(AgentsWanted per demand spoke, unplaced jobs). Each spoke: its running
+    jobs plus a share of the waiting ones; shares go to the spokes in room
+    (deployed demand spokes: name -> ceiling minus running jobs, > 0) in
+    proportion to their room, largest remainders first (fleet order on
+    ties), never above a spoke's room."""
+    demand = [s for s in pool["spokes"] if s.get("demand")]
+    out = {s["name"]: 0 for s in demand}
+    for agent, n in running.items():
+        s = fleet_agent(pool, agent)
+        if s and s["name"] in out:
+            out[s["name"]] += n
+    total = sum(room.values())
+    placed = min(waiting, total)
+    if placed:
+        shares = {n: placed * r // total for n, r in room.items()}
+        order = sorted(room, key=lambda n: -((placed * room[n]) % total))  # stable: fleet order on ties
+        for n in order[:placed - sum(shares.values())]:
+            shares[n] += 1
+        for n, v in shares.items():
+            out[n] += v
+    return out, waiting - placed
 
 
 def cloudwatch(spoke, now):
@@ -151,57 +422,131 @@ def cloudwatch(spoke, now):
 
 
 def publish(item):
+    """item: (spoke, AgentsWanted or None, known, now). None publishes only
+    DemandKnown: the scaling alarm has no data, so the count stays."""
     spoke, value, known, now = item
     dims = [{"Name": "Spoke", "Value": spoke["name"]}]
-    cloudwatch(spoke, now).put_metric_data(Namespace=FLEET["namespace"], MetricData=[
-        {"MetricName": "AgentsWanted", "Dimensions": dims, "Value": value, "Unit": "Count"},
-        {"MetricName": "DemandKnown", "Dimensions": dims, "Value": 1 if known else 0, "Unit": "Count"},
-    ])
+    data = [{"MetricName": "DemandKnown", "Dimensions": dims, "Value": 1 if known else 0, "Unit": "Count"}]
+    if value is not None:
+        data.insert(0, {"MetricName": "AgentsWanted", "Dimensions": dims, "Value": value, "Unit": "Count"})
+    cloudwatch(spoke, now).put_metric_data(Namespace=FLEET["namespace"], MetricData=data)
+
+
+def deployed(spoke, now):
+    """None when the spoke's role can be assumed, else the exception."""
+    try:
+        cloudwatch(spoke, now)
+        return None
+    except Exception as e:
+        return e
+
+
+def held(spoke, now):
+    """What to publish for a spoke whose pool was not counted: the last
+    count for HOLD seconds after it, nothing (the count stays) for HOLD
+    seconds after the first failure when this container has no count, then
+    0 (the floor)."""
+    last = _last.get(spoke["name"])
+    if last is not None:
+        return last[0] if now - last[1] < HOLD else 0
+    first = _unknown_since.setdefault(spoke["name"], now)
+    return None if now - first < HOLD else 0
 
 
 def handler(event, context):
-    now = time.time()
+    now = clock()
     calls, problems, items = [], [], []
+    minute = int(now // 60)
     try:
         tok, unreadable = token(now), None
-    except Exception as e:  # every pool is uncounted: floors, and the alarm
+    except Exception as e:  # every pool is uncounted: counts held, and the alarm
         tok, unreadable = None, "the agent token secret could not be read: %s" % e
+    demand = [s for p in FLEET["pools"] for s in p["spokes"] if s.get("demand")]
+    fleet = {"placeholders": {}, "capped": [], "unplaced": 0, "ghosts": []}
 
-    def counted(pool):
+    def visited(ip):
+        i, pool = ip
         if unreadable:
             return None, unreadable
         try:
-            return count(pool, tok, now, calls), None
+            return visit(pool, tok, now, calls, (minute + i) % MAINTAIN == 0), None
         except Uncounted as e:
             return None, str(e)
         except Exception as e:  # an answer of an unexpected shape
             return None, "%s: could not count the jobs: %r" % (pool["url"], e)
 
     with ThreadPoolExecutor(max_workers=16) as workers:
-        # Pools are counted side by side (one call each), then every spoke
-        # is published side by side.
-        for pool, (result, problem) in zip(FLEET["pools"], workers.map(counted, FLEET["pools"])):
-            if problem:
-                problems.append(problem)
-                items.extend((s, 0, False, now) for s in pool["spokes"])
+        status = dict(zip((s["name"] for s in demand), workers.map(lambda s: deployed(s, now), demand)))
+        for pool, (res, prob) in zip(FLEET["pools"], workers.map(visited, enumerate(FLEET["pools"]))):
+            mine = [s for s in pool["spokes"] if s.get("demand")]
+            if prob:
+                problems.append(prob)
+                items.extend((s, held(s, now), False, now) for s in mine)
                 continue
-            share = wanted(pool, *result)
-            items.extend((s, share[s["name"]], True, now) for s in pool["spokes"])
-        results = list(zip(items, workers.map(safe_publish, items)))
-    failed = ["%s: %s" % (item[0]["name"], err) for item, err in results if err and not isinstance(err, NotDeployed)]
-    pending = [item[0]["name"] for item, err in results if isinstance(err, NotDeployed)]
-    print(json.dumps({"pools": len(FLEET["pools"]), "apiCalls": len(calls), "problems": problems[:20],
-                      "spokes": len(items), "notDeployedYet": pending[:20], "publishFailed": failed[:20]}))
+            problems.extend(res.get("problems", []))
+            if "placeholder" in res:
+                fleet["placeholders"]["%s/%s" % (pool["url"].rstrip("/"), pool["pool"])] = res["placeholder"]
+            fleet["ghosts"].extend(res.get("ghosts", []))
+            if not mine:
+                continue
+            if res["capped"]:
+                fleet["capped"].append(pool["pool"])
+                problems.append("%s: pool %r has more unfinished job requests than one answer holds (%d): running jobs "
+                                "counted from the agents, waiting ones at least those listed" % (pool["url"], pool["pool"], CAP))
+            room = {}
+            for s in mine:
+                if status[s["name"]] is None:
+                    busy = sum(n for a, n in res["running"].items() if fleet_agent(pool, a) is s)
+                    if ceiling(s, now) - busy > 0:
+                        room[s["name"]] = ceiling(s, now) - busy
+            share, unplaced = wanted(pool, res["waiting"], res["running"], room)
+            if unplaced:
+                fleet["unplaced"] += unplaced
+                problems.append("%s: %d job(s) waiting in pool %r that no deployed spoke has room for now (room %s)"
+                                % (pool["url"], unplaced, pool["pool"], json.dumps(room, sort_keys=True)))
+            for s in mine:
+                _last[s["name"]] = (share[s["name"]], now)
+                _unknown_since.pop(s["name"], None)
+                items.append((s, share[s["name"]], True, now))
+        # A pool counts as without a placeholder when it is known to lack one
+        # (missing pool, no right to add it) or was not seen with one for two
+        # keeping rounds (the pool not readable at all: a rejected token,
+        # an outage), counted from this container's first run.
+        unseen = []
+        for pool in FLEET["pools"]:
+            key = (pool["url"].rstrip("/"), pool["pool"])
+            _seen.setdefault(key, now)
+            if key in _no_placeholder or now - _seen[key] > STALE:
+                unseen.append(key)
+                why = _no_placeholder.get(key, "not seen with it for %d minutes (the pool could not be read)" % ((now - _seen[key]) // 60))
+                problems.append("pool %r of %s has no placeholder agent, so Azure DevOps fails its jobs while no agent is "
+                                "registered: %s" % (key[1], key[0], why))
+        ready = [it for it in items if status[it[0]["name"]] is None]
+        results = list(zip(ready, workers.map(safe_publish, ready)))
+    failed = ["%s: %s" % (item[0]["name"], err) for item, err in results if err]
+    pending = [n for n, err in status.items() if isinstance(err, NotDeployed)]
+    failed += ["%s: %s" % (n, err) for n, err in status.items() if err is not None and not isinstance(err, NotDeployed)]
+    hub = {"PoolsWithoutPlaceholder": len(unseen), "PoolsCapped": len(fleet["capped"]),
+           "JobsUnplaced": fleet["unplaced"], "GhostsRemoved": len(fleet["ghosts"])}
+    try:
+        if "hub" not in _creds:
+            _creds["hub"] = (float("inf"), _client("cloudwatch"))
+        _creds["hub"][1].put_metric_data(Namespace=FLEET["namespace"], MetricData=[
+            {"MetricName": k, "Value": v, "Unit": "Count"} for k, v in hub.items()])
+    except Exception as e:
+        failed.append("hub metrics: %s" % e)
+    print(json.dumps({"pools": len(FLEET["pools"]), "apiCalls": len(calls), "problems": problems[:20], "fleet": hub,
+                      "ghostsRemoved": fleet["ghosts"][:20], "spokes": len(items), "notDeployedYet": pending[:20],
+                      "publishFailed": failed[:20]}))
     if failed:
         raise RuntimeError("could not publish to %d spokes (first: %s)" % (len(failed), failed[0]))
-    return {"apiCalls": len(calls), "problems": problems, "notDeployedYet": pending}
+    return {"apiCalls": len(calls), "calls": [list(c) for c in calls], "problems": problems, "notDeployedYet": pending,
+            "fleet": hub, "ghostsRemoved": fleet["ghosts"], "placeholders": fleet["placeholders"]}
 
 
 def safe_publish(item):
     try:
         publish(item)
         return None
-    except NotDeployed as e:  # not a failure: the spoke's wave has not run yet
-        return e
     except Exception as e:  # one spoke's failure must not stop the others
         return "%s" % e

@@ -21,7 +21,8 @@ type HubStack struct {
 	awscdk.Stack
 	Registry hsconstructs.AgentRegistry
 	Token    hsconstructs.AgentToken
-	// DemandPoller is nil when no spoke scales on demand.
+	// DemandPoller keeps every pool of the fleet (placeholder, ghosts) and
+	// counts the jobs of the pools with a spoke that follows demand.
 	DemandPoller hsconstructs.DemandPoller
 }
 
@@ -52,12 +53,16 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 		Describers: lookups,
 	})
 	var poller hsconstructs.DemandPoller
-	if pools := demandPools(f); len(pools) > 0 {
+	if pools, demand := demandPools(f); len(pools) > 0 {
+		publishers := ""
+		if demand {
+			publishers = RoleArn(f.Hub.Partition(), "*", rolePrefix+"*-demand")
+		}
 		poller = hsconstructs.NewDemandPoller(stack, "DemandPoller", &hsconstructs.DemandPollerProps{
 			Token:             token.Secret(),
 			Pools:             pools,
 			RoleName:          DemandPollerRoleName,
-			PublisherRoleArns: RoleArn(f.Hub.Partition(), "*", rolePrefix+"*-demand"),
+			PublisherRoleArns: publishers,
 		})
 	}
 	awscdk.NewCfnOutput(stack, jsii.String("RepositoryUri"), &awscdk.CfnOutputProps{
@@ -71,16 +76,13 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 	return &HubStack{Stack: stack, Registry: registry, Token: token, DemandPoller: poller}
 }
 
-// demandPools groups the spokes with demand scaling by agent pool
-// (organization URL and pool name), in fleet order: the poller counts each
-// pool once a minute, however many spokes share it.
-func demandPools(f *config.Fleet) []hsconstructs.DemandPool {
-	var pools []hsconstructs.DemandPool
+// demandPools groups the spokes by agent pool (organization URL and pool
+// name), in fleet order: the poller keeps every pool (placeholder, ghosts)
+// and counts the jobs of each pool with a demand spoke once a minute,
+// however many spokes share it. demand: some spoke follows demand.
+func demandPools(f *config.Fleet) (pools []hsconstructs.DemandPool, demand bool) {
 	index := map[[2]string]int{}
 	for _, s := range f.Spokes {
-		if !s.Schedule.Demand {
-			continue
-		}
 		key := [2]string{s.Agent.AzpURL, s.Agent.Pool}
 		i, ok := index[key]
 		if !ok {
@@ -88,12 +90,16 @@ func demandPools(f *config.Fleet) []hsconstructs.DemandPool {
 			index[key] = i
 			pools = append(pools, hsconstructs.DemandPool{URL: s.Agent.AzpURL, Pool: s.Agent.Pool})
 		}
-		pools[i].Spokes = append(pools[i].Spokes, hsconstructs.DemandSpoke{
-			Name: s.Name, Region: s.Region, AgentPrefix: AgentName(s),
-			RoleArn: RoleArn(f.Hub.Partition(), s.Account, DemandRoleName(s)),
-		})
+		spoke := hsconstructs.DemandSpoke{Name: s.Name, AgentPrefix: AgentName(s)}
+		if s.Schedule.Demand {
+			demand = true
+			spoke.Demand, spoke.Region = true, s.Region
+			spoke.RoleArn = RoleArn(f.Hub.Partition(), s.Account, DemandRoleName(s))
+			spoke.Actions = hsconstructs.DemandActions(s.Schedule.Week())
+		}
+		pools[i].Spokes = append(pools[i].Spokes, spoke)
 	}
-	return pools
+	return pools, demand
 }
 
 // agentRegistryProps is the agent repository of the hub (region "") or of

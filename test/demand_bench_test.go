@@ -3,6 +3,7 @@ package test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"hubspoke-cdk/constructs"
+	"hubspoke-cdk/internal/azdostandin"
 	"hubspoke-cdk/preview"
 	"hubspoke-cdk/schedule"
 )
@@ -66,36 +68,63 @@ func BenchmarkWorkload(b *testing.B) {
 	}
 }
 
-// BenchmarkDemandPoller runs the poller's code at 1,000 spokes against moto
-// and a stand-in Azure DevOps: one pool for all, 100 pools, one pool each.
-// Prints a cold run (pool look-ups, role assumptions, client creation) and a
-// warm one: seconds (moto serves AWS in the same Python process, so these
-// are CPU-bound upper figures) and Azure DevOps calls.
+// BenchmarkDemandPoller runs the pool keeper and poller's code at 1,000
+// demand spokes against moto and the stand-in Azure DevOps organization
+// (internal/azdostandin): one pool for all, 100 pools, one pool each; every
+// pool holds two jobs (one running, one waiting). Prints the cold run
+// (pool look-ups, placeholders created, role assumptions, client creation)
+// and ten warm minutes on a fake clock: Azure DevOps calls a minute (mean,
+// range, by kind) and seconds (moto serves AWS in the same Python process:
+// CPU-bound upper figures).
 func BenchmarkDemandPoller(b *testing.B) {
 	dir := b.TempDir()
 	code := filepath.Join(dir, "code.py")
 	if err := os.WriteFile(code, []byte(constructs.DemandPollerCode("FLEET_JSON_HERE")), 0o644); err != nil {
 		b.Fatal(err)
 	}
+	caps := map[string]string{"Agent.OS": "Linux", "git": "/usr/bin/git"}
 	for i := 0; i < b.N; i++ {
 		for _, pools := range []int{1, 100, 1000} {
-			out, err := exec.Command("python3", "../constructs/testdata/demandpoller_scale.py", code, "1000", fmt.Sprint(pools)).Output()
+			srv := azdostandin.New(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+			names := make([]string, pools)
+			for p := range names {
+				names[p] = fmt.Sprintf("pool-%d", p)
+			}
+			srv.AddOrg("org", map[string]azdostandin.Identity{"pat-scale": {Name: "bench", PoolAdmin: true}}, names...)
+			for p, name := range names {
+				srv.Register("org", name, fmt.Sprintf("hubspoke-s%d-ip-10-0-0-1", p), "online", srv.Now(), caps)
+				for j := 0; j < 2; j++ {
+					if _, err := srv.Queue("org", name, []string{"git"}, 0); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			web := httptest.NewServer(srv)
+			cmd := exec.Command("python3", "../constructs/testdata/demandpoller_scale.py", code, "1000", fmt.Sprint(pools))
+			cmd.Env = append(os.Environ(), "STANDIN_URL="+web.URL)
+			out, err := cmd.Output()
+			web.Close()
 			if err != nil {
 				b.Fatalf("%v: %s", err, out)
 			}
 			var res struct {
-				Runs []struct {
-					Run      string
+				Cold struct {
 					Seconds  float64
 					APICalls int
+					ByKind   map[string]int
+				}
+				Warm struct {
+					CallsPerMinuteMean                   float64
+					CallsPerMinuteMin, CallsPerMinuteMax int
+					ByKindPerMinute                      map[string]float64
+					SecondsMax                           float64
 				}
 			}
 			if err := json.Unmarshal(out, &res); err != nil {
 				b.Fatal(err)
 			}
-			for _, r := range res.Runs {
-				fmt.Printf("poller, 1,000 spokes in %d pools, %s run: %.1f s, %d Azure DevOps calls\n", pools, r.Run, r.Seconds, r.APICalls)
-			}
+			fmt.Printf("poller, 1,000 spokes in %d pools: cold run %.1f s, %d Azure DevOps calls %v; warm: %.1f calls a minute (%d-%d) %v, at most %.1f s a run\n",
+				pools, res.Cold.Seconds, res.Cold.APICalls, res.Cold.ByKind, res.Warm.CallsPerMinuteMean, res.Warm.CallsPerMinuteMin, res.Warm.CallsPerMinuteMax, res.Warm.ByKindPerMinute, res.Warm.SecondsMax)
 		}
 	}
 }

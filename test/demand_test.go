@@ -14,8 +14,8 @@ import (
 // section removed, and the same fleet with demand turned on for the fleet
 // and off again for every spoke, synthesize byte-identical spoke and hub
 // templates; with demand, the test spoke's template gains the publisher
-// role, the policy, the alarms and the floors and ceilings, and the hub its
-// poller.
+// role, the policy, the alarms and the floors and ceilings, and the hub's
+// pool keeper the right to publish into spokes.
 func TestDemandOffIsUnchanged(t *testing.T) {
 	fixture, err := os.ReadFile(testutil.ExampleFleetPath())
 	if err != nil {
@@ -57,8 +57,15 @@ func TestDemandOffIsUnchanged(t *testing.T) {
 			t.Errorf("%q: want it only with demand", want)
 		}
 	}
-	if strings.Contains(a["HubStack"], "hubspoke-demand-poller") || !strings.Contains(with["HubStack"], "hubspoke-demand-poller") {
-		t.Error("the hub's poller: want it only when a spoke follows demand")
+	// The hub keeps every pool (placeholder, ghosts) with or without
+	// demand; it assumes the spokes' publisher roles only with demand.
+	for name, tpl := range map[string]string{"no demand": a["HubStack"], "demand": with["HubStack"]} {
+		if !strings.Contains(tpl, "hubspoke-demand-poller") || !strings.Contains(tpl, "hubspoke-pool-without-placeholder") {
+			t.Errorf("%s: the hub has no pool keeper", name)
+		}
+	}
+	if strings.Contains(a["HubStack"], "role/hubspoke-*-demand") || !strings.Contains(with["HubStack"], "role/hubspoke-*-demand") {
+		t.Error("the hub's poller may assume the spokes' publisher roles: want it only when a spoke follows demand")
 	}
 	if a["SpokeStack-dev"] != with["SpokeStack-dev"] {
 		t.Error("dev, which does not follow demand, changed when test does")

@@ -1,16 +1,18 @@
-# The demand poller at fleet scale (make bench): argv[1] its code with FLEET
-# to fill in, argv[2] spokes, argv[3] pools. Runs it twice (cold: pool
-# look-ups and role assumptions; warm) against moto and a stand-in Azure
-# DevOps that answers every pool with a few jobs, and prints one JSON
-# object: seconds and API calls per run.
-import io
+# The pool keeper and demand poller at fleet scale (make bench): argv[1] its
+# code with FLEET to fill in, argv[2] spokes, argv[3] pools, against moto and
+# the stand-in Azure DevOps organization (internal/azdostandin) at
+# $STANDIN_URL, whose organization "org" holds pools pool-0 .. pool-<n-1>
+# (the Go benchmark serves it). Runs once cold (pool look-ups, placeholders
+# created, role assumptions) and then for 10 minutes warm on a fake clock a
+# minute apart, and prints one JSON object: seconds and Azure DevOps calls of
+# the cold run, the warm runs' calls a minute (mean, min, max) by kind.
 import contextlib
+import io
 import json
 import os
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.request
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -21,52 +23,65 @@ from moto import mock_aws  # noqa: E402
 
 import pollerload  # noqa: E402
 
-PAT = "pat-scale"
-calls = [0]
+BASE = os.environ["STANDIN_URL"].rstrip("/")
 
 
-class AzureDevOps(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+def calls():
+    with urllib.request.urlopen(BASE + "/_standin/calls") as resp:
+        return json.load(resp)
 
-    def log_message(self, *args):
-        pass
 
-    def do_GET(self):
-        calls[0] += 1
-        if "/jobrequests" in self.path:
-            body = {"count": 2, "value": [{"requestId": 1}, {"requestId": 2, "reservedAgent": {"name": "hubspoke-s0-ip"}}]}
-        else:
-            body = {"count": 1, "value": [{"id": 7}]}
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+def clock(at):
+    req = urllib.request.Request(BASE + "/_standin/clock", data=json.dumps({"now": at}).encode(), method="POST")
+    urllib.request.urlopen(req).read()
+
+
+def kind(c):
+    p = c["Path"]
+    return c["Method"] + " " + ("jobrequests" if p.endswith("/jobrequests") else "agents" if "/agents" in p else "pools")
 
 
 def main():
     n, p = int(sys.argv[2]), int(sys.argv[3])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), AzureDevOps)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = "http://127.0.0.1:%d/org" % server.server_port
     with mock_aws():
-        arn = boto3.client("secretsmanager").create_secret(Name="t", SecretString=PAT)["ARN"]
-        pools = [{"url": base, "pool": "pool-%d" % i, "spokes": []} for i in range(p)]
+        arn = boto3.client("secretsmanager").create_secret(Name="t", SecretString="pat-scale")["ARN"]
+        pools = [{"url": BASE + "/org", "pool": "pool-%d" % i, "spokes": []} for i in range(p)]
         for i in range(n):
             pools[i % p]["spokes"].append({"name": "s%d" % i, "region": ["eu-west-1", "us-east-1", "eu-central-1", "ap-southeast-2"][i % 4],
                                            "roleArn": "arn:aws:iam::%012d:role/hubspoke-s%d-demand" % (200000000000 + i, i),
-                                           "agentPrefix": "hubspoke-s%d" % i})
-        fleet = {"secretArn": arn, "namespace": "hubspoke/Demand", "pools": pools}
+                                           "agentPrefix": "hubspoke-s%d" % i, "demand": True, "ceiling": 8})
+        fleet = {"secretArn": arn, "namespace": "hubspoke/Demand", "pools": pools, "maintainEveryMinutes": 5,
+                 "placeholder": {"name": "hubspoke-placeholder", "version": "4.261.0", "capabilities": {"Agent.OS": "Linux"}}}
         poller = pollerload.load(sys.argv[1], fleet)
-        runs = []
-        for name in ("cold", "warm"):
-            calls[0] = 0
+        start = 1795424400.0  # 2026-11-23 09:00 UTC, a keeping minute for pool 0
+        out = {"spokes": n, "pools": p}
+        warm = []
+        for m in range(11):
+            at = start + 60 * m
+            clock(at)
+            poller.clock = lambda: at
+            before = len(calls())
             t = time.time()
             with contextlib.redirect_stdout(io.StringIO()):
                 poller.handler({}, None)
-            runs.append({"run": name, "seconds": round(time.time() - t, 2), "apiCalls": calls[0]})
-    server.shutdown()
-    print(json.dumps({"spokes": n, "pools": p, "runs": runs}))
+            secs = time.time() - t
+            got = calls()[before:]
+            kinds = {}
+            for c in got:
+                kinds[kind(c)] = kinds.get(kind(c), 0) + 1
+            if m == 0:
+                out["cold"] = {"seconds": round(secs, 2), "apiCalls": len(got), "byKind": kinds}
+            else:
+                warm.append({"seconds": secs, "apiCalls": len(got), "byKind": kinds})
+        total = [w["apiCalls"] for w in warm]
+        by = {}
+        for w in warm:
+            for k, v in w["byKind"].items():
+                by[k] = by.get(k, 0) + v
+        out["warm"] = {"minutes": len(warm), "callsPerMinuteMean": sum(total) / len(total), "callsPerMinuteMin": min(total),
+                       "callsPerMinuteMax": max(total), "byKindPerMinute": {k: v / len(warm) for k, v in by.items()},
+                       "secondsMax": round(max(w["seconds"] for w in warm), 2)}
+    print(json.dumps(out))
 
 
 main()

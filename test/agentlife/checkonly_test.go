@@ -1,58 +1,28 @@
 package agentlife
 
 import (
-	"encoding/base64"
-	"fmt"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"hubspoke-cdk/internal/azdostandin"
 )
 
-// azureDevOps stands in for the two Azure DevOps REST endpoints the check
-// calls, answering as documented: GET {org}/_apis/connectionData (the
-// authenticated identity; 401 for a token it rejects) and GET
-// {org}/_apis/distributedtask/pools?poolName= (a list with count and value).
+// azureDevOps serves the stand-in organization (internal/azdostandin) at
+// /example-org: connectionData, pools by name, agents (register, list,
+// delete) as Azure DevOps answers them; tokens maps a PAT to its identity.
 type azureDevOps struct {
-	token string
-	pools []string
-	mu    sync.Mutex
-	auths []string // Authorization headers seen
-	srv   *httptest.Server
+	*azdostandin.Server
+	srv *httptest.Server
 }
 
 func newAzureDevOps(t *testing.T, token string, pools ...string) *azureDevOps {
-	z := &azureDevOps{token: token, pools: pools}
-	z.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		z.mu.Lock()
-		z.auths = append(z.auths, r.Header.Get("Authorization"))
-		z.mu.Unlock()
-		want := "Basic " + base64.StdEncoding.EncodeToString([]byte(":"+z.token))
-		if r.Header.Get("Authorization") != want {
-			w.Header().Set("WWW-Authenticate", "Basic realm=\"https://dev.azure.com/\"")
-			http.Error(w, "", http.StatusUnauthorized)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/example-org/_apis/connectionData":
-			fmt.Fprint(w, `{"authenticatedUser":{"id":"6d2b1e0c-1111-2222-3333-444455556666","descriptor":"Microsoft.IdentityModel.Claims.ClaimsIdentity;build@example.com","providerDisplayName":"Build Bot","isActive":true},"instanceId":"e1f2a3b4-0000-1111-2222-333344445555","locationServiceData":{"serviceOwner":"00025394-6065-48ca-87d9-7f5672854ef7"}}`)
-		case "/example-org/_apis/distributedtask/pools":
-			name := r.URL.Query().Get("poolName")
-			for i, p := range z.pools {
-				if p == name {
-					fmt.Fprintf(w, `{"count":1,"value":[{"id":%d,"name":%q,"isHosted":false,"poolType":"automation","size":0}]}`, i+10, p)
-					return
-				}
-			}
-			fmt.Fprint(w, `{"count":0,"value":[]}`)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
+	z := &azureDevOps{Server: azdostandin.New(time.Now().UTC())}
+	z.AddOrg("example-org", map[string]azdostandin.Identity{token: {Name: "build@example.com", PoolAdmin: true}}, pools...)
+	z.srv = httptest.NewServer(z.Server)
 	t.Cleanup(z.srv.Close)
 	return z
 }
@@ -82,8 +52,8 @@ func TestCheckOnlyValidToken(t *testing.T) {
 	if strings.Contains(out, a.token) {
 		t.Error("the token is in the output")
 	}
-	if len(z.auths) != 2 {
-		t.Errorf("%d calls to Azure DevOps, want 2 (identity, pool)", len(z.auths))
+	if len(z.Calls) != 2 || z.CallsTo("GET", "/_apis/connectionData") != 1 || z.CallsTo("GET", "/_apis/distributedtask/pools") != 1 {
+		t.Errorf("calls to Azure DevOps %+v, want 2 (identity, pool)", z.Calls)
 	}
 }
 
@@ -114,5 +84,51 @@ func TestCheckOnlyMissingPool(t *testing.T) {
 	code, out, _ := checkRun(t, z.url())
 	if code != 6 || !strings.Contains(out, "agent pool 'hubspoke' does not exist") {
 		t.Errorf("exit %d, want 6 naming the pool:\n%s", code, out)
+	}
+}
+
+// The agent registers the way config.sh does, against the stand-in
+// organization: one agent named hubspoke-dev-<hostname> in the pool, with a
+// public key, maxParallelism 1 and its capabilities; the pool now queues a
+// job its agents could take. At SIGTERM it deregisters (DELETE): the pool is
+// empty again, and a job is refused at once (why the hub keeps a
+// placeholder).
+func TestAgentRegistersThroughTheRESTAPI(t *testing.T) {
+	z := newAzureDevOps(t, checkToken, "hubspoke")
+	a := startAgent(t, runOptions{azpURL: z.url(), token: checkToken})
+	a.waitFor("listener pid=", 30*time.Second)
+	agents := z.Agents("example-org", "hubspoke")
+	if len(agents) != 1 || !strings.HasPrefix(agents[0].Name, "hubspoke-dev-") || agents[0].MaxParallelism != 1 ||
+		agents[0].Authorization == nil || agents[0].Authorization.PublicKey == nil || agents[0].SystemCapabilities["Agent.OS"] != "Linux" {
+		t.Fatalf("registered agents %+v, want one hubspoke-dev-<host> with a public key, maxParallelism 1, capabilities", agents)
+	}
+	if z.CallsTo("POST", "/_apis/distributedtask/pools/10/agents") != 1 || z.CallsTo("GET", "/_apis/distributedtask/pools/10/agents") != 1 {
+		t.Errorf("registration calls %+v, want the name looked up, then one POST", z.Calls)
+	}
+	if _, err := z.Queue("example-org", "hubspoke", []string{"git"}, 0); err != nil {
+		t.Errorf("a job with the agent registered: %v", err)
+	}
+	sent := time.Now()
+	must(t, a.cmd.Process.Signal(syscall.SIGTERM))
+	a.waitExit(sent, 30*time.Second)
+	if n := len(z.Agents("example-org", "hubspoke")); n != 0 || z.CallsTo("DELETE", "/agents/") != 1 {
+		t.Errorf("%d agents left after SIGTERM, %d DELETE calls; want 0 and 1", n, z.CallsTo("DELETE", "/agents/"))
+	}
+	if _, err := z.Queue("example-org", "hubspoke", []string{"git"}, 0); err == nil || !strings.Contains(err.Error(), "No agent found in pool hubspoke") {
+		t.Errorf("a job in the emptied pool: %v, want refused at once", err)
+	}
+	if strings.Contains(a.output.String(), checkToken) {
+		t.Error("the token is in the output")
+	}
+}
+
+// A token the organization rejects: config.sh fails at connect (401), the
+// agent never reaches the listener, nothing is registered.
+func TestAgentRegistrationRejectedToken(t *testing.T) {
+	z := newAzureDevOps(t, "another-token", "hubspoke")
+	a := startAgent(t, runOptions{azpURL: z.url(), token: checkToken})
+	code, _ := a.waitExit(time.Now(), 60*time.Second)
+	if code == 0 || strings.Contains(a.events(), "listener pid=") || len(z.Agents("example-org", "hubspoke")) != 0 {
+		t.Errorf("exit %d, events %q, agents %v: want a failure before the listener, nothing registered", code, a.events(), z.Agents("example-org", "hubspoke"))
 	}
 }
