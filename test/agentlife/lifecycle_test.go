@@ -3,7 +3,15 @@
 // agent programs (testdata/standin) and of the ECS agent's task-protection
 // endpoint, and checks the agent's lifecycle: registration, job-safe
 // scale-in protection, SIGTERM when idle and during a job, deregistration,
-// and that a job cannot read the token.
+// and that a job (untrusted code as the agent's uid: it reads every
+// /proc/*/cmdline and its own uid's environ, and signals its own uid's
+// processes) can neither read the token, the ECS agent's address or the
+// credentials path, nor keep the task alive or stop deregistration.
+//
+// Timing: every bound is either the real contract (the task's stop timeout,
+// after which Fargate sends SIGKILL) or a generous ceiling for a loaded
+// 2-core machine; ordering is checked on the stand-ins' event log, not on
+// the clock.
 package agentlife
 
 import (
@@ -27,8 +35,24 @@ import (
 )
 
 // jobUser is the unprivileged user jobs run as in these tests (the image
-// has its own "agent" user); it exists on every Debian and Ubuntu system.
-const jobUser = "nobody"
+// has its own "agent" user). A user of its own, created on first use:
+// start.sh stops and kills every process of this uid when an agent ends,
+// which must not reach anything else on the machine (nobody's processes).
+const jobUser = "hubspoke-job"
+
+// ensureJobUser creates jobUser (a system user without a home) if missing.
+func ensureJobUser(t *testing.T) {
+	t.Helper()
+	if exec.Command("id", "-u", jobUser).Run() == nil {
+		return
+	}
+	if out, err := exec.Command("useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", jobUser).CombinedOutput(); err != nil {
+		// Another test binary may have created it meanwhile.
+		if exec.Command("id", "-u", jobUser).Run() != nil {
+			t.Fatalf("cannot create the job user %s: %v\n%s", jobUser, err, out)
+		}
+	}
+}
 
 // need fails (never skips) the test when a tool it needs is missing.
 func need(t *testing.T) {
@@ -44,6 +68,7 @@ func need(t *testing.T) {
 			t.Fatalf("%s is not installed: %s (.ci/run installs it)", tool, install)
 		}
 	}
+	ensureJobUser(t)
 }
 
 // protectionCall is one request the ECS agent endpoint stand-in received.
@@ -73,6 +98,16 @@ func newECSAgent(t *testing.T) *ecsAgent {
 			http.Error(w, `{"error":{"Code":"InvalidRequest"}}`, http.StatusBadRequest)
 			return
 		}
+		// ExpiresInMinutes is 1-2880 (ECS developer guide, task scale-in
+		// protection endpoint); the agent answers 400 otherwise.
+		if m, ok := body["ExpiresInMinutes"].(float64); ok && (m < 1 || m > 2880) {
+			http.Error(w, `{"error":{"Code":"InvalidParameterException","Message":"expiration must be 1-2880 minutes"}}`, http.StatusBadRequest)
+			return
+		}
+		if _, ok := body["ProtectionEnabled"].(bool); !ok {
+			http.Error(w, `{"error":{"Code":"InvalidParameterException","Message":"ProtectionEnabled is required"}}`, http.StatusBadRequest)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"protection":{"ProtectionEnabled":%v,"TaskArn":"arn:aws:ecs:eu-west-1:222222222222:task/hubspoke-dev/1234"},"failure":null}`, body["ProtectionEnabled"])
 	}))
@@ -91,6 +126,7 @@ type agentRun struct {
 	t       *testing.T
 	home    string // the agent folder (start.sh, config.sh, bin/)
 	state   string // the stand-ins' events, queue and probe output
+	helpers string // root-only: each helper start.sh ran, its argv and environ
 	token   string
 	cmd     *exec.Cmd
 	output  bytes.Buffer
@@ -119,7 +155,8 @@ func startAgent(t *testing.T, o runOptions) *agentRun {
 			t.Fatal(err)
 		}
 	}
-	a := &agentRun{t: t, home: filepath.Join(root, "azp"), state: filepath.Join(root, "state"), done: make(chan struct{})}
+	a := &agentRun{t: t, home: filepath.Join(root, "azp"), state: filepath.Join(root, "state"), helpers: filepath.Join(root, "helpers"), done: make(chan struct{})}
+	shims := writeHelperShims(t, filepath.Join(root, "shim"), a.helpers)
 	if err := os.CopyFS(a.home, os.DirFS("testdata/standin")); err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +197,7 @@ func startAgent(t *testing.T, o runOptions) *agentRun {
 	}
 	a.cmd = exec.Command("tini", "-s", "--", "bash", filepath.Join(a.home, "start.sh"))
 	a.cmd.Env = []string{
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"PATH=" + shims + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"AZP_URL=" + firstNonEmpty(o.azpURL, "https://dev.azure.com/example-org"), "AZP_POOL=hubspoke", "AZP_AGENT_NAME=hubspoke-dev",
 		"AZP_TOKEN=" + a.token, "AZP_MAX_JOB_MINUTES=90", fmt.Sprintf("AZP_STOP_TIMEOUT_SECONDS=%d", stop),
 		"AZP_AGENT_USER=" + jobUser, "AZP_POLL_SECONDS=0.2",
@@ -191,7 +228,7 @@ func startAgent(t *testing.T, o runOptions) *agentRun {
 		}
 		// Anything of the job user's left behind (an orphaned listener
 		// would hold the output pipe open).
-		_ = exec.Command("setpriv", "--reuid", jobUser, "--regid", "nogroup", "--clear-groups", "bash", "-c", "kill -KILL -1").Run()
+		_ = exec.Command("setpriv", "--reuid", jobUser, "--regid", jobUser, "--clear-groups", "bash", "-c", "kill -KILL -1").Run()
 		<-a.done
 		if t.Failed() {
 			t.Logf("start.sh output:\n%s\nevents:\n%s", a.output.String(), a.events())
