@@ -366,10 +366,13 @@ func TestIdleAgentStopsWithinSeconds(t *testing.T) {
 	pid := a.listenerPid()
 	sent := time.Now()
 	must(t, a.cmd.Process.Signal(syscall.SIGTERM))
-	code, took := a.waitExit(sent, 15*time.Second)
+	// The stop timeout is 120 s and the listener's budget 95 s: an idle
+	// agent that waited for the budget would take 95 s. 60 s is a ceiling
+	// for a loaded machine; the events prove it did not wait.
+	code, took := a.waitExit(sent, 60*time.Second)
 	t.Logf("idle agent: SIGTERM to exit %s", took.Round(time.Millisecond))
-	if took > 10*time.Second {
-		t.Errorf("idle agent took %s to exit, want < 10s", took)
+	if strings.Contains(a.output.String(), "did not stop within") {
+		t.Errorf("an idle listener had to be killed:\n%s", a.output.String())
 	}
 	if code != 143 {
 		t.Errorf("exit code %d, want 143 (stopped by SIGTERM)", code)
@@ -388,7 +391,7 @@ func TestJobIsProtectedThenAgentDeregisters(t *testing.T) {
 	a.waitFor("listener pid=", 30*time.Second)
 	a.queueJob("sleep 1.5\n")
 	a.waitFor("job start", 30*time.Second)
-	code, _ := a.waitExit(time.Now(), 20*time.Second)
+	code, _ := a.waitExit(time.Now(), 60*time.Second)
 	if code != 0 {
 		t.Errorf("exit code %d after one job, want 0", code)
 	}
@@ -422,8 +425,11 @@ func TestSigtermDuringJobCancelsItAndDeregisters(t *testing.T) {
 	pid := a.listenerPid()
 	sent := time.Now()
 	must(t, a.cmd.Process.Signal(syscall.SIGTERM))
-	code, took := a.waitExit(sent, 30*time.Second)
+	code, took := a.waitExit(sent, 60*time.Second)
 	t.Logf("busy agent stopped by force: SIGTERM to exit %s", took.Round(time.Millisecond))
+	if strings.Contains(a.output.String(), "did not stop within") {
+		t.Errorf("a listener that honours SIGTERM had to be killed:\n%s", a.output.String())
+	}
 	if code != 143 {
 		t.Errorf("exit code %d, want 143", code)
 	}
@@ -437,29 +443,14 @@ func TestSigtermDuringJobCancelsItAndDeregisters(t *testing.T) {
 	}
 }
 
-func TestListenerThatIgnoresSigtermIsKilledWithinTheStopBudget(t *testing.T) {
-	a := startAgent(t, runOptions{stopTimeout: 8, ignoreTerm: true})
-	a.waitFor("listener pid=", 30*time.Second)
-	a.queueJob("sleep 300 & wait\n")
-	a.waitFor("job start", 30*time.Second)
-	pid := a.listenerPid()
-	sent := time.Now()
-	must(t, a.cmd.Process.Signal(syscall.SIGTERM))
-	_, took := a.waitExit(sent, 20*time.Second)
-	if took > 8*time.Second {
-		t.Errorf("took %s, beyond the 8 s stop timeout (deregistration would be cut off)", took)
-	}
-	a.order(t, "listener got SIGTERM", "remove uid=0")
-	if alive(pid) {
-		t.Errorf("the listener (pid %d) survived", pid)
-	}
-}
+// A listener that ignores SIGTERM: TestSigtermDeregistersWhileAJobAttacks
+// (attack_test.go), with a job attacking at the same time.
 
 func TestOutsideECSNoProtectionCalls(t *testing.T) {
 	a := startAgent(t, runOptions{noECS: true})
 	a.waitFor("listener pid=", 30*time.Second)
 	a.queueJob("true\n")
-	if code, _ := a.waitExit(time.Now(), 20*time.Second); code != 0 {
+	if code, _ := a.waitExit(time.Now(), 60*time.Second); code != 0 {
 		t.Errorf("exit code %d, want 0", code)
 	}
 	if calls := a.ecs.Calls(); len(calls) != 0 {
@@ -469,7 +460,7 @@ func TestOutsideECSNoProtectionCalls(t *testing.T) {
 
 func TestRejectedTokenStopsBeforeTheListener(t *testing.T) {
 	a := startAgent(t, runOptions{wrongToken: true})
-	code, _ := a.waitExit(time.Now(), 15*time.Second)
+	code, _ := a.waitExit(time.Now(), 60*time.Second)
 	if code == 0 {
 		t.Error("start.sh exited 0 although registration failed")
 	}
@@ -553,5 +544,66 @@ func TestJobCannotReadTheToken(t *testing.T) {
 	}
 	if !sawCanary {
 		t.Error("the probe did not find the canary file: the file scan does not work")
+	}
+}
+
+// The listener runs without privileges it could gain (no_new_privs, empty
+// capability bounding set) and with self-update off: the update message
+// the organization sends when it offers a newer agent is skipped, as the
+// real listener does when agent.disableupdate is in its environment
+// (src/Agent.Listener/Agent.cs); the scheduled image rebuild brings the
+// new agent instead.
+func TestListenerHasNoPrivilegesAndNoSelfUpdate(t *testing.T) {
+	a := startAgent(t, runOptions{})
+	a.waitFor("listener pid=", 30*time.Second)
+	p := filepath.Join(a.state, "refresh.tmp")
+	must(t, os.WriteFile(p, []byte("{\"targetVersion\":\"4.270.0\"}"), 0o644))
+	must(t, os.Rename(p, filepath.Join(a.state, "queue", "refresh-1")))
+	a.waitFor("refresh ", 30*time.Second)
+	a.queueJob("true\n")
+	if code, _ := a.waitExit(time.Now(), 60*time.Second); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	for _, want := range []string{
+		"listener NoNewPrivs: 1\n",
+		"listener CapBnd: 0000000000000000\n",
+		"listener CapEff: 0000000000000000\n",
+		"listener disableupdate=true\n",
+		"refresh skipped: agent.disableupdate is set\n",
+	} {
+		if !strings.Contains(a.events(), want) {
+			t.Errorf("events lack %q:\n%s", want, a.events())
+		}
+	}
+}
+
+// A job that runs past AZP_MAX_JOB_MINUTES has outlived its scale-in
+// protection (ECS lets it expire): start.sh ends it, lifts nothing left
+// protected, deregisters and exits 1, so a hung job or listener cannot keep
+// the task alive. One minute, the smallest expiry ECS accepts.
+func TestJobPastItsProtectionIsEnded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes a minute (-short)")
+	}
+	a := startAgent(t, runOptions{env: []string{"AZP_MAX_JOB_MINUTES=1"}})
+	a.waitFor("listener pid=", 30*time.Second)
+	a.queueJob("sleep 600 & wait\n")
+	a.waitFor("job start", 30*time.Second)
+	started := time.Now()
+	code, took := a.waitExit(started, 3*time.Minute)
+	t.Logf("job past its 1 min protection: ended after %s", took.Round(time.Millisecond))
+	if code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	if took < 55*time.Second {
+		t.Errorf("ended after %s, before its 1 min protection expired", took)
+	}
+	a.order(t, "job start", "listener got SIGTERM", "job cancelled", "remove uid=0")
+	if !strings.Contains(a.output.String(), "the job has run 1 min, its scale-in protection has expired: ending it") {
+		t.Errorf("start.sh did not say why:\n%s", a.output.String())
+	}
+	calls := a.ecs.Calls()
+	if len(calls) != 2 || calls[0].Body["ExpiresInMinutes"] != float64(1) || calls[1].Body["ProtectionEnabled"] != false {
+		t.Errorf("want protection on for 1 min, then off: %+v", calls)
 	}
 }
