@@ -34,6 +34,8 @@
 #   AZP_AGENT_USER            user the listener and jobs run as (agent)
 #   AZP_AGENT_HOME            the agent folder (the folder of this script)
 #   AZP_POLL_SECONDS          how often to look at the listener (1)
+#   AZP_LISTENER_EXIT_SECONDS how long the listener (--once) may stay after
+#                             its job ended before the agent is ended (60)
 set -euo pipefail
 
 log() { printf 'start.sh: %s\n' "$*" >&2; }
@@ -56,6 +58,7 @@ agent_name_prefix="${AZP_AGENT_NAME:-agent}"
 max_job_minutes="${AZP_MAX_JOB_MINUTES:-120}"
 stop_timeout="${AZP_STOP_TIMEOUT_SECONDS:-120}"
 poll="${AZP_POLL_SECONDS:-1}"
+listener_exit="${AZP_LISTENER_EXIT_SECONDS:-60}"
 agent_user="${AZP_AGENT_USER:-agent}"
 agent_home="${AZP_AGENT_HOME:-}"
 ecs_agent_uri="${ECS_AGENT_URI:-}"
@@ -229,6 +232,8 @@ listener_state() {
 
 busy=""
 busy_since=0
+job_ended=""
+job_ended_at=0
 stopping=""
 stop_deadline=0
 listener=""
@@ -304,7 +309,11 @@ while kill -0 "$listener" 2>/dev/null; do
         stop_listener "the job has run ${max_job_minutes} min, its scale-in protection has expired: ending it" 1
       fi
     elif [[ -n "$busy" ]]; then
-      busy=""; protect off || true
+      busy=""; job_ended=1; job_ended_at=$SECONDS; protect off || true
+    elif [[ -n "$job_ended" ]] && (( SECONDS - job_ended_at >= listener_exit )); then
+      # Run --once, the listener exits seconds after its job: one that
+      # stays (hung, or kept by a job) would keep an unprotected task up.
+      stop_listener "the listener is still running ${listener_exit}s after its job ended: ending this agent" 1
     fi
   elif (( SECONDS >= stop_deadline )) && [[ -z "$ended" ]]; then
     ended=1

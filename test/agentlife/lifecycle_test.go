@@ -136,13 +136,14 @@ type agentRun struct {
 }
 
 type runOptions struct {
-	stopTimeout int  // AZP_STOP_TIMEOUT_SECONDS; default 120
-	ignoreTerm  bool // the listener stand-in ignores SIGTERM
-	noECS       bool // no ECS_AGENT_URI (outside ECS)
-	wrongToken  bool // the stand-in expects another token
-	azpURL      string
-	env         []string // more container environment
-	token       string   // the token; default: a random one
+	stopTimeout  int  // AZP_STOP_TIMEOUT_SECONDS; default 120
+	ignoreTerm   bool // the listener stand-in ignores SIGTERM
+	hangAfterJob bool // the listener stand-in stays after its one job
+	noECS        bool // no ECS_AGENT_URI (outside ECS)
+	wrongToken   bool // the stand-in expects another token
+	azpURL       string
+	env          []string // more container environment
+	token        string   // the token; default: a random one
 }
 
 func startAgent(t *testing.T, o runOptions) *agentRun {
@@ -185,6 +186,9 @@ func startAgent(t *testing.T, o runOptions) *agentRun {
 	conf := fmt.Sprintf("STATE_DIR=%s\nEXPECTED_TOKEN_SHA256=%s\n", a.state, hex.EncodeToString(sum[:]))
 	if o.ignoreTerm {
 		conf += "IGNORE_TERM=1\n"
+	}
+	if o.hangAfterJob {
+		conf += "HANG_AFTER_JOB=1\n"
 	}
 	must(t, os.WriteFile(filepath.Join(a.home, "standin.conf"), []byte(conf), 0o644))
 	// A file the job user can read: the probe must find it (the probe works).
@@ -605,5 +609,26 @@ func TestJobPastItsProtectionIsEnded(t *testing.T) {
 	calls := a.ecs.Calls()
 	if len(calls) != 2 || calls[0].Body["ExpiresInMinutes"] != float64(1) || calls[1].Body["ProtectionEnabled"] != false {
 		t.Errorf("want protection on for 1 min, then off: %+v", calls)
+	}
+}
+
+// A listener that stays after its one job (--once: the real one exits
+// seconds after the job) would keep an unprotected task up until the next
+// scale-in: start.sh ends the agent AZP_LISTENER_EXIT_SECONDS after the job.
+func TestListenerThatStaysAfterItsJobEndsTheAgent(t *testing.T) {
+	a := startAgent(t, runOptions{hangAfterJob: true, env: []string{"AZP_LISTENER_EXIT_SECONDS=3"}})
+	a.waitFor("listener pid=", 30*time.Second)
+	// Long enough for the poll (0.2 s) to see its worker: the rule holds for
+	// the jobs start.sh sees, as the protection does.
+	a.queueJob("sleep 2\n")
+	a.waitFor("listener hangs", 30*time.Second)
+	code, took := a.waitExit(time.Now(), 60*time.Second)
+	t.Logf("listener hung after its job: agent ended %s later", took.Round(time.Millisecond))
+	if code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	a.order(t, "job done rc=0", "listener hangs", "listener got SIGTERM", "listener exit", "remove uid=0")
+	if !strings.Contains(a.output.String(), "the listener is still running 3s after its job ended: ending this agent") {
+		t.Errorf("start.sh did not say why:\n%s", a.output.String())
 	}
 }
