@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 )
 
@@ -82,7 +83,37 @@ func resolveImage(c *collector, f *imageFile) Image {
 	if img.FailOnSeverity != "CRITICAL" && img.FailOnSeverity != "HIGH" {
 		c.add("image.failOnSeverity", "%q: use CRITICAL (stop the rollout on critical findings) or HIGH (on high or critical)", img.FailOnSeverity)
 	}
+	if f.AgentVersion != nil {
+		img.AgentVersion = *f.AgentVersion
+	}
+	if f.AgentSHA256 != nil {
+		img.AgentSHA256 = *f.AgentSHA256
+	}
+	checkAgentPin(c, img, f)
 	return img
+}
+
+var (
+	agentVersionRe = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+	sha256Re       = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// checkAgentPin: a pin is a version and its tarball's SHA-256, both or
+// neither (tools/bump-agent-pins.sh prints both).
+func checkAgentPin(c *collector, img Image, f *imageFile) {
+	const how = "tools/bump-agent-pins.sh prints both lines for the organization's current agent"
+	switch {
+	case f.AgentVersion != nil && !agentVersionRe.MatchString(img.AgentVersion):
+		c.add("image.agentVersion", "%q is not an agent release such as 4.264.1 (MAJOR.MINOR.PATCH); %s", img.AgentVersion, how)
+	case f.AgentSHA256 == nil && f.AgentVersion != nil:
+		c.add("image.agentVersion", "is set without image.agentSha256: add the SHA-256 of vsts-agent-linux-x64-%s.tar.gz, or remove this line to take the organization's current agent; %s", img.AgentVersion, how)
+	}
+	switch {
+	case f.AgentSHA256 != nil && !sha256Re.MatchString(img.AgentSHA256):
+		c.add("image.agentSha256", "is not a SHA-256 (64 lowercase hex digits, %d characters given); %s", len(img.AgentSHA256), how)
+	case f.AgentVersion == nil && f.AgentSHA256 != nil:
+		c.add("image.agentSha256", "is set without image.agentVersion: add the release it belongs to, or remove this line to take the organization's current agent; %s", how)
+	}
 }
 
 // resolveAlerts applies a (fleet or spoke) alerts section over base: emails

@@ -59,6 +59,8 @@ type spotFile struct {
 type imageFile struct {
 	Rebuild        *string `yaml:"rebuild"`
 	FailOnSeverity *string `yaml:"failOnSeverity"`
+	AgentVersion   *string `yaml:"agentVersion"`
+	AgentSHA256    *string `yaml:"agentSha256"`
 }
 
 type agentFile struct {

@@ -147,6 +147,11 @@ type Image struct {
 	// FailOnSeverity is CRITICAL (default) or HIGH: scan findings of that
 	// severity or worse stop the rollout.
 	FailOnSeverity string
+	// AgentVersion and AgentSHA256 pin the Azure Pipelines agent release
+	// the image build installs and the SHA-256 of its linux-x64 tarball.
+	// Default: both empty: each build takes the release the organization
+	// offers then, checked against the SHA-256 it publishes.
+	AgentVersion, AgentSHA256 string
 }
 
 // Agent describes the build-agent task.

@@ -26,7 +26,7 @@ const (
 	// spoke (its Prepare and Deploy actions, its deploy role in the
 	// pipeline role's policy and, in the pipeline's own region, in the
 	// artifact bucket and key policies of the same template).
-	templateBase           = 41_900
+	templateBase           = 42_800 // +900: the image step's organization look-up (env, secret read)
 	templatePerWave        = 2_790
 	templatePerOtherRegion = 570
 	templatePerHomeSpoke   = 3_010
@@ -34,7 +34,7 @@ const (
 	// Organization mode: the artifact stores trust the organization's
 	// deploy roles by pattern, so no deploy role is listed in the pipeline
 	// template's bucket and key policies.
-	orgTemplateBase           = 43_000
+	orgTemplateBase           = 43_900
 	orgTemplatePerWave        = 2_760
 	orgTemplatePerOtherRegion = 520
 	orgTemplatePerHomeSpoke   = 2_460

@@ -23,6 +23,10 @@ type AgentTokenProps struct {
 	// Describers may look up the secret's full ARN (DescribeSecret only).
 	// Default: nobody outside the hub account.
 	Describers TrustedPrincipals
+	// ImageBuilders may read the value too (and decrypt it through Secrets
+	// Manager): the pipeline's image build asks the organization with it
+	// which agent to install. Default: nobody outside the hub account.
+	ImageBuilders TrustedPrincipals
 }
 
 // AgentToken is the agent registration token: a secret whose value is set out
@@ -68,6 +72,13 @@ func NewAgentToken(scope constructs.Construct, id string, props *AgentTokenProps
 			[]string{"kms:Decrypt"}, []string{"*"},
 			map[string]map[string]any{"StringEquals": {"kms:ViaService": "secretsmanager." + region + ".amazonaws.com"}}), nil)
 		statements = append(statements, props.Readers.Statement("SpokesReadAgentToken",
+			[]string{"secretsmanager:GetSecretValue"}, []string{"*"}, nil))
+	}
+	if !props.ImageBuilders.Empty() {
+		key.AddToResourcePolicy(props.ImageBuilders.Statement("ImageBuildDecryptsAgentToken",
+			[]string{"kms:Decrypt"}, []string{"*"},
+			map[string]map[string]any{"StringEquals": {"kms:ViaService": "secretsmanager." + region + ".amazonaws.com"}}), nil)
+		statements = append(statements, props.ImageBuilders.Statement("ImageBuildReadsAgentToken",
 			[]string{"secretsmanager:GetSecretValue"}, []string{"*"}, nil))
 	}
 	if !props.Describers.Empty() {

@@ -51,6 +51,8 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 		KeyAlias:   TokenKeyAlias(f.Hub),
 		Readers:    execs,
 		Describers: lookups,
+		// The image build asks the organization which agent to install.
+		ImageBuilders: pipelinePusher(f),
 	})
 	var poller hsconstructs.DemandPoller
 	if pools, demand := demandPools(f); len(pools) > 0 {

@@ -356,20 +356,49 @@ func agentImageStep(stack awscdk.Stack, f *config.Fleet, source pipelines.IFileS
 		Actions:   jsii.Strings("ecr:GetAuthorizationToken"),
 		Resources: jsii.Strings("*"),
 	}))
+	// The hub token, to ask the organization which agent to install and the
+	// SHA-256 it publishes for it (tools/resolve-agent-package.sh); its key
+	// only through Secrets Manager and by the token key's alias (the key id
+	// is random). The hub's secret and key policies trust this role by name.
+	secret := SecretPartialArn(f.Hub) + "-??????"
+	tokenKeys := "arn:" + f.Hub.Partition() + ":kms:" + f.Hub.Region + ":" + f.Hub.Account + ":key/*"
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
+		Resources: jsii.Strings(secret),
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("kms:Decrypt"),
+		Resources: jsii.Strings(tokenKeys),
+		Conditions: &map[string]any{
+			"StringEquals":             map[string]any{"kms:ViaService": "secretsmanager." + f.Hub.Region + ".amazonaws.com"},
+			"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": TokenKeyAlias(f.Hub)},
+		},
+	}))
 	hsconstructs.Suppress(role, "AwsSolutions-IAM5", pipelineGrantsReason, pipelineGrantFindings...)
+	hsconstructs.Suppress(role, "AwsSolutions-IAM5", "The hub token secret by its name (Secrets Manager appends a random suffix), and its key by alias through Secrets Manager (the key id is random).",
+		"Resource::"+secret, "Resource::"+tokenKeys)
+	env := map[string]*string{
+		"HUB_ACCOUNT": jsii.String(f.Hub.Account),
+		"HUB_REGION":  jsii.String(f.Hub.Region),
+		"REPO_NAME":   jsii.String(f.Hub.RepositoryName),
+		"TAG":         jsii.String(tag),
+		"FAIL_ON":     jsii.String(f.Image.FailOnSeverity),
+		// A tag pushed before a replica region existed is copied there.
+		"REPLICA_REGIONS": jsii.String(strings.Join(f.ReplicaRegions(), " ")),
+		// The organization publishes its current agent and its SHA-256.
+		"AZP_URL":         jsii.String(f.Agent.AzpURL),
+		"TOKEN_SECRET_ID": jsii.String(SecretPartialArn(f.Hub)),
+	}
+	if f.Image.AgentVersion != "" {
+		// A pin in the fleet file wins over what the organization offers.
+		env["AGENT_VERSION"] = jsii.String(f.Image.AgentVersion)
+		env["AGENT_SHA256"] = jsii.String(f.Image.AgentSHA256)
+	}
 	return pipelines.NewCodeBuildStep(jsii.String("BuildAgentImage"), &pipelines.CodeBuildStepProps{
 		Input:    source,
 		Commands: jsii.Strings("bash tools/publish-agent-image.sh"),
-		Env: &map[string]*string{
-			"HUB_ACCOUNT": jsii.String(f.Hub.Account),
-			"HUB_REGION":  jsii.String(f.Hub.Region),
-			"REPO_NAME":   jsii.String(f.Hub.RepositoryName),
-			"TAG":         jsii.String(tag),
-			"FAIL_ON":     jsii.String(f.Image.FailOnSeverity),
-			// A tag pushed before a replica region existed is copied there.
-			"REPLICA_REGIONS": jsii.String(strings.Join(f.ReplicaRegions(), " ")),
-		},
-		Role: role,
+		Env:      &env,
+		Role:     role,
 		BuildEnvironment: &awscodebuild.BuildEnvironment{
 			BuildImage: awscodebuild.LinuxBuildImage_STANDARD_7_0(),
 			Privileged: jsii.Bool(true), // docker build

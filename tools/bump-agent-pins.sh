@@ -1,40 +1,25 @@
 #!/usr/bin/env bash
-# Pins the agent image's inputs in agent/Dockerfile: the Azure Pipelines
-# agent release (version and the SHA-256 of its Linux x64 tarball) and the
-# base image's digest. Needs network access (run it where you can reach
-# download.agent.dev.azure.com and public.ecr.aws), then review and commit
-# the diff; the pipeline builds and rolls out the new image.
+# Prints the fleet-file lines that pin the agent image's Azure Pipelines
+# agent (image.agentVersion, image.agentSha256) to the release the
+# organization offers now, after checking that the download matches the
+# SHA-256 the organization publishes for it. Paste them under `image:` in
+# the fleet file, review and commit; without a pin every image build takes
+# the organization's current agent itself (tools/publish-agent-image.sh).
 #
-#   tools/bump-agent-pins.sh 4.261.0
+#   printf '%s\n' "$PAT" | AZP_URL=https://dev.azure.com/your-org tools/bump-agent-pins.sh
 #
-# Env (for tests and mirrors): AGENT_DOWNLOAD_BASE (default the agent's CDN),
-# BASE_IMAGE (default public.ecr.aws/ubuntu/ubuntu:24.04), BASE_DIGEST (skip
-# the registry look-up), DOCKERFILE (default agent/Dockerfile).
+# The token comes on stdin (never on a command line). Needs network access to
+# the organization and the agent's download site. The base image is not
+# pinned: each build resolves its tag to a digest and records it.
 set -euo pipefail
-version="${1:?usage: tools/bump-agent-pins.sh AGENT_VERSION (e.g. 4.261.0)}"
-[[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "not a version: $version" >&2; exit 2; }
-base_url="${AGENT_DOWNLOAD_BASE:-https://download.agent.dev.azure.com/agent}"
-base_image="${BASE_IMAGE:-public.ecr.aws/ubuntu/ubuntu:24.04}"
-dockerfile="${DOCKERFILE:-$(dirname "$0")/../agent/Dockerfile}"
-
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+read -r version sha url < <(AGENT_VERSION="" AGENT_SHA256="" bash "$here/resolve-agent-package.sh")
+[[ -n "${sha:-}" ]] || exit 1
 tmp="$(mktemp)"
 trap 'rm -f "$tmp"' EXIT
-curl -fsSL -o "$tmp" "${base_url}/${version}/vsts-agent-linux-x64-${version}.tar.gz"
-sha="$(sha256sum "$tmp" | cut -d' ' -f1)"
-
-digest="${BASE_DIGEST:-}"
-if [[ -z "$digest" ]]; then
-  if command -v crane >/dev/null; then
-    digest="$(crane digest "$base_image")"
-  else
-    digest="$(docker buildx imagetools inspect "$base_image" --format '{{.Manifest.Digest}}')"
-  fi
+curl -fsSL --retry 3 -o "$tmp" "$url"
+if ! echo "${sha}  ${tmp}" | sha256sum -c --status -; then
+  echo "the download of agent ${version} from ${url} does not match the SHA-256 the organization publishes (${sha}): not pinning" >&2
+  exit 1
 fi
-[[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || { echo "not an image digest: $digest" >&2; exit 1; }
-
-sed -i -E \
-  -e "s|^FROM [^ ]+\$|FROM ${base_image}@${digest}|" \
-  -e "s|^ARG AGENT_VERSION=.*|ARG AGENT_VERSION=${version}|" \
-  -e "s|^ARG AGENT_SHA256=.*|ARG AGENT_SHA256=${sha}|" \
-  "$dockerfile"
-echo "pinned agent ${version} (sha256 ${sha}) on ${base_image}@${digest} in ${dockerfile}"
+printf 'image:\n  agentVersion: %s\n  agentSha256: %s\n' "$version" "$sha"

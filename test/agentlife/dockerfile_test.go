@@ -1,90 +1,71 @@
 package agentlife
 
 import (
-	"archive/tar"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 )
 
-var digestPinned = regexp.MustCompile(`^FROM \S+@sha256:[0-9a-f]{64}(\s+AS\s+\S+)?$`)
-
-func TestDockerfilePinsEveryInput(t *testing.T) {
+func TestDockerfileBuildsOnlyWhatThePublishStepVerified(t *testing.T) {
 	b, err := os.ReadFile("../../agent/Dockerfile")
 	must(t, err)
 	df := string(b)
-	froms := 0
+	var froms []string
 	for _, l := range strings.Split(df, "\n") {
 		if strings.HasPrefix(l, "FROM ") {
-			froms++
-			if !digestPinned.MatchString(l) {
-				t.Errorf("not pinned by digest: %q", l)
-			}
-			if strings.Contains(l, "docker.io") || !strings.Contains(l, "/") {
-				t.Errorf("base image from Docker Hub (anonymous pull limits on CodeBuild): %q", l)
-			}
+			froms = append(froms, l)
 		}
 	}
-	if froms == 0 {
-		t.Fatal("no FROM line")
+	// One base, a build argument the publish step sets to the tag's digest;
+	// its default is the ECR Public tag (no Docker Hub pull limits).
+	if len(froms) != 1 || froms[0] != "FROM ${BASE_IMAGE}" {
+		t.Errorf("FROM lines %q, want exactly FROM ${BASE_IMAGE}", froms)
 	}
 	for _, want := range []string{
-		`ARG AGENT_VERSION=`,
-		`echo "${AGENT_SHA256}  /tmp/agent.tar.gz" | sha256sum -c -`,  // the tarball is checked
-		`ENTRYPOINT ["/usr/bin/tini", "--", "bash", "/azp/start.sh"]`, // no exec bit needed
-		`chown -R root:root /azp`,                                     // the job user cannot change what root runs
+		"ARG BASE_IMAGE=public.ecr.aws/ubuntu/ubuntu:24.04\n",
+		"ARG AGENT_VERSION\n", "ARG AGENT_SHA256\n",
+		`echo "${AGENT_SHA256}  /tmp/build/agent.tar.gz" | sha256sum -c -`, // checked again in the build
+		"build this image with tools/publish-agent-image.sh",               // what a plain docker build says
+		`ENTRYPOINT ["/usr/bin/tini", "--", "bash", "/azp/start.sh"]`,      // no exec bit needed
+		`chown -R root:root /azp`,                                          // the job user cannot change what root runs
 	} {
 		if !strings.Contains(df, want) {
 			t.Errorf("Dockerfile lacks %q", want)
 		}
+	}
+	// The agent is never fetched inside the build: only the verified tarball.
+	if strings.Contains(df, "download.agent.dev.azure.com") || strings.Contains(df, "curl -") {
+		t.Error("the Dockerfile downloads something itself")
 	}
 	if strings.Contains(df, "\nUSER ") {
 		t.Error("the image must start as root (start.sh drops to the agent user for the listener and jobs)")
 	}
 }
 
-// The bump script pins a tarball's real SHA-256 and a digest; tested on a
-// local tarball instead of the agent's CDN.
+// The bump script prints the fleet-file pin for the organization's current
+// agent, after checking the download against the organization's hash.
 func TestBumpAgentPins(t *testing.T) {
-	dir := t.TempDir()
-	version := "9.9.9"
-	must(t, os.MkdirAll(filepath.Join(dir, version), 0o755))
-	tarball := filepath.Join(dir, version, "vsts-agent-linux-x64-"+version+".tar.gz")
-	f, err := os.Create(tarball)
-	must(t, err)
-	gz := gzip.NewWriter(f)
-	tw := tar.NewWriter(gz)
-	must(t, tw.WriteHeader(&tar.Header{Name: "run.sh", Mode: 0o755, Size: 2}))
-	_, _ = tw.Write([]byte("#\n"))
-	must(t, tw.Close())
-	must(t, gz.Close())
-	must(t, f.Close())
-	raw, _ := os.ReadFile(tarball)
-	sum := sha256.Sum256(raw)
-
-	df := filepath.Join(dir, "Dockerfile")
-	orig, _ := os.ReadFile("../../agent/Dockerfile")
-	must(t, os.WriteFile(df, orig, 0o644))
-	digest := "sha256:" + strings.Repeat("ab", 32)
-	cmd := exec.Command("bash", "../../tools/bump-agent-pins.sh", version)
-	cmd.Env = append(os.Environ(), "AGENT_DOWNLOAD_BASE=file://"+dir, "BASE_DIGEST="+digest, "DOCKERFILE="+df)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
+	org := newOrgStandIn(t, publishToken, "4.266.0", "4.264.1")
+	run := func() (string, string, error) {
+		cmd := exec.Command("bash", "../../tools/bump-agent-pins.sh")
+		cmd.Env = append(os.Environ(), "CURL_CA_BUNDLE="+org.caFile, "AZP_URL="+org.srv.URL+"/example-org")
+		cmd.Stdin = strings.NewReader(publishToken + "\n")
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		return out.String(), errb.String(), err
 	}
-	got, _ := os.ReadFile(df)
-	for _, want := range []string{
-		"ARG AGENT_VERSION=" + version + "\n",
-		"ARG AGENT_SHA256=" + hex.EncodeToString(sum[:]) + "\n",
-		"FROM public.ecr.aws/ubuntu/ubuntu:24.04@" + digest + "\n",
-	} {
-		if !strings.Contains(string(got), want) {
-			t.Errorf("bumped Dockerfile lacks %q", want)
-		}
+	out, errOut, err := run()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	want := "image:\n  agentVersion: 4.266.0\n  agentSha256: " + sha256Hex([]byte("agent tarball 4.266.0\n")) + "\n"
+	if out != want {
+		t.Errorf("printed %q, want %q", out, want)
+	}
+	org.tamper = true
+	if out, errOut, err = run(); err == nil || !strings.Contains(errOut, "does not match the SHA-256 the organization publishes") || out != "" {
+		t.Errorf("a tampered download was pinned: %v %q %q", err, out, errOut)
 	}
 }
