@@ -63,6 +63,7 @@ agent_user="${AZP_AGENT_USER:-agent}"
 agent_home="${AZP_AGENT_HOME:-}"
 ecs_agent_uri="${ECS_AGENT_URI:-}"
 check_only="${AZP_CHECK_ONLY:-}"
+placeholder="${AZP_PLACEHOLDER_NAME:-hubspoke-placeholder}"
 keep_path="${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}"
 for v in $(compgen -e); do unset "$v" 2>/dev/null || true; done
 export PATH="$keep_path" LANG=C.UTF-8 HOME=/root
@@ -99,7 +100,15 @@ if [[ "$check_only" == true ]]; then
   if [[ "$code" != 200 ]] || [[ "$(jq -r '.count // 0' <<<"$body" 2>/dev/null)" == 0 ]]; then
     log "check failed: agent pool '${pool}' does not exist in ${azp_url} or the token cannot see it (HTTP ${code})"; exit 6
   fi
-  log "check ok: image pulled, token received from the hub, ${azp_url} accepts it, pool '${pool}' exists"
+  # Azure DevOps refuses a job at queue time when no agent, online or
+  # offline, is registered in the pool: the hub's pool keeper keeps an
+  # offline placeholder there (docs/operations.md#the-pool-placeholder-and-ghosts).
+  pool_id="$(jq -r '.value[0].id' <<<"$body")"
+  api "distributedtask/pools/${pool_id}/agents?agentName=$(jq -rn --arg p "$placeholder" '$p|@uri')&api-version=7.1"
+  if [[ "$code" != 200 ]] || [[ "$(jq -r '.count // 0' <<<"$body" 2>/dev/null)" == 0 ]]; then
+    log "check failed: agent pool '${pool}' has no agent named ${placeholder} (HTTP ${code}): Azure DevOps refuses every job queued while no agent is registered; the hub's pool keeper (function hubspoke-demand-poller) registers it within 5 minutes once the hub secret holds a token that is an Administrator of the pool: see that function's log"; exit 7
+  fi
+  log "check ok: image pulled, token received from the hub, ${azp_url} accepts it, pool '${pool}' exists with its placeholder"
   exit 0
 fi
 

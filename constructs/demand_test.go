@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -190,14 +191,22 @@ func TestDemandActions(t *testing.T) {
 	}
 }
 
-// The placeholder's default version is the image's agent.
-func TestPlaceholderVersionIsTheImages(t *testing.T) {
+// The placeholder's default version is only its first one: the image takes
+// the agent release the organization offers at each build
+// (tools/resolve-agent-package.sh), so the Dockerfile pins none, and the
+// keeper copies the version of the pool's newest fleet agent once one has
+// registered (demandpoller.py, placeholder_body). The default must still be a
+// release's version (major.minor.patch), never a placeholder string.
+func TestPlaceholderDefaultVersion(t *testing.T) {
 	b, err := os.ReadFile("../agent/Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), "ARG AGENT_VERSION="+DefaultPlaceholderVersion+"\n") {
-		t.Errorf("agent/Dockerfile's AGENT_VERSION is not %s", DefaultPlaceholderVersion)
+	if strings.Contains(string(b), "ARG AGENT_VERSION=") {
+		t.Errorf("agent/Dockerfile pins an agent version again: keep DefaultPlaceholderVersion (%s) the same release", DefaultPlaceholderVersion)
+	}
+	if !regexp.MustCompile(`^[1-9][0-9]*\.[0-9]+\.[0-9]+$`).MatchString(DefaultPlaceholderVersion) {
+		t.Errorf("DefaultPlaceholderVersion %q is not an agent release's version", DefaultPlaceholderVersion)
 	}
 }
 

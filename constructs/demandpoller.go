@@ -34,8 +34,9 @@ const DefaultDemandNamespace = "hubspoke/Demand"
 const DefaultPlaceholderName = "hubspoke-placeholder"
 
 // DefaultPlaceholderVersion is the agent version the placeholder registers
-// with when the pool has no fleet agent to copy: agent/Dockerfile's
-// AGENT_VERSION (TestPlaceholderVersionIsTheImages).
+// with when the pool has no fleet agent to copy yet (a release; the image
+// takes the organization's current one at each build, and the placeholder
+// then follows the newest fleet agent's version: TestPlaceholderDefaultVersion).
 const DefaultPlaceholderVersion = "4.261.0"
 
 // DefaultPlaceholderCapabilities are the system capabilities the agent of

@@ -83,8 +83,10 @@ for spoke in "${spokes[@]}"; do
     msg=$(check "$account" "$region" "$cluster" "$service" 2>&1) && ok=1 || ok=""
     # Right after the hub creates its keys' aliases, the execution role's
     # kms:ResourceAliases condition can take minutes to take effect: a
-    # task that could not get its secret gets one more try.
-    if [[ -z "$ok" && "$msg" == *ResourceInitializationError* ]]; then
+    # task that could not get its secret gets one more try, and so does a
+    # pool whose placeholder the hub's keeper has not registered yet (it
+    # runs every 5 minutes: exit code 7).
+    if [[ -z "$ok" && ( "$msg" == *ResourceInitializationError* || "$msg" == *"exit code 7:"* ) ]]; then
       sleep "${RETRY_AFTER_SECONDS:-120}"
       msg=$(check "$account" "$region" "$cluster" "$service" 2>&1) && ok=1 || ok=""
     fi

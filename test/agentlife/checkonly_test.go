@@ -42,6 +42,7 @@ func checkRun(t *testing.T, url string) (int, string, *agentRun) {
 
 func TestCheckOnlyValidToken(t *testing.T) {
 	z := newAzureDevOps(t, checkToken, "hubspoke")
+	z.Register("example-org", "hubspoke", "hubspoke-placeholder", "offline", time.Now().UTC(), nil)
 	code, out, a := checkRun(t, z.url())
 	if code != 0 || !strings.Contains(out, "check ok") {
 		t.Fatalf("exit %d, want 0 with check ok:\n%s", code, out)
@@ -52,8 +53,19 @@ func TestCheckOnlyValidToken(t *testing.T) {
 	if strings.Contains(out, a.token) {
 		t.Error("the token is in the output")
 	}
-	if len(z.Calls) != 2 || z.CallsTo("GET", "/_apis/connectionData") != 1 || z.CallsTo("GET", "/_apis/distributedtask/pools") != 1 {
-		t.Errorf("calls to Azure DevOps %+v, want 2 (identity, pool)", z.Calls)
+	if len(z.Calls) != 3 || z.CallsTo("GET", "/_apis/connectionData") != 1 || z.CallsTo("GET", "/_apis/distributedtask/pools/10/agents") != 1 {
+		t.Errorf("calls to Azure DevOps %+v, want 3 (identity, pool, placeholder)", z.Calls)
+	}
+}
+
+// A pool without the placeholder refuses jobs whenever no agent runs: the
+// check fails with exit 7, naming the placeholder and who registers it.
+func TestCheckOnlyPoolWithoutPlaceholder(t *testing.T) {
+	z := newAzureDevOps(t, checkToken, "hubspoke")
+	z.Register("example-org", "hubspoke", "hubspoke-placeholderx", "offline", time.Now().UTC(), nil) // a look-alike is not it
+	code, out, _ := checkRun(t, z.url())
+	if code != 7 || !strings.Contains(out, "agent pool 'hubspoke' has no agent named hubspoke-placeholder") || !strings.Contains(out, "hubspoke-demand-poller") {
+		t.Errorf("exit %d, want 7 naming the placeholder and the keeper:\n%s", code, out)
 	}
 }
 
