@@ -355,8 +355,15 @@ def main():
     text = log.getvalue()
     secrets = Aws.jwts + list(Entra.issued)
     out["log"] = text
-    out["logHasToken"] = any(s in text or ("." in s and s.split(".")[1] in text) for s in secrets)
-    out["resultsHaveToken"] = any(s in json.dumps(out) for s in secrets)
+    # Any 16 characters of a token's random parts (everything after the
+    # header) count as a leak: a prefix or a slice is as bad as the whole.
+    def pieces(tok):
+        for seg in tok.split(".")[1:]:
+            for i in range(0, max(1, len(seg) - 15), 4):
+                yield seg[i:i + 16]
+    out["logHasToken"] = any(p in text for s in secrets for p in pieces(s))
+    results = json.dumps({k: v for k, v in out.items() if k != "log"})
+    out["resultsHaveToken"] = any(p in results for s in secrets for p in pieces(s))
     out["secretsSeen"] = len(secrets)
     print(json.dumps(out, default=str))
 
