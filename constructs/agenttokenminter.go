@@ -188,7 +188,7 @@ func NewAgentTokenMinter(scope constructs.Construct, id string, props *AgentToke
 		Targets:            &[]any{&awsevents.CfnRule_TargetProperty{Id: jsii.String("Minter"), Arn: fn.AttrArn()}},
 	})
 	// The first run comes after federation is enabled.
-	rule.AddDependency(federation)
+	rule.Node().AddDependency(federation)
 	awslambda.NewCfnPermission(mintScope, jsii.String("FromRule"), &awslambda.CfnPermissionProps{
 		Action: jsii.String("lambda:InvokeFunction"), FunctionName: fn.AttrArn(),
 		Principal: jsii.String("events.amazonaws.com"), SourceArn: rule.AttrArn(),
@@ -205,7 +205,7 @@ func NewAgentTokenMinter(scope constructs.Construct, id string, props *AgentToke
 	// and the period is the schedule's. A failed run (0) or a missing one
 	// (the function did not run) alarms.
 	alarm := awscloudwatch.NewAlarm(this, jsii.String("MintFailedAlarm"), &awscloudwatch.AlarmProps{
-		AlarmName: jsii.String(props.RoleName + "-failed"),
+		AlarmName:        jsii.String(props.RoleName + "-failed"),
 		AlarmDescription: jsii.String(fmt.Sprintf("The agent token was not minted: the last token stays in the secret until it expires (60-90 minutes after it was written); new agents cannot register after that. See the log group of %s for the fix (federated credential, tenant, organization membership).", props.RoleName)),
 		Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 			Namespace: jsii.String(namespace), MetricName: jsii.String("TokenMinted"),

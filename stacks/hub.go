@@ -51,6 +51,7 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 		Readers:    execs,
 		Describers: lookups,
 	})
+	addTokenMinter(stack, f, token)
 	var poller hsconstructs.DemandPoller
 	if pools := demandPools(f); len(pools) > 0 {
 		poller = hsconstructs.NewDemandPoller(stack, "DemandPoller", &hsconstructs.DemandPollerProps{
