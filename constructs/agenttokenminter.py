@@ -237,7 +237,11 @@ def mint(event):
         tok, life = entra_token(jwt)
         sm.put_secret_value(SecretId=CONFIG["secretArn"], SecretString=tok)
         problems = check_devops(tok)
-    except (MintError, ClientError, BotoCoreError) as e:
+    except Exception as e:  # noqa: BLE001 (every failure keeps the last token and alarms)
+        if not isinstance(e, (MintError, ClientError, BotoCoreError)):
+            # An unexpected error's text could quote what it choked on:
+            # name its type only.
+            e = MintError("unexpected %s (a bug: please report it with this run's log)" % type(e).__name__)
         last = ""
         try:
             changed = sm.describe_secret(SecretId=CONFIG["secretArn"]).get("LastChangedDate")
@@ -294,7 +298,7 @@ def custom_resource(event):
         return
     try:
         issuer, what = enable()
-    except MintError as e:
+    except Exception as e:  # noqa: BLE001 (CloudFormation must hear back, or it waits an hour)
         print("enabling outbound identity federation failed: %s" % e)
         respond(event, "FAILED", "enabling outbound identity federation failed: %s" % e, {})
         return

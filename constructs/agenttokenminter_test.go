@@ -119,9 +119,9 @@ func TestAgentTokenMinterFunction(t *testing.T) {
 		t.Fatalf("harness: %v\n%s", err, out)
 	}
 	var res struct {
-		Endpoints                                                  map[string][]string
-		Disabled, Subject, Tenant, Expired, Unreachable, NotMember mintRun
-		Happy                                                      struct {
+		Endpoints                                                           map[string][]string
+		Disabled, Subject, Tenant, Expired, Unreachable, Garbled, NotMember mintRun
+		Happy                                                               struct {
 			mintRun
 			StsCalls              [][]string
 			ArnBefore, ArnAfter   string
@@ -164,8 +164,11 @@ func TestAgentTokenMinterFunction(t *testing.T) {
 	}
 	// Enabling: once, then "already enabled" without a second Enable;
 	// delete leaves it on.
-	if n := len(res.Enable.Responses); n != 3 {
+	if n := len(res.Enable.Responses); n != 4 {
 		t.Fatalf("%d custom resource responses, want 3: %+v", n, res.Enable.Responses)
+	}
+	if r := res.Enable.Responses[3]; r.Status != "FAILED" || !strings.Contains(r.Reason, "enabling outbound identity federation failed: IAM GetOutboundWebIdentityFederationInfo") {
+		t.Errorf("IAM unreachable: %s %q, want FAILED with the reason", r.Status, r.Reason)
 	}
 	for i, reason := range []string{"enabled", "already enabled", "outbound identity federation stays enabled"} {
 		r := res.Enable.Responses[i]
@@ -237,13 +240,13 @@ func TestAgentTokenMinterFunction(t *testing.T) {
 	}
 	// TokenMinted: one point per 15-minute period at the scheduled times;
 	// 1 only for the happy run (00:15).
-	want := [][]any{{"00:00", 0.0, 1.0}, {"00:15", 1.0, 1.0}, {"00:30", 0.0, 1.0}, {"00:45", 0.0, 1.0}, {"01:00", 0.0, 1.0}, {"01:15", 0.0, 1.0}, {"01:30", 0.0, 1.0}}
+	want := [][]any{{"00:00", 0.0, 1.0}, {"00:15", 1.0, 1.0}, {"00:30", 0.0, 1.0}, {"00:45", 0.0, 1.0}, {"01:00", 0.0, 1.0}, {"01:15", 0.0, 1.0}, {"01:45", 0.0, 1.0}, {"02:00", 0.0, 1.0}}
 	if b, w := mustJSON(res.Metrics), mustJSON(want); b != w {
 		t.Errorf("TokenMinted %s, want %s", b, w)
 	}
-	// No JWT and no access token in the log or the results (8 of them
+	// No JWT and no access token in the log or the results (9 of them
 	// were handed out: the scan has something to find).
-	if res.SecretsSeen < 8 || res.LogHasToken || res.ResultsHaveToken {
+	if res.SecretsSeen < 9 || res.LogHasToken || res.ResultsHaveToken {
 		t.Errorf("tokens handed out %d; in the log: %v; in results: %v\n%s", res.SecretsSeen, res.LogHasToken, res.ResultsHaveToken, res.Log)
 	}
 	if !strings.Contains(res.Log, "token written: valid 3599 s") {

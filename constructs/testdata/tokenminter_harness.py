@@ -134,7 +134,7 @@ class Entra:
     apps = {TENANT: {CLIENT: [{"issuer": ISSUER, "subject": ROLE_ARN, "audiences": [AUDIENCE]}]}}
     issued = {}  # access token -> expiry (epoch)
     calls = 0
-    down = False
+    garbled = False  # answer 200 with a body that is not JSON (a proxy's page)
 
 
 def entra_error(status, error, code, description):
@@ -215,6 +215,13 @@ class Web(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         parts = self.path.strip("/").split("/")
         if len(parts) == 4 and parts[1:] == ["oauth2", "v2.0", "token"]:
+            if Entra.garbled:
+                data = b"<html>proxy error</html>"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             return self.send(*entra_token(parts[0], dict(urllib.parse.parse_qsl(body))))
         self.send(404, {})
 
@@ -298,6 +305,11 @@ def main():
         enable.handler(dict(cfn, RequestType="Update"), None)
         second = list(Aws.calls)
         enable.handler(dict(cfn, RequestType="Delete"), None)
+        # The enabling role without its permission: FAILED, with the reason.
+        saved_iam = enable.ENDPOINTS["iam"]
+        enable.ENDPOINTS["iam"] = "http://127.0.0.1:9/"
+        enable.handler(dict(cfn, RequestType="Update"), None)
+        enable.ENDPOINTS["iam"] = saved_iam
         out["enable"] = {"responses": Web.responses, "first": first, "second": second, "enabledAfterDelete": Aws.federation}
         # 3. Happy path.
         Aws.calls.clear()
@@ -336,11 +348,15 @@ def main():
         mint.ENTRA = "http://127.0.0.1:9"
         run("unreachable", 5)
         mint.ENTRA = web
+        # 7b. Entra answers 200 with something that is not JSON.
+        Entra.garbled = True
+        run("garbled", 7)
+        Entra.garbled = False
         out["keptAfterFailures"] = value() == good
         # 8. The service principal is not in the organization: the token is
         #    written (Entra issued it), the run alarms with the fix.
         mint.CONFIG["organizations"] = [web + "/member-org", web + "/other-org"]
-        run("notmember", 6)
+        run("notmember", 8)
         mint.CONFIG["organizations"] = [web + "/member-org"]
         # 9. Deregistration: the token a task read at its start stops working
         #    when it expires; the secret's current one (the clean-up's) works.
@@ -349,7 +365,7 @@ def main():
                              "currentToken": devops_check("member-org", "Bearer " + value())[0]}
         cw = boto3.client("cloudwatch", region_name="eu-west-1")
         stats = cw.get_metric_statistics(Namespace="hubspoke/Token", MetricName="TokenMinted",
-                                         StartTime=datetime.datetime(2026, 12, 2, 0, 0), EndTime=datetime.datetime(2026, 12, 2, 2, 0),
+                                         StartTime=datetime.datetime(2026, 12, 2, 0, 0), EndTime=datetime.datetime(2026, 12, 2, 3, 0),
                                          Period=900, Statistics=["Minimum", "SampleCount"])
         out["metrics"] = sorted([p["Timestamp"].strftime("%H:%M"), p["Minimum"], p["SampleCount"]] for p in stats["Datapoints"])
     text = log.getvalue()
