@@ -71,7 +71,7 @@ func resolveAgentToken(t *agentTokenFile, c *collector) AgentTokenSource {
 			case v == "":
 				c.add(p+"."+key, "is required with source: entra: %s", what)
 			case !guidRe.MatchString(v):
-				c.add(p+"."+key, "%q is not a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47: use %s", v, what)
+				c.add(p+"."+key, "%q is not a GUID (8-4-4-4-12 hexadecimal digits, no braces): use %s", v, what)
 			}
 		}
 	default:

@@ -59,7 +59,7 @@ func TestAgentTokenMistakes(t *testing.T) {
 		{"entra without ids", "    source: entra\n", "hub.agentToken.tenantId", "is required with source: entra: the Entra tenant (Directory) id: az account show", 7, ""},
 		{"entra without client id", "    source: entra\n    tenantId: " + tenant + "\n", "hub.agentToken.clientId", "is required with source: entra: the app registration's Application (client) id", 7, ""},
 		{"tenant not a GUID", "    source: entra\n    tenantId: contoso.onmicrosoft.com\n    clientId: " + client + "\n", "hub.agentToken.tenantId", `"contoso.onmicrosoft.com" is not a GUID`, 8, ""},
-		{"client id with braces", "    source: entra\n    tenantId: " + tenant + "\n    clientId: \"{" + client + "}\"\n", "hub.agentToken.clientId", "is not a GUID such as", 9, ""},
+		{"client id with braces", "    source: entra\n    tenantId: " + tenant + "\n    clientId: \"{" + client + "}\"\n", "hub.agentToken.clientId", "is not a GUID (8-4-4-4-12 hexadecimal digits, no braces)", 9, ""},
 		{"ids without entra", "    tenantId: " + tenant + "\n", "hub.agentToken.tenantId", "is used only with source: entra", 7, ""},
 		{"client secret", "    source: entra\n    tenantId: " + tenant + "\n    clientId: " + client + "\n    clientSecret: " + secret + "\n", "hub.agentToken.clientSecret", "no credential belongs in the fleet file", 10, secret},
 		{"pat pasted", "    pat: " + pat + "\n", "hub.agentToken.pat", "goes into the hub secret with aws secretsmanager put-secret-value", 7, pat},
