@@ -140,7 +140,7 @@ func Cases(hub *Hub, spokes []Spoke) []Case {
 				foreign.key("execution role's name in another organization", stranger, "kms:Decrypt", viaSM, Denied))
 		}
 	}
-	return out
+	return append(out, minterCases(hub, spokes)...)
 }
 
 type caseBuilder struct {

@@ -22,6 +22,9 @@ type Hub struct {
 	// Replicas of the repository, by region (stacks of the hub account
 	// with a repository and no secret).
 	Replicas map[string]Replica
+	// Minter is the role that mints the agents' Entra token (nil with a
+	// PAT; access/minter.go).
+	Minter *Role
 }
 
 // Replica is the agent repository's replica in one region, resolved: the
@@ -81,6 +84,9 @@ func Extract(stacks []Stack) (*Hub, []Spoke, error) {
 			}
 			h, err := extractHub(s)
 			if err != nil {
+				return nil, nil, err
+			}
+			if h.Minter, err = extractMinter(s); err != nil {
 				return nil, nil, err
 			}
 			hub = h

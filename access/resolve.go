@@ -72,6 +72,10 @@ func (r resolver) intrinsic(fn string, arg any, path string) (any, error) {
 				return r.logGroupName(name, res), nil
 			case "AWS::IAM::Role":
 				return r.roleName(name, res), nil
+			case "AWS::SecretsManager::Secret":
+				// A secret's Ref is its full ARN (the token minter's policy).
+				sname, _ := props(res)["Name"].(string)
+				return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s%s", r.partition(), r.stack.Region, r.stack.Account, sname, SimulatedSecretSuffix), nil
 			}
 		}
 	case "Fn::Join":

@@ -44,6 +44,9 @@ type hubFile struct {
 	OrganizationalUnits []string    `yaml:"organizationalUnits"`
 	ReplicateImages     *bool       `yaml:"replicateImages"`
 	GitHubActions       *githubFile `yaml:"githubActions"`
+
+	// AgentToken: where the hub secret's token comes from (config/token.go).
+	AgentToken *agentTokenFile `yaml:"agentToken"`
 }
 
 type alertsFile struct {

@@ -90,6 +90,8 @@ type Hub struct {
 	// GitHubActions, when set, lets GitHub Actions of that repository and
 	// branch push agent images to the repository (OIDC, no stored keys).
 	GitHubActions *GitHubActions
+	// AgentToken is where the token in the hub secret comes from.
+	AgentToken AgentTokenSource
 }
 
 // GitHubActions names the GitHub repository and branch trusted to push.

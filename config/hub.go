@@ -26,6 +26,7 @@ func resolveHub(h hubFile, c *collector) Hub {
 		hub.ImagesKept = *h.ImagesKept
 	}
 	hub.ReplicateImages = h.ReplicateImages == nil || *h.ReplicateImages
+	hub.AgentToken = resolveAgentToken(h.AgentToken, c)
 	checkAccount(c, "hub.account", hub.Account)
 	checkRegion(c, "hub.region", hub.Region)
 	if n := len(hub.RepositoryName); n < 2 || n > 256 || !repoNameRe.MatchString(hub.RepositoryName) {

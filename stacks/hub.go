@@ -54,6 +54,7 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 		// The image build asks the organization which agent to install.
 		ImageBuilders: pipelinePusher(f),
 	})
+	addTokenMinter(stack, f, token)
 	var poller hsconstructs.DemandPoller
 	if pools, demand := demandPools(f); len(pools) > 0 {
 		publishers := ""
