@@ -590,6 +590,52 @@ func TestPollerRemovesGhosts(t *testing.T) {
 	}
 }
 
+// A job can read its agent's credentials, and a copy of them running
+// elsewhere stays online after the task is gone. An agent of the spoke
+// registered longer ago than any live agent can be (24 h refresh +
+// maxJobMinutes 120 + 30 = 1,590 minutes) is deleted, online or busy; a
+// younger online one, another machine and the placeholder stay, however old.
+func TestPollerRemovesAgentsOlderThanAnyLiveOne(t *testing.T) {
+	srv := azdostandin.New(monday.Add(-30 * 24 * time.Hour))
+	srv.AddOrg("old", admin, "hubspoke")
+	srv.Register("old", "hubspoke", DefaultPlaceholderName, "offline", monday.Add(-30*24*time.Hour), fleetOS)
+	srv.Register("old", "hubspoke", "laptop-of-someone", "online", monday.Add(-30*24*time.Hour), fleetOS)
+	srv.Register("old", "hubspoke", "hubspoke-dev-copied", "online", monday.Add(-1591*time.Minute), fleetOS)
+	srv.Register("old", "hubspoke", "hubspoke-dev-young", "online", monday.Add(-1589*time.Minute), fleetOS)
+	srv.SetNow(monday)
+	spoke := plainSpoke("dev")
+	spoke["maxAgentMinutes"] = 24*60 + 120 + 30
+	if MaxAgentMinutes(120) != 1590 {
+		t.Errorf("MaxAgentMinutes(120) = %d, want 1590 (24 h + 120 + 30)", MaxAgentMinutes(120))
+	}
+	res := runPoller(t, srv, map[string]any{"fleet": fleetOf(pool("old", "hubspoke", spoke)), "steps": []any{run(monday)}})
+	if g := res.Runs[0].GhostsRemoved; !slices.Equal(g, []string{"hubspoke-dev-copied"}) {
+		t.Errorf("removed %v, want the agent registered 1,591 minutes ago only", g)
+	}
+	want := []string{"hubspoke-dev-young", DefaultPlaceholderName, "laptop-of-someone"}
+	if got := agentNames(srv, "old", "hubspoke"); !slices.Equal(got, want) {
+		t.Errorf("agents left %v, want %v", got, want)
+	}
+}
+
+// Between fleet agents (a floor of 0, the refresh) the placeholder keeps the
+// capabilities it copied: the image's defaults would drop "docker", and a
+// job demanding it would be refused at night.
+func TestPollerKeepsThePlaceholdersCapabilitiesBetweenAgents(t *testing.T) {
+	srv := azdostandin.New(monday)
+	srv.AddOrg("night", admin, "hubspoke")
+	caps := map[string]string{"Agent.OS": "Linux", "git": "/usr/bin/git", "docker": "/usr/bin/docker"}
+	srv.Register("night", "hubspoke", DefaultPlaceholderName, "offline", monday, caps)
+	res := runPoller(t, srv, map[string]any{"fleet": fleetOf(pool("night", "hubspoke", plainSpoke("dev"))), "steps": []any{run(monday)}})
+	if srv.CallsTo("PUT", "/agents/") != 0 {
+		t.Errorf("the placeholder was rewritten with no fleet agent in the pool: %d PUT calls", srv.CallsTo("PUT", "/agents/"))
+	}
+	if _, err := srv.Queue("night", "hubspoke", []string{"docker"}, 0); err != nil {
+		t.Errorf("a job demanding docker at night: %v, want queued", err)
+	}
+	_ = res
+}
+
 // Errors hold the count. hold: counted 3 at 09:00; a 503 (09:01), a 429
 // with Retry-After 120 (09:02; no call at 09:03, still backing off), 500s
 // from then: AgentsWanted stays 3 with DemandKnown 0 until 15 minutes after

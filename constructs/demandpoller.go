@@ -72,6 +72,15 @@ const (
 	DefaultMaintainEveryMinutes = 5
 )
 
+// MaxAgentMinutes is the longest a live agent stays registered: the daily
+// refresh stops every idle agent within 24 hours of its start, a busy one
+// finishes its job within maxJobMinutes (start.sh cancels it then), plus 30
+// minutes for the start, the stop timeout and the refresh window. A job can
+// read its agent's credentials (the listener needs them); a copy of them
+// running elsewhere would stay online, and so never a ghost, after the task
+// is gone: past this age the keeper deletes it.
+func MaxAgentMinutes(maxJobMinutes int) int { return 24*60 + maxJobMinutes + 30 }
+
 // DemandPool is one Azure DevOps agent pool and the spokes whose agents
 // serve it.
 type DemandPool struct {
@@ -90,6 +99,10 @@ type DemandSpoke struct {
 	// Demand: the spoke follows demand (gets AgentsWanted).
 	Demand bool   `json:"demand,omitempty"`
 	Region string `json:"region,omitempty"`
+	// MaxAgentMinutes: an agent of the spoke registered longer ago than
+	// this is no live task's (MaxAgentMinutes): the keeper deletes it,
+	// online or not. 0: no such limit.
+	MaxAgentMinutes int `json:"maxAgentMinutes,omitempty"`
 	// RoleArn is the spoke's DemandPublisherRole (demand spokes).
 	RoleArn string `json:"roleArn,omitempty"`
 	// Actions are the spoke's scheduled actions as the poller reads them:

@@ -253,8 +253,12 @@ def keep(pool, pid, tok, now, calls, out):
         # The fleet's agents gained or lost a capability (a new image): the
         # placeholder follows, so Azure DevOps queues exactly the jobs they
         # could take (PUT, as config.sh --replace updates an agent).
+        # Only while a fleet agent is there to copy: between agents (a floor
+        # of 0, the refresh) the defaults would drop capabilities the fleet's
+        # agents have, and jobs demanding them would be refused.
         want = placeholder_body(agents, pool)
-        if names(want["systemCapabilities"]) != names(current.get("systemCapabilities") or {}):
+        copied = any(fleet_agent(pool, a.get("name", "")) and a.get("systemCapabilities") for a in agents)
+        if copied and names(want["systemCapabilities"]) != names(current.get("systemCapabilities") or {}):
             try:
                 call("PUT", org, "%s/%d?%s" % (base, current["id"], API), tok, calls, now,
                      {"id": current["id"], "name": PLACEHOLDER, "version": want["version"], "systemCapabilities": want["systemCapabilities"]})
@@ -279,11 +283,23 @@ def keep(pool, pid, tok, now, calls, out):
     out["ghosts"] = []
     for a in agents:
         name = a.get("name", "")
-        if name == PLACEHOLDER or not fleet_agent(pool, name) or a.get("status") != "offline" or a.get("assignedRequest"):
+        spoke = fleet_agent(pool, name)
+        if name == PLACEHOLDER or not spoke:
             continue
-        changed = since(a.get("statusChangedOn")) or since(a.get("createdOn"))
-        if changed is None or now - changed < GRACE:
-            continue
+        # Registered longer ago than any live agent of the spoke can be (the
+        # daily refresh ends idle agents within 24 hours; start.sh ends a job
+        # after maxJobMinutes): not a live task's agent, whatever its status.
+        # A job can read its agent's credentials, and a copy of them running
+        # elsewhere stays online after the task is gone: it goes here.
+        created = since(a.get("createdOn"))
+        limit = spoke.get("maxAgentMinutes")
+        too_old = bool(limit) and created is not None and now - created > limit * 60
+        if not too_old:
+            if a.get("status") != "offline" or a.get("assignedRequest"):
+                continue
+            changed = since(a.get("statusChangedOn")) or created
+            if changed is None or now - changed < GRACE:
+                continue
         try:
             call("DELETE", org, "%s/%d?%s" % (base, a["id"], API), tok, calls, now)
             out["ghosts"].append(name)

@@ -93,7 +93,7 @@ func demandPools(f *config.Fleet) (pools []hsconstructs.DemandPool, demand bool)
 			index[key] = i
 			pools = append(pools, hsconstructs.DemandPool{URL: s.Agent.AzpURL, Pool: s.Agent.Pool})
 		}
-		spoke := hsconstructs.DemandSpoke{Name: s.Name, AgentPrefix: AgentName(s)}
+		spoke := hsconstructs.DemandSpoke{Name: s.Name, AgentPrefix: AgentName(s), MaxAgentMinutes: hsconstructs.MaxAgentMinutes(s.Agent.MaxJobMinutes)}
 		if s.Schedule.Demand {
 			demand = true
 			spoke.Demand, spoke.Region = true, s.Region
