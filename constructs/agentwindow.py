@@ -24,6 +24,7 @@
 import bisect
 import json
 import re
+import signal
 import time
 
 import boto3
@@ -33,7 +34,19 @@ from botocore.exceptions import ClientError
 
 # Answer within the function's timeout even when a call hangs (the SDK's
 # defaults are 60 s per attempt, with retries).
-CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"total_max_attempts": 3, "mode": "standard"})
+# Worst case of one call: 2 attempts of (3 s connect + 5 s read) = 16 s.
+CLIENT_CONFIG = Config(connect_timeout=3, read_timeout=5, retries={"total_max_attempts": 2, "mode": "standard"})
+# The watchdog answers FAILED this long before the function's timeout, so
+# CloudFormation hears a reason instead of waiting out the ServiceTimeout.
+ANSWER_MARGIN_SECONDS = 4
+
+
+class Watchdog(Exception):
+    pass
+
+
+def on_alarm(signum, frame):
+    raise Watchdog()
 
 # The clock; the harness replaces it.
 now = time.time
@@ -145,12 +158,23 @@ def apply(p, create):
 
 def handler(event, context):
     physical_id = event.get("PhysicalResourceId") or "agent-window-" + event["ResourceProperties"].get("ResourceId", "")
+    left = context.get_remaining_time_in_millis() / 1000.0 if context else 60.0
+    budget = max(1, round(left - ANSWER_MARGIN_SECONDS))
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(budget)
     try:
         if event["RequestType"] == "Delete":
             cfnresponse.send(event, context, cfnresponse.SUCCESS, {}, physical_id)
             return
         data = apply(event["ResourceProperties"], event["RequestType"] == "Create")
+        signal.alarm(0)
         cfnresponse.send(event, context, cfnresponse.SUCCESS, data, physical_id)
+    except Watchdog:
+        reason = "%s got no answer from AWS within %d s, its time before the function's timeout: check the AWS Health Dashboard and deploy again (a retry is safe)" % ("setting the schedule's current window", budget)
+        cfnresponse.send(event, context, cfnresponse.FAILED, {}, physical_id, reason=reason[:900])
     except Exception as e:  # report every failure to CloudFormation, at once
+        signal.alarm(0)
         reason = str(e) if isinstance(e, Problem) else "setting the schedule's current window failed: %s" % e
         cfnresponse.send(event, context, cfnresponse.FAILED, {}, physical_id, reason=reason[:900])
+    finally:
+        signal.alarm(0)

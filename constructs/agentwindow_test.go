@@ -94,7 +94,16 @@ func TestAgentWindowFunction(t *testing.T) {
 		// The function's role may not register the target.
 		{"denied", "Update", utc(2026, 12, 1, 9, 0), 3, 10, 6, nil, true},
 	}
-	spec, _ := json.Marshal(map[string]any{"properties": props, "scenarios": scenarios, "templateMin": 0, "templateMax": 10})
+	all := []any{}
+	for _, sc := range scenarios {
+		all = append(all, sc)
+	}
+	// Application Auto Scaling accepts the call and never answers, 6 s
+	// before the function's timeout: the watchdog answers FAILED with a
+	// reason 4 s before it (at 2 s), not CloudFormation's "no response"
+	// after the ServiceTimeout.
+	all = append(all, map[string]any{"name": "hung call", "request": "Update", "at": utc(2026, 12, 1, 9, 0), "min": 3, "max": 10, "desired": 6, "hang": true, "left": 6})
+	spec, _ := json.Marshal(map[string]any{"properties": props, "scenarios": all, "templateMin": 0, "templateMax": 10})
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "agentwindow.py"), []byte(agentWindowCode), 0o644); err != nil {
 		t.Fatal(err)
@@ -112,6 +121,7 @@ func TestAgentWindowFunction(t *testing.T) {
 		Min, Max        int
 		Desired         int
 		Calls           [][]int
+		Elapsed         float64
 		AfterPolicy     int
 		WithoutFunction int
 	}
@@ -162,6 +172,9 @@ func TestAgentWindowFunction(t *testing.T) {
 	}
 	if d := res["denied"]; d.Status != "FAILED" || !strings.Contains(d.Reason, "may not register service/hubspoke-dev/build-agents") || !strings.Contains(d.Reason, "not authorized") {
 		t.Errorf("denied: %s %q, want FAILED naming the target and the denial", d.Status, d.Reason)
+	}
+	if h := res["hung call"]; h.Status != "FAILED" || !strings.Contains(h.Reason, "got no answer from AWS within 2 s") || !strings.Contains(h.Reason, "deploy again") || h.Elapsed < 1.5 || h.Elapsed > 20 {
+		t.Errorf("hung call: %s %q after %.1f s, want FAILED after about 2 s naming the fix", h.Status, h.Reason, h.Elapsed)
 	}
 	if d := res["delete"]; d.Status != "SUCCESS" || len(d.Calls) != 0 {
 		t.Errorf("delete: %+v", d)

@@ -18,6 +18,7 @@
 # stacks and the console use them).
 # Inline Lambda code: the python runtime provides boto3 and cfnresponse.
 import json
+import signal
 import time
 
 import boto3
@@ -25,7 +26,19 @@ import cfnresponse
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"total_max_attempts": 3, "mode": "standard"})
+# Worst case of one call: 2 attempts of (3 s connect + 5 s read) = 16 s.
+CLIENT_CONFIG = Config(connect_timeout=3, read_timeout=5, retries={"total_max_attempts": 2, "mode": "standard"})
+# The watchdog answers FAILED this long before the function's timeout, so
+# CloudFormation hears a reason instead of waiting out the ServiceTimeout.
+ANSWER_MARGIN_SECONDS = 4
+
+
+class Watchdog(Exception):
+    pass
+
+
+def on_alarm(signum, frame):
+    raise Watchdog()
 
 # The clock and the pause; the harness replaces them.
 now = time.time
@@ -74,6 +87,10 @@ def ensure(iam, service, name, propagation):
 
 def handler(event, context):
     physical_id = event.get("PhysicalResourceId") or "service-linked-roles"
+    left = context.get_remaining_time_in_millis() / 1000.0 if context else 60.0
+    budget = max(1, round(left - ANSWER_MARGIN_SECONDS))
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(budget)
     try:
         if event["RequestType"] == "Delete":
             cfnresponse.send(event, context, cfnresponse.SUCCESS, {}, physical_id)
@@ -87,7 +104,14 @@ def handler(event, context):
             # IAM is eventually consistent: a role GetRole returns may not
             # yet be assumable everywhere.
             sleep(propagation)
+        signal.alarm(0)
         cfnresponse.send(event, context, cfnresponse.SUCCESS, {"Created": ",".join(created)}, physical_id)
+    except Watchdog:
+        reason = "%s got no answer from AWS within %d s, its time before the function's timeout: check the AWS Health Dashboard and deploy again (a retry is safe)" % ('checking the service-linked roles', budget)
+        cfnresponse.send(event, context, cfnresponse.FAILED, {}, physical_id, reason=reason[:900])
     except Exception as e:  # report every failure to CloudFormation, at once
+        signal.alarm(0)
         reason = str(e) if isinstance(e, Problem) else "checking the service-linked roles failed: %s" % e
         cfnresponse.send(event, context, cfnresponse.FAILED, {}, physical_id, reason=reason[:900])
+    finally:
+        signal.alarm(0)

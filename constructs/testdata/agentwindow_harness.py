@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 import types
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
@@ -51,6 +52,8 @@ class Target:
     def __init__(self, resource_id, low, high, desired, deny=False):
         self.resource_id, self.min, self.max, self.desired = resource_id, low, high, desired
         self.calls, self.deny = [], deny
+        self.hang = False
+        self.elapsed = 0.0
 
     def register_scalable_target(self, ServiceNamespace, ScalableDimension, ResourceId, MinCapacity=None, MaxCapacity=None, **other):
         self.calls.append([MinCapacity, MaxCapacity])
@@ -62,6 +65,8 @@ class Target:
         high = self.max if MaxCapacity is None else MaxCapacity
         if low > high:
             raise ClientError({"Error": {"Code": "ValidationException", "Message": "Minimum capacity cannot be greater than maximum capacity"}}, "RegisterScalableTarget")
+        if self.hang:  # an endpoint that accepts and never answers in time
+            time.sleep(60)
         self.min, self.max = low, high
         self.desired = min(max(self.desired, low), high)
         return {}
@@ -69,6 +74,15 @@ class Target:
     def policy(self, wanted):
         # The step policy (ExactCapacity): AgentsWanted, kept within min/max.
         self.desired = min(max(wanted, self.min), self.max)
+
+
+class Context:
+    """The Lambda context: the time left before the function's timeout."""
+    def __init__(self, left):
+        self.left = left
+
+    def get_remaining_time_in_millis(self):
+        return int(self.left * 1000)
 
 
 spec = json.load(sys.stdin)
@@ -82,16 +96,19 @@ for sc in spec["scenarios"]:
         t.register_scalable_target(ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
                                    ResourceId=props["ResourceId"], MinCapacity=template_min, MaxCapacity=template_max)
         t.calls = []
+        t.hang = with_function and sc.get("hang", False)
         if with_function:
             agentwindow.boto3.client = lambda name, **kw: t if name == "application-autoscaling" else None
             agentwindow.now = lambda: sc["at"]
             with contextlib.redirect_stdout(sys.stderr):  # the function's log
-                agentwindow.handler({"RequestType": sc["request"], "ResourceProperties": props}, None)
+                started = time.monotonic()
+                agentwindow.handler({"RequestType": sc["request"], "ResourceProperties": props}, Context(sc["left"]) if sc.get("left") else None)
+                t.elapsed = time.monotonic() - started
         return t
 
     t = deploy(True)
     res = dict(sent[-1])
-    res.update({"min": t.min, "max": t.max, "desired": t.desired, "calls": t.calls})
+    res.update({"min": t.min, "max": t.max, "desired": t.desired, "calls": t.calls, "elapsed": t.elapsed})
     if sc.get("wanted") is not None:
         t.policy(sc["wanted"])
         res["afterPolicy"] = t.desired
