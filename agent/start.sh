@@ -90,11 +90,11 @@ if [[ "$check_only" == true ]]; then
   case "$code" in
     200) ;;
     000) log "check failed: cannot reach ${azp_url}: ${body}"; exit 3 ;;
-    401|403) log "check failed: ${azp_url} rejected the token (HTTP ${code}): renew the PAT (scope Agent Pools: read & manage) and put it into the hub secret, or with hub.agentToken source entra see the hubspoke-token-minter function's log"; exit 4 ;;
+    401|403) log "check failed: ${azp_url} rejected the token (HTTP ${code}): renew the PAT (scope Agent Pools: read & manage) and put it into the hub secret, or with hub.agentToken source entra see the hub token minter's log (role hubspoke-token-minter, docs/token.md)"; exit 4 ;;
     *) log "check failed: ${azp_url}/_apis/connectionData answered HTTP ${code}: is AZP_URL the organization URL (https://dev.azure.com/your-org)?"; exit 5 ;;
   esac
   if ! grep -q '"authenticatedUser"' <<<"$body" || grep -q '"isActive":false' <<<"$body"; then
-    log "check failed: ${azp_url} did not accept the token as a user (anonymous answer): renew the PAT, or with hub.agentToken source entra see the hubspoke-token-minter function's log"; exit 4
+    log "check failed: ${azp_url} did not accept the token as a user (anonymous answer): renew the PAT, or with hub.agentToken source entra see the hub token minter's log (role hubspoke-token-minter, docs/token.md)"; exit 4
   fi
   api "distributedtask/pools?poolName=$(jq -rn --arg p "$pool" '$p|@uri')&api-version=7.1"
   if [[ "$code" != 200 ]] || [[ "$(jq -r '.count // 0' <<<"$body" 2>/dev/null)" == 0 ]]; then

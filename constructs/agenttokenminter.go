@@ -147,15 +147,21 @@ func NewAgentTokenMinter(scope constructs.Construct, id string, props *AgentToke
 		PolicyName:      "EnableFederation",
 		Statements: []any{map[string]any{"Effect": "Allow", "Resource": "*",
 			"Action": []string{"iam:EnableOutboundWebIdentityFederation", "iam:GetOutboundWebIdentityFederationInfo"}}},
-		Description:      "Enables outbound identity federation for the account and returns the issuer URL",
-		Code:             AgentTokenMinterCode(cfg("enable")),
-		TimeoutSeconds:   60,
+		Description: "Enables outbound identity federation for the account and returns the issuer URL",
+		Code:        AgentTokenMinterCode(cfg("enable")),
+		// Its worst case: three IAM queries of 10 s and three answers to
+		// CloudFormation of 10 s with 7 s of back-off, 67 s.
+		TimeoutSeconds:   120,
 		MemoryMiB:        128,
 		LogRetentionDays: props.LogRetentionDays,
 	}.add(enableScope)
 	Suppress(enableRoleC, "AwsSolutions-IAM5", "Outbound identity federation is an account setting: its two actions take no resource.", "Resource::*")
 	enableFn.Node().AddDependency(enableRoleC)
-	federation := awscdk.NewCfnCustomResource(this, jsii.String("OutboundFederation"), &awscdk.CfnCustomResourceProps{ServiceToken: enableFn.AttrArn()})
+	federation := awscdk.NewCfnCustomResource(this, jsii.String("OutboundFederation"), &awscdk.CfnCustomResourceProps{
+		ServiceToken: enableFn.AttrArn(),
+		// Not CloudFormation's default hour when the function cannot answer.
+		ServiceTimeout: jsii.Number(DefaultCustomResourceTimeoutSeconds),
+	})
 	issuer := federation.GetAtt(jsii.String("IssuerUrl"), awscdk.ResolutionTypeHint_STRING).ToString()
 
 	var keyArn any = "*"

@@ -41,6 +41,7 @@ import xml.etree.ElementTree as ET
 
 import boto3
 from botocore.auth import SigV4Auth
+from botocore.config import Config
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -214,8 +215,13 @@ def check_devops(tok):
     return problems
 
 
+# Bounded calls inside a 60 s function (the SDK's defaults are 60 s an
+# attempt, with retries): 2 attempts of (3 s connect + 5 s read).
+CLIENT_CONFIG = Config(connect_timeout=3, read_timeout=5, retries={"total_max_attempts": 2, "mode": "standard"})
+
+
 def metric(ok, at):
-    cw = boto3.client("cloudwatch")
+    cw = boto3.client("cloudwatch", config=CLIENT_CONFIG)
     cw.put_metric_data(Namespace=CONFIG["namespace"], MetricData=[
         {"MetricName": "TokenMinted", "Value": 1 if ok else 0, "Unit": "Count", "Timestamp": at}])
 
@@ -231,7 +237,7 @@ def scheduled_time(event):
 
 def mint(event):
     at = scheduled_time(event)
-    sm = boto3.client("secretsmanager")
+    sm = boto3.client("secretsmanager", config=CLIENT_CONFIG)
     try:
         jwt = aws_token()
         tok, life = entra_token(jwt)

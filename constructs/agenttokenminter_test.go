@@ -60,7 +60,7 @@ func TestAgentTokenMinterTemplate(t *testing.T) {
 		})
 		tpl.HasResourceProperties(str("AWS::Events::Rule"), map[string]any{"ScheduleExpression": "rate(15 minutes)"})
 		tpl.HasResource(str("AWS::CloudFormation::CustomResource"), map[string]any{
-			"Properties": map[string]any{"ServiceToken": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("TokenMinterEnableFunction")), "Arn"}}},
+			"Properties": map[string]any{"ServiceToken": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("TokenMinterEnableFunction")), "Arn"}}, "ServiceTimeout": 300},
 		})
 		tpl.HasOutput(str("Issuer"), map[string]any{"Value": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(str("TokenMinterOutboundFederation")), "IssuerUrl"}}})
 		tpl.HasResourceProperties(str("AWS::CloudWatch::Alarm"), map[string]any{

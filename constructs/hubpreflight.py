@@ -54,7 +54,9 @@ def unreachable(service, region, e):
 def check_secret(p):
     sm = boto3.client("secretsmanager", region_name=p["SecretRegion"], config=CLIENT_CONFIG)
     where = "in the hub account %s (%s)" % (p["HubAccount"], p["SecretRegion"])
-    put = "aws secretsmanager put-secret-value --secret-id %s --secret-string \"$AZP_PAT\" --region %s (in the hub account %s), then deploy again" % (
+    put = ("aws secretsmanager put-secret-value --secret-id %s --secret-string \"$AZP_PAT\" --region %s (in the hub account %s), then deploy again; "
+           "with hub.agentToken source entra, nobody puts it: the hub's token minter (role hubspoke-token-minter) writes it within 15 minutes of the hub's deploy "
+           "(docs/token.md shows how to run it now; its log names what is missing)") % (
         p["SecretName"], p["SecretRegion"], p["HubAccount"])
     global calling
     calling = "Secrets Manager in %s (secretsmanager.%s.amazonaws.com)" % (p["SecretRegion"], p["SecretRegion"])
