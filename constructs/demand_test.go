@@ -510,7 +510,21 @@ func TestPollerKeepsThePlaceholder(t *testing.T) {
 // queued at 02:00 waits and the spoke is asked for 1 agent; the agent
 // registers (as config.sh does) and comes online, takes the job; when the
 // job is done the spoke wants 0 again.
+//
+// The function has no tz database (the Lambda runtime's is not documented):
+// the zones' UTC offsets come with the fleet (demandZones). Without them the
+// poller would count the week's largest ceiling (4) in the refresh window.
 func TestPollerNightJob(t *testing.T) {
+	t.Run("offsets, no tz database", func(t *testing.T) { testPollerNightJob(t, true) })
+	t.Run("no offsets, no tz database", func(t *testing.T) {
+		res, _ := nightJobRun(t, false)
+		if got, _, _ := res.Runs[1].wanted("dev"); got != "1" {
+			t.Errorf("without offsets, in the refresh window dev wanted %s, want 1 (the largest ceiling's share)", got)
+		}
+	})
+}
+
+func nightJobRun(t *testing.T, offsets bool) (pollerResult, *azdostandin.Server) {
 	srv := azdostandin.New(monday)
 	srv.AddOrg("night", admin, "hubspoke")
 	week := schedule.Week{TimeZone: "Europe/Amsterdam", ScaleUp: 7 * 60, ScaleDown: 19 * 60, Refresh: 0, RestoreAfter: 5,
@@ -518,12 +532,16 @@ func TestPollerNightJob(t *testing.T) {
 	spoke := demandSpoke("dev", 0)
 	delete(spoke, "ceiling")
 	spoke["actions"] = DemandActions(week)
+	fleet := fleetOf(pool("night", "hubspoke", spoke))
+	if offsets {
+		fleet["zones"] = demandZones([]DemandPool{{Spokes: []DemandSpoke{{Actions: DemandActions(week)}}}})
+	}
 	// Amsterdam's standard time is UTC+1: the refresh is at 23:00 UTC, the
 	// restore at 23:05 UTC (tuesday 00:00/00:05 local).
 	tue := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	refresh := tue.Add(-58 * time.Minute) // 23:02 UTC monday, in the window
 	res := runPoller(t, srv, map[string]any{
-		"fleet": fleetOf(pool("night", "hubspoke", spoke)),
+		"fleet": fleet, "noTzDatabase": true,
 		"steps": []any{run(refresh.Add(-3 * time.Minute)),
 			ctl("queue", map[string]any{"org": "night", "pool": "hubspoke", "demands": []string{"git"}, "runSeconds": 0}),
 			run(refresh),
@@ -532,6 +550,11 @@ func TestPollerNightJob(t *testing.T) {
 			run(tue.Add(2*time.Hour + time.Minute)),
 		},
 	})
+	return res, srv
+}
+
+func testPollerNightJob(t *testing.T, offsets bool) {
+	res, srv := nightJobRun(t, offsets)
 	if q := res.Controls[0]; q["requestId"] == nil {
 		t.Fatalf("the job in the refresh window was refused: %v", q)
 	}

@@ -220,6 +220,31 @@ func (p *demandPoller) CappedAlarm() awscloudwatch.CfnAlarm      { return p.capp
 // per spoke, up to 1,769 MiB (one full vCPU).
 func PollerMemoryMiB(spokes int) int { return min(256+2*spokes, 1769) }
 
+// demandZones are the UTC offsets (schedule.Offsets: from Unix seconds,
+// minutes east) of every zone the demand spokes' actions name, so that the
+// function reads their local times without a tz database of its own (the
+// Lambda runtime's is not documented).
+func demandZones(pools []DemandPool) map[string][][2]int64 {
+	out := map[string][][2]int64{}
+	for _, p := range pools {
+		for _, s := range p.Spokes {
+			for _, a := range s.Actions {
+				if _, done := out[a.Zone]; done {
+					continue
+				}
+				offs, err := schedule.Offsets(a.Zone)
+				if err != nil {
+					panic(fmt.Sprintf("time zone %q: %v", a.Zone, err)) // config validated every zone
+				}
+				for _, o := range offs {
+					out[a.Zone] = append(out[a.Zone], [2]int64{o.From, int64(o.Minutes)})
+				}
+			}
+		}
+	}
+	return out
+}
+
 // DemandPollerCode is the function's inline code for the given FLEET value
 // (JSON): a Python string literal of it, then the poller.
 func DemandPollerCode(fleetJSON string) string {
@@ -241,7 +266,7 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 		caps = DefaultPlaceholderCapabilities()
 	}
 	fleet, err := json.Marshal(map[string]any{
-		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": props.Pools,
+		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": props.Pools, "zones": demandZones(props.Pools),
 		"holdSeconds": orDefault(props.HoldSeconds, DefaultHoldSeconds), "ghostGraceSeconds": orDefault(props.GhostGraceSeconds, DefaultGhostGraceSeconds),
 		"maintainEveryMinutes": orDefault(props.MaintainEveryMinutes, DefaultMaintainEveryMinutes),
 		"placeholder":          map[string]any{"name": DefaultPlaceholderName, "version": DefaultPlaceholderVersion, "capabilities": caps},

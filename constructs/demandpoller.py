@@ -39,6 +39,7 @@
 #    "pools": [{"url", "pool", "spokes": [{"name", "agentPrefix", "demand",
 #      "region", "roleArn", "actions": [{"zone", "hour", "minute", "days", "ceiling"}]}]}]}
 import base64
+import bisect
 import datetime
 import json
 import secrets
@@ -50,6 +51,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 try:
@@ -83,10 +85,15 @@ _session = boto3.session.Session()
 _session_lock = threading.Lock()
 
 
+# Bounded AWS calls inside a 50 s run (the SDK's defaults are 60 s an
+# attempt, with retries): 2 attempts of (3 s connect + 5 s read).
+CLIENT_CONFIG = Config(connect_timeout=3, read_timeout=5, retries={"total_max_attempts": 2, "mode": "standard"})
+
+
 def _client(service, **kwargs):
     # Creating clients from one session is not thread-safe; using them is.
     with _session_lock:
-        return _session.client(service, **kwargs)
+        return _session.client(service, config=CLIENT_CONFIG, **kwargs)
 
 
 class Uncounted(Exception):
@@ -371,6 +378,26 @@ def tally(pool, jobs, agents):
     return waiting, running
 
 
+def offset_at(t, offsets):
+    """Minutes east of UTC at Unix time t, from [[from, minutes], ...]."""
+    i = bisect.bisect_right([o[0] for o in offsets], t) - 1
+    return offsets[max(i, 0)][1]
+
+
+def local_time(now, offsets):
+    """The wall clock at now, as a naive datetime."""
+    return datetime.datetime.fromtimestamp(now + offset_at(now, offsets) * 60, datetime.timezone.utc).replace(tzinfo=None)
+
+
+def utc_of(day, hour, minute, offsets):
+    """The Unix time of hour:minute on day's wall clock: the wall-clock
+    seconds less the offset in force then (found from a first guess; the
+    schedule has no action in a daylight-saving gap)."""
+    wall = datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=datetime.timezone.utc).timestamp()
+    guess = wall - offset_at(wall, offsets) * 60
+    return wall - offset_at(guess, offsets) * 60
+
+
 def ceiling(spoke, now):
     """The spoke's scheduled ceiling now: that of the scheduled action that
     fired last (each action's hour and minute in its zone, on its days,
@@ -380,14 +407,22 @@ def ceiling(spoke, now):
         return spoke.get("ceiling", 0)
     best, best_at = None, None
     for a in actions:
-        try:
-            zone = ZoneInfo(a["zone"]) if a["zone"] != "UTC" else datetime.timezone.utc
-        except Exception:
-            return max(x["ceiling"] for x in actions)
-        local = datetime.datetime.fromtimestamp(now, zone)
+        offsets = FLEET.get("zones", {}).get(a["zone"])
+        if offsets:
+            zone = None
+        else:
+            try:
+                zone = ZoneInfo(a["zone"]) if a["zone"] != "UTC" else datetime.timezone.utc
+            except Exception:
+                print("time zone %s: no offsets and no tz database; counting the week's largest ceiling" % a["zone"])
+                return max(x["ceiling"] for x in actions)
+        local = local_time(now, offsets) if zone is None else datetime.datetime.fromtimestamp(now, zone)
         for back in range(8):
             day = local.date() - datetime.timedelta(days=back)
-            at = datetime.datetime(day.year, day.month, day.day, a["hour"], a["minute"], tzinfo=zone).timestamp()
+            if zone is None:
+                at = utc_of(day, a["hour"], a["minute"], offsets)
+            else:
+                at = datetime.datetime(day.year, day.month, day.day, a["hour"], a["minute"], tzinfo=zone).timestamp()
             if at <= now and (not a.get("days") or day.weekday() in a["days"]):
                 if best_at is None or at > best_at:
                     best, best_at = a["ceiling"], at
