@@ -613,6 +613,50 @@ func TestPollerRemovesGhosts(t *testing.T) {
 	}
 }
 
+// A one-spoke pool at floor 1 across a day: its one agent takes a job,
+// deregisters at exit (DELETE, as config.sh remove does) and the next task
+// registers a minute later. A job queued in that minute is refused by Azure
+// DevOps when the pool is empty; with the keeper's placeholder none of the
+// day's 72 jobs (every 20 minutes, each in the gap) is refused. Without the
+// keeper's run the first one already is.
+func TestPollerOneSpokePoolAtFloorOneRejectsNothing(t *testing.T) {
+	for _, keeper := range []bool{true, false} {
+		srv := azdostandin.New(monday)
+		srv.AddOrg("one", admin, "hubspoke")
+		var steps []any
+		if keeper {
+			steps = append(steps, run(monday))
+		}
+		for i := 0; i < 72; i++ {
+			at := monday.Add(time.Duration(i) * 20 * time.Minute)
+			name := fmt.Sprintf("hubspoke-dev-ip-10-0-1-%d", i)
+			steps = append(steps,
+				ctl("register", map[string]any{"org": "one", "pool": "hubspoke", "name": name, "status": "online", "capabilities": fleetOS}),
+				ctl("delete", map[string]any{"org": "one", "pool": "hubspoke", "name": name}), // its job done, it exits
+				ctl("queue", map[string]any{"org": "one", "pool": "hubspoke", "demands": []string{"git"}, "runSeconds": 0}))
+			if keeper && i%15 == 14 {
+				steps = append(steps, run(at.Add(10*time.Minute)))
+			}
+		}
+		res := runPoller(t, srv, map[string]any{"fleet": fleetOf(pool("one", "hubspoke", plainSpoke("dev"))), "steps": steps})
+		refused := 0
+		for i := 2; i < len(res.Controls); i += 3 { // register, delete, queue
+			if _, queued := res.Controls[i]["requestId"]; !queued {
+				refused++
+			}
+		}
+		if len(res.Controls) != 3*72 {
+			t.Fatalf("%d controls answered, want %d", len(res.Controls), 3*72)
+		}
+		if keeper && refused != 0 {
+			t.Errorf("with the placeholder %d of 72 jobs were refused", refused)
+		}
+		if !keeper && refused != 72 {
+			t.Errorf("without the keeper %d of 72 jobs were refused, want all (the pool is empty between agents)", refused)
+		}
+	}
+}
+
 // A job can read its agent's credentials, and a copy of them running
 // elsewhere stays online after the task is gone. An agent of the spoke
 // registered longer ago than any live agent can be (24 h refresh +
