@@ -85,7 +85,8 @@ func TestDemandStepsAtFifty(t *testing.T) {
 
 // At a ceiling of 200 (the largest the fleet file allows) the worst case is
 // 119 wanted getting 158 agents: 33% more (docs/demand.md). Below 20 the
-// steps are one per value: a ceiling of 3 is 0, 1, 2 and then 3 and above.
+// steps are one per value: a ceiling of 3 is 0, 1, 2 and then 3 and above;
+// 21 is the first ceiling above that.
 func TestDemandStepsAtTheEnds(t *testing.T) {
 	worst, at := 0.0, 0
 	steps := DemandSteps(200)
@@ -100,6 +101,14 @@ func TestDemandStepsAtTheEnds(t *testing.T) {
 	want := []Step{{0, 1, 0}, {1, 2, 1}, {2, 3, 2}, {3, 0, 3}}
 	if got := DemandSteps(3); len(got) != 4 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] || got[3] != want[3] {
 		t.Errorf("steps at ceiling 3 = %+v, want %+v", got, want)
+	}
+	// A ceiling of 21 is the first that needs wider steps, and its
+	// smallest growth lands exactly on it: at 11% every step is still one
+	// value (0, 1, ... 19: short of 21); at 12% the step from 17 is 2
+	// wide (17 * 0.12 = 2.04), so the bounds are 0, 1, ... 17, 19, 21.
+	at21 := DemandSteps(21)
+	if len(at21) != 20 || at21[16] != (Step{16, 17, 16}) || at21[17] != (Step{17, 19, 18}) || at21[18] != (Step{19, 21, 20}) || at21[19] != (Step{21, 0, 21}) {
+		t.Errorf("steps at ceiling 21 = %+v, want one per value to 17, then 17-19, 19-21 and 21 and above", at21)
 	}
 	if got := DemandSteps(0); len(got) != 1 || got[0] != (Step{0, 0, 0}) {
 		t.Errorf("steps at ceiling 0 = %+v, want one open step of 0 agents", got)
