@@ -280,3 +280,139 @@ func TestPipelineLimitFigures(t *testing.T) {
 		t.Errorf("estimates at the limits reported: %v", c.list)
 	}
 }
+
+// Fargate's task sizes (AWS Fargate task size table: 256 CPU units with 512,
+// 1024 or 2048 MiB; 512 with 1-4 GiB; 1024 with 2-8 GiB; 2048 with 4-16
+// GiB and 4096 with 8-30 GiB in 1 GiB steps; 8192 with 16-60 GiB in 4 GiB
+// steps; 16384 with 32-120 GiB in 8 GiB steps): each end is offered, the
+// step past it is not.
+func TestFargateSizes(t *testing.T) {
+	for _, c := range []struct {
+		cpu, memory int
+		ok          bool
+	}{
+		{256, 512, true}, {256, 2048, true}, {256, 3072, false},
+		{512, 1024, true}, {512, 4096, true}, {512, 5120, false},
+		{1024, 2048, true}, {1024, 8192, true}, {1024, 9216, false}, {1024, 1024, false},
+		{2048, 4096, true}, {2048, 16384, true}, {2048, 17408, false},
+		{4096, 8192, true}, {4096, 30720, true}, {4096, 31744, false},
+		{8192, 16384, true}, {8192, 61440, true}, {8192, 20480, true}, {8192, 17408, false},
+		{16384, 32768, true}, {16384, 122880, true}, {16384, 40960, true}, {16384, 131072, false},
+		{1000, 2048, false},
+	} {
+		if got := FargateSizeOK(c.cpu, c.memory); got != c.ok {
+			t.Errorf("FargateSizeOK(%d, %d) = %v, want %v", c.cpu, c.memory, got, c.ok)
+		}
+	}
+}
+
+// The hub policy model on the base fleet (dev and prod, accounts 2... and
+// 3...), worked by hand: an account root ARN arn:aws:iam::<12>:root is 30
+// bytes, 33 listed; role ARNs arn:aws:iam::<12>:role/<name> are 31 + the
+// name, + 3. ECR: 275 + 2 x 33 + hubspoke-dev-* (14 + 34) + hubspoke-prod-*
+// (15 + 34) = 438; token key: 675 + 66 + hubspoke-dev-exec (51) +
+// hubspoke-prod-exec (52) = 844; secret: 395 + 2 x 66 + the exec and lookup
+// roles (51 + 53 + 52 + 54) = 737. A second spoke in an account lists the
+// account once.
+func TestHubPolicyEstimateWorkedExample(t *testing.T) {
+	f, err := Parse("fleet.yaml", []byte(base(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := EstimateHubPolicies(f); e != (HubPolicyEstimate{ECR: 438, TokenKey: 844, Secret: 737}) {
+		t.Errorf("hub policies %+v, want ECR 438, token key 844, secret 737", e)
+	}
+	y := base(t) + "  - name: qa\n    account: \"222222222222\"\n    region: us-east-1\n    network:\n      createVpc: {cidr: 10.40.0.0/24}\n"
+	if f, err = Parse("fleet.yaml", []byte(y)); err != nil {
+		t.Fatal(err)
+	}
+	// qa adds its roles only: hubspoke-qa-* (13 + 34), -exec (50), -lookup (52).
+	if e := EstimateHubPolicies(f); e != (HubPolicyEstimate{ECR: 438 + 47, TokenKey: 844 + 50, Secret: 737 + 50 + 52}) {
+		t.Errorf("with qa in dev's account: %+v, want ECR 485, token key 894, secret 839", e)
+	}
+}
+
+// A number given for a text field other than an account id is not taken
+// for an unquoted account id.
+func TestNumberInTextFieldIsNotAnAccount(t *testing.T) {
+	_, err := Parse("fleet.yaml", []byte(edit(t, "pool: hubspoke", "pool: 1234")))
+	if err != nil && strings.Contains(err.Error(), "account id") {
+		t.Errorf("pool: 1234 reported as an account id: %v", err)
+	}
+}
+
+// Without spokes the defaults are still checked, so a file being written
+// from the top hears of its mistakes before its first spoke.
+func TestDefaultsCheckedWithoutSpokes(t *testing.T) {
+	y := strings.Split(edit(t, "memory: 2048", "memory: 3"), "spokes:")[0]
+	_, err := Parse("fleet.yaml", []byte(y))
+	if err == nil || !strings.Contains(err.Error(), "no spokes") || !strings.Contains(err.Error(), "fleet.yaml:9: agent.memory: Fargate does not offer 3 MiB with cpu 1024") {
+		t.Errorf("no spokes and a wrong memory: %v", err)
+	}
+}
+
+// Problems on one line keep the order they were found in (the time, then
+// the capacity of scaleUp).
+func TestProblemsOnOneLineKeepTheirOrder(t *testing.T) {
+	_, err := Parse("fleet.yaml", []byte(edit(t, `scaleUp: {at: "07:00", capacity: 4}`, `scaleUp: {at: "7am", capacity: 201}`)))
+	var probs *Problems
+	if !errors.As(err, &probs) {
+		t.Fatalf("want problems, got %v", err)
+	}
+	var at14 []string
+	for _, p := range probs.List {
+		if p.Line == 14 {
+			at14 = append(at14, p.Path)
+		}
+	}
+	if strings.Join(at14, ",") != "schedule.scaleUp.at,schedule.scaleUp.capacity" {
+		t.Errorf("line 14 problems in order %v, want the time then the capacity:\n%v", at14, err)
+	}
+}
+
+// An existing network needs its subnets and security groups, each named.
+func TestExistingNetworkNeedsSubnetsAndGroups(t *testing.T) {
+	for _, c := range []struct{ drop, path, msg string }{
+		{"      subnetIds: [subnet-0a1b2c3d4e5f60718]\n", "spokes[1].network.subnetIds", "missing: list at least one subnet id, e.g. [subnet-0123456789abcdef0]"},
+		{"      securityGroupIds: [sg-0a1b2c3d4e5f60718]\n", "spokes[1].network.securityGroupIds", "missing: list at least one security group id, e.g. [sg-0123456789abcdef0]"},
+	} {
+		_, err := Parse("fleet.yaml", []byte(edit(t, c.drop, "")))
+		if err == nil || !strings.Contains(err.Error(), c.path+": "+c.msg) {
+			t.Errorf("without %s: %v", c.path, err)
+		}
+	}
+}
+
+// GitHub Actions pushes from main unless a branch is named.
+func TestGitHubActionsDefaultBranch(t *testing.T) {
+	for _, c := range []struct{ section, want string }{
+		{"githubActions: {repository: o/r}", "main"},
+		{"githubActions: {repository: o/r, branch: release}", "release"},
+	} {
+		f, err := Parse("fleet.yaml", []byte(edit(t, "  secretName: hubspoke/agent-token\n", "  secretName: hubspoke/agent-token\n  "+c.section+"\n")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := f.Hub.GitHubActions; g == nil || g.Branch != c.want || g.Repository != "o/r" {
+			t.Errorf("%s: %+v, want branch %s", c.section, g, c.want)
+		}
+	}
+}
+
+// Waves deploy in the pipeline's order when there is a pipeline, else in
+// the order the spokes name them.
+func TestWaveOrder(t *testing.T) {
+	f, err := Parse("fleet.yaml", []byte(base(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.Waves(), ","); got != "default,prod" {
+		t.Errorf("waves without a pipeline %s, want default,prod (as the spokes name them)", got)
+	}
+	if f, err = Parse("fleet.yaml", []byte(base(t)+testPipeline+"  waves: [{name: prod}, {name: default}]\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.Waves(), ","); got != "prod,default" {
+		t.Errorf("waves with a pipeline %s, want prod,default (the pipeline's order)", got)
+	}
+}
