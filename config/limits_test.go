@@ -416,3 +416,84 @@ func TestWaveOrder(t *testing.T) {
 		t.Errorf("waves with a pipeline %s, want prod,default (the pipeline's order)", got)
 	}
 }
+
+// CodePipeline stages of the model at CDK's split of 50 actions, worked by
+// hand: a wave takes Prepare and Deploy per spoke, a Verify, and an
+// approval if asked; 50 actions fit one stage, 51 take two. The hub stage
+// takes Prepare and Deploy for the hub and each replica: 24 replicas make
+// 50 actions (with the 6 fixed stages, no extra), 25 make 52 (one more).
+func TestPipelineStagesAtTheSplit(t *testing.T) {
+	others := []string{}
+	for _, r := range regionsByPartition["aws"] {
+		if r != "eu-west-1" {
+			others = append(others, r)
+		}
+	}
+	// fleet: the base fleet (dev in wave default, prod in wave prod, with a
+	// manual approval) and n more spokes in wave, in regions.
+	fleet := func(n int, wave string, regions func(i int) string) *Fleet {
+		t.Helper()
+		y := base(t)
+		for i := range n {
+			y += fmt.Sprintf("  - name: s%d\n    account: \"4444444444%02d\"\n    region: %s\n    wave: %s\n    network:\n      createVpc: {cidr: 10.40.0.0/24}\n", i, i, regions(i), wave)
+		}
+		y += testPipeline + "  waves: [{name: default}, {name: prod, manualApproval: true}]\n"
+		f, err := Parse("fleet.yaml", []byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	home := func(int) string { return "eu-west-1" }
+	away := func(i int) string { return others[i] }
+	for _, c := range []struct {
+		what   string
+		f      *Fleet
+		stages int
+	}{
+		// default: 24 spokes, 49 actions: one stage; prod: 4; 6 fixed.
+		{"a wave of 49 actions", fleet(23, "default", home), 8},
+		// default: 25 spokes, 51 actions: two stages.
+		{"a wave of 51 actions", fleet(24, "default", home), 9},
+		// prod: 24 spokes, 48 + Verify + approval = 50 actions: one stage.
+		{"a wave of 50 actions with its approval", fleet(23, "prod", home), 8},
+		// prod: 25 spokes, 52 actions: two stages.
+		{"a wave of 52 actions with its approval", fleet(24, "prod", home), 9},
+		// 24 replicas: hub stage 50 actions; default: 25 spokes, two stages.
+		{"24 replicas", fleet(24, "default", away), 9},
+		// 25 replicas: hub stage 52 actions, one more stage.
+		{"25 replicas", fleet(25, "default", away), 10},
+	} {
+		if got := EstimatePipeline(c.f).Stages; got != c.stages {
+			t.Errorf("%s: %d stages, want %d", c.what, got, c.stages)
+		}
+	}
+	// 24 spokes in 24 other regions besides dev and prod at home: 41,900 +
+	// 2 x 2,760 + 2 x 3,010 + 24 x (2,535 + 570 + 2,350) = 184,360 bytes.
+	if got := EstimatePipeline(fleet(24, "default", away)).TemplateBytes; got != 184_360 {
+		t.Errorf("24 spokes in 24 other regions: %d bytes, want 184360", got)
+	}
+	// Organization mode, prod in us-east-1: 43,000 + 2 x 2,730 + 2,460 +
+	// 2,530 + 520 + 2,400 = 56,370.
+	y := edit(t, "  secretName: hubspoke/agent-token\n", "  secretName: hubspoke/agent-token\n  organizationId: o-exampleorg1\n",
+		"account: \"333333333333\"\n    region: eu-west-1", "account: \"333333333333\"\n    region: us-east-1") +
+		testPipeline + "  waves: [{name: default}, {name: prod}]\n"
+	f, err := Parse("fleet.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := EstimatePipeline(f).TemplateBytes; got != 56_370 {
+		t.Errorf("organization mode with a spoke in us-east-1: %d bytes, want 56370", got)
+	}
+	// 100 spokes need 2.6 managed policies: 3; 40 need 1.04: 2.
+	for _, c := range []struct{ spokes, policies int }{{100, 3}, {40, 2}} {
+		g := *f
+		g.Spokes = make([]Spoke, c.spokes)
+		for i := range g.Spokes {
+			g.Spokes[i] = f.Spokes[0]
+		}
+		if got := EstimatePipeline(&g).ManagedPolicies; got != c.policies {
+			t.Errorf("%d spokes: %d managed policies, want %d", c.spokes, got, c.policies)
+		}
+	}
+}
