@@ -251,13 +251,13 @@ func TestAllUnknownKeysAtOnce(t *testing.T) {
 }
 
 func TestEmptyAndMissingFiles(t *testing.T) {
-	if _, err := Parse("empty.yaml", []byte("  \n")); err == nil || !strings.Contains(err.Error(), "empty") {
+	if _, err := Parse("empty.yaml", []byte("  \n")); err == nil || !strings.Contains(err.Error(), "empty.yaml: the fleet file is empty; start from the example fleet.yaml") {
 		t.Errorf("empty file: got %v", err)
 	}
-	if _, err := Load("testdata/does-not-exist.yaml"); err == nil || !strings.Contains(err.Error(), "reading fleet file") {
+	if _, err := Load("testdata/does-not-exist.yaml"); err == nil || !strings.Contains(err.Error(), "reading fleet file: stat testdata/does-not-exist.yaml: no such file or directory") {
 		t.Errorf("missing file: got %v", err)
 	}
-	if _, err := Parse("nospokes.yaml", []byte(strings.Split(base(t), "spokes:")[0])); err == nil || !strings.Contains(err.Error(), "no spokes") {
+	if _, err := Parse("nospokes.yaml", []byte(strings.Split(base(t), "spokes:")[0])); err == nil || !strings.Contains(err.Error(), "nospokes.yaml: spokes: no spokes: list at least one spoke account under spokes:") {
 		t.Errorf("no spokes: got %v", err)
 	}
 }
