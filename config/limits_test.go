@@ -245,8 +245,8 @@ func TestPipelineEstimateWorkedExamples(t *testing.T) {
 }
 
 // The numbers in the limit messages, worked from a made-up estimate of a
-// 10-spoke fleet: a template of 1,100,000 bytes fits 10 x (1,000,000 -
-// 41,900) / (1,100,000 - 41,900) = 9 spokes; a bucket policy of 21,000
+// 100-spoke fleet: a template of 1,100,000 bytes fits 100 x (1,000,000 -
+// 41,900) / (1,100,000 - 41,900) = 90 spokes; a bucket policy of 21,000
 // bytes lists (21,000 - 700) / 82 = 247 accounts, and (20,480 - 700) / 82
 // = 241 fit.
 func TestPipelineLimitFigures(t *testing.T) {
@@ -255,7 +255,9 @@ func TestPipelineLimitFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Spokes = append(f.Spokes, f.Spokes[0], f.Spokes[0], f.Spokes[0], f.Spokes[0], f.Spokes[0], f.Spokes[0], f.Spokes[0], f.Spokes[0])
+	for len(f.Spokes) < 100 {
+		f.Spokes = append(f.Spokes, f.Spokes[0])
+	}
 	e := EstimatePipeline(f)
 	e.TemplateBytes = 1_100_000
 	e.BucketPolicyBytes["eu-west-1"] = 21_000
@@ -263,7 +265,7 @@ func TestPipelineLimitFigures(t *testing.T) {
 	checkEstimate(c, f, e)
 	got := fmt.Sprint(c.list)
 	for _, want := range []string{
-		"10 spokes make a pipeline template of about 1100000 bytes, over CloudFormation's 1000000 (one pipeline carries about 9 spokes spread like these",
+		"100 spokes make a pipeline template of about 1100000 bytes, over CloudFormation's 1000000 (one pipeline carries about 90 spokes spread like these",
 		"the pipeline's artifact bucket in eu-west-1 would list the deploy roles of 247 accounts: a bucket policy of about 21000 bytes, over S3's 20480 (about 241 accounts per region fit)",
 	} {
 		if !strings.Contains(got, want) {
@@ -495,5 +497,43 @@ func TestPipelineStagesAtTheSplit(t *testing.T) {
 		if got := EstimatePipeline(&g).ManagedPolicies; got != c.policies {
 			t.Errorf("%d spokes: %d managed policies, want %d", c.spokes, got, c.policies)
 		}
+	}
+}
+
+// A pipeline takes waves while they fit: waves of exactly
+// maxSpokesPerPipeline spokes in all share one pipeline; one spoke more
+// starts the next.
+func TestPipelineGroupsAtTheMaximum(t *testing.T) {
+	for _, c := range []struct {
+		max  string
+		want string
+	}{{"2", "[[default prod]]"}, {"1", "[[default] [prod]]"}} {
+		y := base(t) + testPipeline + "  maxSpokesPerPipeline: " + c.max + "\n  waves: [{name: default}, {name: prod}]\n"
+		f, err := Parse("fleet.yaml", []byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names [][]string
+		for _, g := range f.PipelineGroups() {
+			var ws []string
+			for _, w := range g {
+				ws = append(ws, w.Name)
+			}
+			names = append(names, ws)
+		}
+		if got := fmt.Sprint(names); got != c.want {
+			t.Errorf("at most %s spokes per pipeline: groups %s, want %s", c.max, got, c.want)
+		}
+	}
+}
+
+// dev creates its VPC, prod names an existing one.
+func TestNetworkCreates(t *testing.T) {
+	f, err := Parse("fleet.yaml", []byte(base(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Spokes[0].Network.Creates() || f.Spokes[1].Network.Creates() {
+		t.Errorf("Creates: dev %v, prod %v; want true, false", f.Spokes[0].Network.Creates(), f.Spokes[1].Network.Creates())
 	}
 }
