@@ -59,6 +59,9 @@ func TestFieldLimits(t *testing.T) {
 		{"created VPC /15", cidr("10.40.0.0/15"), "spokes[0].network.createVpc.cidr", "/15: use a prefix from /16 to /26 so two subnets fit", 23},
 		{"created VPC /26", cidr("10.40.0.0/26"), "", "", 0},
 		{"created VPC /27", cidr("10.40.0.0/27"), "spokes[0].network.createVpc.cidr", "/27: use a prefix from /16 to /26 so two subnets fit", 23},
+		// A list key given one quoted string: shown as written, once quoted.
+		{"subnetIds as one quoted string", []string{"subnetIds: [subnet-0a1b2c3d4e5f60718]", `subnetIds: "subnet-0a1b2c3d4e5f60718"`}, "spokes[1].network.subnetIds",
+			`"subnet-0a1b2c3d4e5f60718" is a single value, but subnetIds is a list: write [subnet-0a1b2c3d4e5f60718]`, 30},
 		{"availability zones a and z", cidr("10.40.0.0/24, availabilityZones: [eu-west-1a, eu-west-1z]"), "", "", 0},
 		{"1 spoke per pipeline", pipeline("1"), "", "", 0},
 		{"0 spokes per pipeline", pipeline("0"), "pipeline.maxSpokesPerPipeline", "0: use 1 to 380", 35},
@@ -535,5 +538,26 @@ func TestNetworkCreates(t *testing.T) {
 	}
 	if !f.Spokes[0].Network.Creates() || f.Spokes[1].Network.Creates() {
 		t.Errorf("Creates: dev %v, prod %v; want true, false", f.Spokes[0].Network.Creates(), f.Spokes[1].Network.Creates())
+	}
+}
+
+// An OU belongs to the organization whose id is its first path element, not
+// one whose id merely starts the same (o-exampleorg12 is not
+// o-exampleorg1); a path without its trailing slash is stored with it (the
+// form aws:PrincipalOrgPaths compares).
+func TestOrganizationalUnitPaths(t *testing.T) {
+	org := func(ous string) string {
+		return edit(t, "  secretName: hubspoke/agent-token\n", "  secretName: hubspoke/agent-token\n  organizationId: o-exampleorg1\n  organizationalUnits: ["+ous+"]\n")
+	}
+	_, err := Parse("fleet.yaml", []byte(org("o-exampleorg12/r-ab12/ou-ab12-11111111/")))
+	if err == nil || !strings.Contains(err.Error(), `fleet.yaml:7: hub.organizationalUnits[0]: "o-exampleorg12/r-ab12/ou-ab12-11111111/" is not in the organization o-exampleorg1 (hub.organizationId)`) {
+		t.Errorf("an OU of o-exampleorg12: %v", err)
+	}
+	f, err := Parse("fleet.yaml", []byte(org("o-exampleorg1/r-ab12/ou-ab12-11111111")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.Hub.OrganizationalUnits, ","); got != "o-exampleorg1/r-ab12/ou-ab12-11111111/" {
+		t.Errorf("stored OU %q, want it with its trailing slash", got)
 	}
 }

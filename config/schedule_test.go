@@ -84,6 +84,16 @@ func TestScheduleLimits(t *testing.T) {
 		{"demand off-hours ceiling equal to the working-hours ceiling", []string{"  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {workHoursMax: 5, offHoursMax: 5}\n"}, "", "", 0},
 		{"demand off-hours ceiling below the weekend floor", []string{"weekendCapacity: 0\n", "weekendCapacity: 3\n  demand: {offHoursMax: 2}\n"}, "schedule.demand.offHoursMax",
 			"off-hours ceiling 2 is below the off-hours floor 3: set offHoursMax to at least the floor", 18},
+		// A ceiling of 0 is allowed: no agent beyond the floors at night.
+		{"demand off-hours ceiling 0 over floors of 0", []string{"capacity: 1}", "capacity: 0}", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {offHoursMax: 0}\n"}, "", "", 0},
+		// The weekend floor is the larger: the message names it, at the
+		// spoke's own ceiling.
+		{"spoke's off-hours ceiling below the inherited weekend floor", []string{"weekendCapacity: 0", "weekendCapacity: 3", "    wave: prod\n", "    wave: prod\n    schedule: {demand: {offHoursMax: 2}}\n"},
+			"spokes[1].schedule.demand.offHoursMax", `spoke "prod": off-hours ceiling 2 is below the off-hours floor 3: set offHoursMax to at least the floor (weekendCapacity comes from schedule.weekendCapacity, line 17)`, 28},
+		// A restore 1 minute after (the shortest) still counts against the
+		// scale-up: 06:59 + 1 = 07:00 in UTC.
+		{"restore 1 minute after, at the scale-up", []string{"timeZone: Europe/Amsterdam", "timeZone: UTC", `refresh: {at: "00:00", restoreAfterMinutes: 5}`, `refresh: {at: "06:59", restoreAfterMinutes: 1}`},
+			"schedule.refresh.at", "refresh at 06:59 plus 1 minutes must come before the scale-up at 07:00", 16},
 		{"demand off but its ceilings out of range", []string{"  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {enabled: false, workHoursMax: 500}\n"}, "", "", 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
