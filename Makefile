@@ -9,7 +9,7 @@ CDK := node_modules/.bin/cdk
 FLEET ?= fleet.yaml
 APP := bin/hubspoke-cdk
 
-.PHONY: help synth test deps lint access-report validate preview diagram bench clean update-snapshots
+.PHONY: help synth test deps lint access-report validate preview diagram bench mutate clean update-snapshots
 
 ## help: list the targets
 help:
@@ -62,6 +62,11 @@ update-snapshots: deps
 ## bench: synth time and policy sizes at 1 to 1,000 spokes, pipelines at 1,000 and 2,000, the workload benchmark, the demand poller at 1,000 spokes
 bench: deps
 	$(GO) test ./test/ -run '^$$' -bench . -benchtime 1x
+
+## mutate: mutation testing (not part of test): gremlins over the Go packages that decide behaviour (PKGS=config schedule ...), the listed mistakes in the inline Python and agent/start.sh (tools/mutate.sh; reports in cdk.out/mutate)
+mutate: .gomod.stamp
+	tools/mutate.sh go $(PKGS)
+	tools/mutate.sh scripts
 
 deps: node_modules/.package-lock.json .gomod.stamp
 

@@ -41,17 +41,18 @@ func mergeSchedule(base Schedule, s *scheduleFile, path string, origin map[strin
 	return base
 }
 
-// unsetMax marks a demand ceiling the fleet file does not set: its default
-// follows the floors, once they are merged.
+// unsetMax is a demand ceiling before its default is filled in: the
+// default follows the floors, once they are merged.
 const unsetMax = -1
 
 // checkDemand fills the default ceilings and checks them against the
-// floors.
+// floors. A ceiling is unset when the fleet file does not name it (its
+// origin), not when it holds unsetMax: a -1 in the file is refused.
 func checkDemand(c *collector, s Schedule, o map[string]string, between func(key, other, format string, args ...any)) Schedule {
-	if s.WorkHoursMax == unsetMax {
+	if _, set := o["demand.workHoursMax"]; !set {
 		s.WorkHoursMax = 2 * s.WeekdayCapacity
 	}
-	if s.OffHoursMax == unsetMax {
+	if _, set := o["demand.offHoursMax"]; !set {
 		s.OffHoursMax = max(1, s.NightCapacity, s.WeekendCapacity)
 	}
 	if !s.Demand {

@@ -93,13 +93,26 @@ func TestAgentServiceTaskProtection(t *testing.T) {
 			})},
 		})
 	})
-	// The execution role (pull, token) gets nothing of it.
+	// Exactly one policy grants it, attached to the task role only; the
+	// execution role (pull, token) has its own policy without it.
+	taskRole := *stack.GetLogicalId(svc.TaskDefinition().TaskRole().Node().DefaultChild().(awscdk.CfnElement))
+	execRole := *stack.GetLogicalId(svc.TaskDefinition().ExecutionRole().Node().DefaultChild().(awscdk.CfnElement))
+	grants, execPolicies := 0, 0
 	for id, p := range testutil.ResourcesOfType(testutil.JSON(t, stack), "AWS::IAM::Policy") {
 		doc := fmt.Sprint(testutil.Props(p)["PolicyDocument"])
 		roles := fmt.Sprint(testutil.Props(p)["Roles"])
-		if strings.Contains(doc, "UpdateTaskProtection") && !strings.Contains(roles, "TaskRole") {
-			t.Errorf("%s grants task protection to %s", id, roles)
+		if strings.Contains(roles, execRole) {
+			execPolicies++
 		}
+		if strings.Contains(doc, "UpdateTaskProtection") {
+			grants++
+			if roles != fmt.Sprint([]any{map[string]any{"Ref": taskRole}}) {
+				t.Errorf("%s grants task protection to %s, want only the task role %s", id, roles, taskRole)
+			}
+		}
+	}
+	if grants != 1 || execPolicies == 0 {
+		t.Errorf("%d policies grant task protection (want 1); the execution role %s has %d policies (want its own)", grants, execRole, execPolicies)
 	}
 }
 

@@ -140,3 +140,124 @@ func TestOffsets(t *testing.T) {
 		t.Errorf("UTC: %v", u)
 	}
 }
+
+// A refresh and its restore on different UTC days: Amsterdam's 00:58 in
+// standard time (UTC+1) is 23:58 UTC the evening before, and the restore
+// at 01:03 is 00:03 UTC of the same local day. The restores must run on the
+// UTC days that are the local days (Monday's restore at 00:03 UTC Monday),
+// not on the refresh's UTC days (which would give Sunday-Thursday). Worked
+// by hand: 00:58 - 1 h = 23:58 (previous day); 01:03 - 1 h = 00:03.
+func TestRefreshAndRestoreOnDifferentUTCDays(t *testing.T) {
+	w := Week{TimeZone: "Europe/Amsterdam", ScaleUp: 7 * 60, ScaleDown: 19 * 60, Refresh: 58, RestoreAfter: 5, Weekday: 4, Night: 1, Weekend: 2}
+	want := map[string]string{
+		DailyRefresh:   "cron(58 23 * * ? *)",
+		WeekdayRestore: "cron(3 0 ? * MON-FRI *)",
+		WeekendRestore: "cron(3 0 ? * SAT,SUN *)",
+	}
+	for _, a := range w.Actions() {
+		if c, ok := want[a.Name]; ok && a.Cron != c {
+			t.Errorf("%s = %s, want %s", a.Name, a.Cron, c)
+		}
+	}
+	// The other way round, west of UTC: New York's 18:58 EST + 5 is 23:58
+	// and 00:03 UTC; the restore's UTC day is the next day.
+	w = Week{TimeZone: "America/New_York", ScaleUp: 20 * 60, ScaleDown: 22 * 60, Refresh: 18*60 + 58, RestoreAfter: 5, Weekday: 4, Night: 1, Weekend: 2}
+	want = map[string]string{
+		DailyRefresh:   "cron(58 23 * * ? *)",
+		WeekdayRestore: "cron(3 0 ? * TUE,WED,THU,FRI,SAT *)",
+		WeekendRestore: "cron(3 0 ? * SUN,MON *)",
+	}
+	for _, a := range w.Actions() {
+		if c, ok := want[a.Name]; ok && a.Cron != c {
+			t.Errorf("New York: %s = %s, want %s", a.Name, a.Cron, c)
+		}
+	}
+}
+
+// toUTC at the edges of the day: exactly midnight UTC is 00:00 of the next
+// (or the same) day, never 24:00.
+func TestToUTCAtMidnight(t *testing.T) {
+	for _, c := range []struct {
+		local     Clock
+		offset    int
+		want      Clock
+		wantShift int
+		what      string
+	}{
+		{19 * 60, -300, 0, 1, "19:00 in UTC-5 is 00:00 UTC the next day"},
+		{60, 60, 0, 0, "01:00 in UTC+1 is 00:00 UTC the same day"},
+		{0, 0, 0, 0, "00:00 UTC is itself"},
+		{0, 60, 23 * 60, -1, "00:00 in UTC+1 is 23:00 UTC the day before"},
+		{23*60 + 59, -1, 0, 1, "23:59 in UTC-00:01 is 00:00 UTC the next day"},
+		{30, 45, 23*60 + 45, -1, "00:30 in UTC+00:45 is 23:45 the day before"},
+	} {
+		got, shift := toUTC(c.local, c.offset)
+		if got != c.want || shift != c.wantShift {
+			t.Errorf("%s: got %s shift %d, want %s shift %d", c.what, got, shift, c.want, c.wantShift)
+		}
+	}
+}
+
+// A gap's end is a time that exists: clocks jump from From to To.
+func TestGapEndExists(t *testing.T) {
+	z, err := ZoneOf("America/Santiago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, ok := z.FirstGapAt(60); ok {
+		t.Errorf("01:00 exists in Santiago (clocks jump from 00:00 to 01:00), got gap %+v", g)
+	}
+	if _, ok := z.FirstGapAt(59); !ok {
+		t.Error("00:59 does not exist in Santiago on its change day")
+	}
+}
+
+// Amsterdam (EU rules: clocks go forward on the last Sunday of March at
+// 01:00 UTC, 02:00 local, to 03:00) skips 02:00-03:00 once a year in each of
+// the years examined, 2024 to 2040: 31 March 2024 ... 25 March 2040
+// (calendar: the last Sunday of March 2040 is the 25th).
+func TestAmsterdamGaps(t *testing.T) {
+	z, err := ZoneOf("Europe/Amsterdam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z.MinOffset != 60 || z.MaxOffset != 120 {
+		t.Errorf("Amsterdam offsets %d..%d min, want 60..120", z.MinOffset, z.MaxOffset)
+	}
+	if len(z.Gaps) != 17 {
+		t.Fatalf("Amsterdam has %d gaps, want 17 (one a year, 2024-2040): %+v", len(z.Gaps), z.Gaps)
+	}
+	for _, g := range z.Gaps {
+		if g.From != 2*60 || g.To != 3*60 || g.Day.Month() != 3 || g.Day.Weekday() != 0 || g.Day.Day() < 25 {
+			t.Errorf("gap %s %s-%s, want 02:00-03:00 on the last Sunday of March", g.Day.Format("2006-01-02"), g.From, g.To)
+		}
+	}
+	if first, last := z.Gaps[0].Day.Format("2006-01-02"), z.Gaps[16].Day.Format("2006-01-02"); first != "2024-03-31" || last != "2040-03-25" {
+		t.Errorf("gaps from %s to %s, want 2024-03-31 to 2040-03-25", first, last)
+	}
+}
+
+// Chatham's daylight-saving change is at 02:45 local (New Zealand's 02:00
+// NZST, Chatham being 45 minutes ahead): 02:45-03:45 is skipped on the last
+// Sunday of September (29 September 2024).
+func TestChathamGapOffTheHour(t *testing.T) {
+	z, err := ZoneOf("Pacific/Chatham")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, ok := z.FirstGapAt(2*60 + 45)
+	if !ok || g.From != 2*60+45 || g.To != 3*60+45 || g.Day.Format("2006-01-02") != "2024-09-29" {
+		t.Errorf("Chatham gap %+v %v, want 02:45-03:45 on 2024-09-29", g, ok)
+	}
+	if _, ok := z.FirstGapAt(2*60 + 44); ok {
+		t.Error("02:44 always exists in Chatham")
+	}
+}
+
+// The clock's parts and its form.
+func TestClockParts(t *testing.T) {
+	c := Clock(23*60 + 7)
+	if c.Hour() != 23 || c.Minute() != 7 || c.String() != "23:07" {
+		t.Errorf("23:07 is hour %d minute %d %q", c.Hour(), c.Minute(), c.String())
+	}
+}

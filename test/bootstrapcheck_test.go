@@ -111,7 +111,9 @@ func TestCheckBootstrapIsParallelAndBounded(t *testing.T) {
 			events = append(events, event{at, -1})
 		}
 	}
-	sort.Slice(events, func(i, j int) bool { return events[i].at < events[j].at || events[i].at == events[j].at && events[i].delta < 0 })
+	sort.Slice(events, func(i, j int) bool {
+		return events[i].at < events[j].at || events[i].at == events[j].at && events[i].delta < 0
+	})
 	inFlight, peak := 0, 0
 	for _, e := range events {
 		inFlight += e.delta

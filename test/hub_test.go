@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"sort"
 	"strings"
@@ -92,7 +93,7 @@ func TestHubPoliciesGrantOnlySpokeRoles(t *testing.T) {
 	}
 	found := map[string]bool{}
 	for _, st := range hubStatements(tpl) {
-		principal := st["Principal"].(map[string]any)["AWS"]
+		principal := testutil.Object(t, st["Principal"], "statement principal")["AWS"]
 		if isHubAccount(principal, f.Hub.Account) {
 			continue // the hub account's own administration statements
 		}
@@ -109,16 +110,16 @@ func TestHubPoliciesGrantOnlySpokeRoles(t *testing.T) {
 		if got := sortedStrings(st["Action"]); !reflect.DeepEqual(got, sortedCopy(w.actions)) {
 			t.Errorf("%s actions = %v, want %v", sid, got, w.actions)
 		}
-		cond := st["Condition"].(map[string]any)
+		cond := testutil.Object(t, st["Condition"], sid+" Condition")
 		op := "ArnEquals"
 		if sid == "SpokesPullAgentImage" {
 			op = "ArnLike"
 		}
-		if got := sortedStrings(cond[op].(map[string]any)["aws:PrincipalArn"]); !reflect.DeepEqual(got, sortedCopy(w.roles)) {
+		if got := sortedStrings(testutil.Object(t, cond[op], sid+" Condition."+op)["aws:PrincipalArn"]); !reflect.DeepEqual(got, sortedCopy(w.roles)) {
 			t.Errorf("%s pinned roles = %v, want %v", sid, got, w.roles)
 		}
 		for k, v := range w.extra {
-			if got := cond["StringEquals"].(map[string]any)[k]; got != v {
+			if got := testutil.Object(t, cond["StringEquals"], sid+" Condition.StringEquals")[k]; got != v {
 				t.Errorf("%s condition %s = %v, want %v", sid, k, got, v)
 			}
 		}
@@ -143,18 +144,23 @@ func TestHubOrganizationMode(t *testing.T) {
 			continue
 		}
 		n++
-		if p := st["Principal"].(map[string]any)["AWS"]; p != "*" {
-			t.Errorf("%s principal = %v, want * limited by the organization", st["Sid"], p)
+		sid := fmt.Sprint(st["Sid"])
+		if p := testutil.Object(t, st["Principal"], sid+" Principal")["AWS"]; p != "*" {
+			t.Errorf("%s principal = %v, want * limited by the organization", sid, p)
 		}
-		cond := st["Condition"].(map[string]any)
-		if got := cond["StringEquals"].(map[string]any)["aws:PrincipalOrgID"]; got != "o-exampleorg1" {
-			t.Errorf("%s aws:PrincipalOrgID = %v", st["Sid"], got)
+		cond := testutil.Object(t, st["Condition"], sid+" Condition")
+		if got := testutil.Object(t, cond["StringEquals"], sid+" Condition.StringEquals")["aws:PrincipalOrgID"]; got != "o-exampleorg1" {
+			t.Errorf("%s aws:PrincipalOrgID = %v", sid, got)
 		}
-		// One pattern, or the exec and preflight patterns (ECR): O(1).
-		patterns := sortedStrings(cond["ArnLike"].(map[string]any)["aws:PrincipalArn"])
+		// One pattern, or the exec and preflight patterns (ECR): O(1), and
+		// at least one (no pattern would admit no role at all).
+		patterns := sortedStrings(testutil.Object(t, cond["ArnLike"], sid+" Condition.ArnLike")["aws:PrincipalArn"])
+		if len(patterns) == 0 || len(patterns) > 2 {
+			t.Errorf("%s role patterns = %q, want one or two", sid, patterns)
+		}
 		for _, pattern := range patterns {
-			if !strings.HasPrefix(pattern, "arn:aws:iam::*:role/hubspoke-*-") || len(patterns) > 2 {
-				t.Errorf("%s role patterns = %q", st["Sid"], patterns)
+			if !strings.HasPrefix(pattern, "arn:aws:iam::*:role/hubspoke-*-") {
+				t.Errorf("%s role pattern %q is not a hubspoke role name pattern", sid, pattern)
 			}
 		}
 	}
@@ -180,7 +186,11 @@ func hubStatements(tpl map[string]any) []map[string]any {
 		d, _ := doc.(map[string]any)
 		sts, _ := d["Statement"].([]any)
 		for _, s := range sts {
-			out = append(out, s.(map[string]any))
+			if m, ok := s.(map[string]any); ok {
+				out = append(out, m)
+			} else {
+				out = append(out, map[string]any{"Sid": "not an object", "Statement": s})
+			}
 		}
 	}
 	for _, r := range testutil.ResourcesOfType(tpl, "AWS::ECR::Repository") {
@@ -250,13 +260,16 @@ func TestHubGitHubActionsRole(t *testing.T) {
 	})
 	// Its policy: push and pull on the agent repository, the token call,
 	// nothing else.
+	// It must have them, too: a policy granting nothing passes the loop.
 	tj := testutil.JSON(t, hub.Stack)
-	for _, p := range testutil.ResourcesOfType(tj, "AWS::IAM::Policy") {
-		if !strings.Contains(fmtJSON(p["Properties"].(map[string]any)["Roles"]), "GitHubActions") {
+	granted := map[string]bool{}
+	for id, p := range testutil.ResourcesOfType(tj, "AWS::IAM::Policy") {
+		if !strings.Contains(fmtJSON(testutil.Props(p)["Roles"]), "GitHubActions") {
 			continue // another role's (the pool keeper reads the token)
 		}
-		for _, st := range p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-			s := st.(map[string]any)
+		doc := testutil.Field(t, testutil.Props(p), "PolicyDocument", id+" Properties")
+		for _, st := range testutil.List(t, testutil.Field(t, doc, "Statement", id+" PolicyDocument"), id+" Statement") {
+			s := testutil.Object(t, st, id+" statement")
 			res := fmtJSON(s["Resource"])
 			for _, a := range testutil.Strings(s["Action"]) {
 				switch {
@@ -265,7 +278,15 @@ func TestHubGitHubActionsRole(t *testing.T) {
 				default:
 					t.Errorf("GitHub role may %s on %s", a, res)
 				}
+				granted[a] = true
 			}
+		}
+	}
+	// What docker push and pull need (ECR user guide, "Pushing an image":
+	// the repository actions and the token).
+	for _, a := range []string{"ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"} {
+		if !granted[a] {
+			t.Errorf("GitHub role lacks %s (granted %v)", a, granted)
 		}
 	}
 }

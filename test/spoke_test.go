@@ -63,12 +63,21 @@ func TestSpokeTaskDefinition(t *testing.T) {
 		})
 	})
 	td := testutil.Props(testutil.One(t, testutil.JSON(t, spokeByName(t, "prod-us").Stack), "AWS::ECS::TaskDefinition"))
-	for _, c := range td["ContainerDefinitions"].([]any) {
-		for _, e := range c.(map[string]any)["Environment"].([]any) {
-			if e.(map[string]any)["Name"] == "AZP_TOKEN" {
+	// The scan must have read an environment (AZP_URL is in it), or it
+	// would pass on a task definition whose shape it does not know.
+	scanned := false
+	for _, c := range testutil.List(t, td["ContainerDefinitions"], "ContainerDefinitions") {
+		for _, e := range testutil.List(t, testutil.Field(t, c, "Environment", "container definition"), "Environment") {
+			switch testutil.Field(t, e, "Name", "environment entry") {
+			case "AZP_TOKEN":
 				t.Error("AZP_TOKEN must never be a plain environment value")
+			case "AZP_URL":
+				scanned = true
 			}
 		}
+	}
+	if !scanned {
+		t.Errorf("no container environment with AZP_URL found in %v", td["ContainerDefinitions"])
 	}
 }
 
@@ -146,7 +155,8 @@ func TestSpokeSecretWiring(t *testing.T) {
 }
 
 // Roles: the execution role has the name the hub trusts and can only be
-// assumed by ECS tasks of its own account; the task role has no policy.
+// assumed by ECS tasks of its own account; the task role may only protect
+// its own cluster's tasks from scale-in.
 func TestSpokeRoles(t *testing.T) {
 	tpl := testutil.Template(spokeByName(t, "test").Stack)
 	testutil.Check(t, "execution role", func() {
@@ -160,22 +170,33 @@ func TestSpokeRoles(t *testing.T) {
 			}}},
 		})
 	})
-	// The task role: scale-in protection of its own cluster's tasks only.
+	// The task role: scale-in protection of its own cluster's tasks only,
+	// in exactly one policy (a missing grant fails here, not only a wrong
+	// one), and no other role may protect tasks.
 	tj := testutil.JSON(t, spokeByName(t, "test").Stack)
 	taskRoles := 0
+	want := `{"Statement":[{"Action":"ecs:UpdateTaskProtection","Effect":"Allow","Resource":"arn:aws:ecs:eu-west-1:333333333333:task/hubspoke-test/*"}],"Version":"2012-10-17"}`
 	for id := range testutil.ResourcesOfType(tj, "AWS::IAM::Role") {
-		if strings.HasPrefix(id, "AgentsTaskRole") {
-			taskRoles++
-			for _, p := range testutil.ResourcesOfType(tj, "AWS::IAM::Policy") {
-				if !strings.Contains(fmtJSON(testutil.Props(p)["Roles"]), id) {
-					continue
-				}
-				doc := fmtJSON(testutil.Props(p)["PolicyDocument"])
-				want := `{"Statement":[{"Action":"ecs:UpdateTaskProtection","Effect":"Allow","Resource":"arn:aws:ecs:eu-west-1:333333333333:task/hubspoke-test/*"}],"Version":"2012-10-17"}`
-				if doc != want {
-					t.Errorf("task role %s policy\n got %s\nwant %s", id, doc, want)
-				}
+		if !strings.HasPrefix(id, "AgentsTaskRole") {
+			continue
+		}
+		taskRoles++
+		var docs []string
+		for pid, p := range testutil.ResourcesOfType(tj, "AWS::IAM::Policy") {
+			doc := fmtJSON(testutil.Props(p)["PolicyDocument"])
+			attached := false
+			for _, r := range testutil.List(t, testutil.Props(p)["Roles"], pid+" Roles") {
+				attached = attached || testutil.Field(t, r, "Ref", pid+" role") == id
 			}
+			switch {
+			case attached:
+				docs = append(docs, doc)
+			case strings.Contains(doc, "ecs:UpdateTaskProtection"):
+				t.Errorf("%s grants task protection to %v, not the task role %s", pid, testutil.Props(p)["Roles"], id)
+			}
+		}
+		if len(docs) != 1 || docs[0] != want {
+			t.Errorf("task role %s policies\n got %v\nwant [%s]", id, docs, want)
 		}
 	}
 	if taskRoles != 1 {
@@ -251,8 +272,8 @@ func TestSpokeSchedule(t *testing.T) {
 				t.Fatalf("%d scheduled actions, want 5", len(actions))
 			}
 			for _, a := range actions {
-				act := a.(map[string]any)
-				name := act["ScheduledActionName"].(string)
+				act := testutil.Object(t, a, "scheduled action")
+				name, _ := act["ScheduledActionName"].(string)
 				w, ok := tc.want[name]
 				if !ok {
 					t.Errorf("unexpected action %s", name)
@@ -265,7 +286,7 @@ func TestSpokeSchedule(t *testing.T) {
 				if act["Schedule"] != w.cron || act["Timezone"] != tz {
 					t.Errorf("%s = %v in %v, want %s in %s", name, act["Schedule"], act["Timezone"], w.cron, tz)
 				}
-				st := act["ScalableTargetAction"].(map[string]any)
+				st := testutil.Object(t, act["ScalableTargetAction"], name+" ScalableTargetAction")
 				if st["MinCapacity"] != float64(w.cap) || st["MaxCapacity"] != float64(w.cap) {
 					t.Errorf("%s sets %v..%v, want exactly %d", name, st["MinCapacity"], st["MaxCapacity"], w.cap)
 				}
@@ -326,8 +347,8 @@ func TestCustomResourcesTimeOutInMinutes(t *testing.T) {
 	nested, _ := filepath.Glob(filepath.Join(dir, "assembly-*", "*.template.json"))
 	seen := 0
 	for _, f := range append(files, nested...) {
-		for id, r := range testutil.ReadTemplate(t, f)["Resources"].(map[string]any) {
-			res := r.(map[string]any)
+		for id, r := range testutil.Object(t, testutil.ReadTemplate(t, f)["Resources"], filepath.Base(f)+" Resources") {
+			res := testutil.Object(t, r, id)
 			typ, _ := res["Type"].(string)
 			if !strings.HasPrefix(typ, "Custom::") && typ != "AWS::CloudFormation::CustomResource" {
 				continue

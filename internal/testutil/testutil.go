@@ -128,16 +128,49 @@ func ReadTemplate(t testing.TB, path string) map[string]any {
 	return out
 }
 
-// ResourcesOfType returns the resources of a type, by logical id.
+// ResourcesOfType returns the resources of a type, by logical id (none
+// when the template has no Resources section).
 func ResourcesOfType(tpl map[string]any, typ string) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	for id, r := range tpl["Resources"].(map[string]any) {
-		res := r.(map[string]any)
-		if res["Type"] == typ {
+	resources, _ := tpl["Resources"].(map[string]any)
+	for id, r := range resources {
+		if res, ok := r.(map[string]any); ok && res["Type"] == typ {
 			out[id] = res
 		}
 	}
 	return out
+}
+
+// Object is v as a JSON object; when v is not one it reports a test error
+// naming what and returns an empty object, so the checks that follow fail
+// on their own values instead of panicking the test binary.
+func Object(t testing.TB, v any, what string) map[string]any {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Errorf("%s is %T (%v), want a JSON object", what, v, v)
+		return map[string]any{}
+	}
+	return m
+}
+
+// List is v as a JSON array, or reports a test error naming what and
+// returns an empty array (see Object).
+func List(t testing.TB, v any, what string) []any {
+	t.Helper()
+	l, ok := v.([]any)
+	if !ok {
+		t.Errorf("%s is %T (%v), want a JSON array", what, v, v)
+		return nil
+	}
+	return l
+}
+
+// Field is v[key] of a JSON object v, reporting a test error when v is not
+// an object (see Object); a missing key is nil.
+func Field(t testing.TB, v any, key, what string) any {
+	t.Helper()
+	return Object(t, v, what)[key]
 }
 
 // One returns the only resource of a type, failing the test otherwise.

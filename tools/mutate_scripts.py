@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Mutation run over the code Go's mutation tool cannot see: the inline
+Python of the Lambda functions (constructs/*.py) and the agent's supervisor
+(agent/start.sh).
+
+Each mutation below is one plausible mistake: an exact piece of a file, what
+it becomes, and the tests that should catch it. The mutations are applied
+one at a time to a copy of the repository (the work tree is never touched);
+a mutation is killed when those tests fail, survived when they pass. A
+mutation whose piece is no longer in its file (the code moved on) is
+reported as stale and counts as a failure of this run: update the list.
+
+usage: tools/mutate_scripts.py REPO_COPY [NAME_SUBSTRING...]
+(tools/mutate.sh makes the copy and calls it.)
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+PREFLIGHT = ("./constructs", "TestHubPreflightFunction")
+POLLER = ("./constructs", "TestDemandPollerFunction")
+LIFE = ("./test/agentlife", "")  # the whole package: about 20 s
+
+# (name, file, piece, becomes, (package, -run regex))
+MUTATIONS = [
+    # constructs/hubpreflight.py: the deploy-time preflight.
+    ("preflight: a secret without AWSCURRENT passes", "constructs/hubpreflight.py",
+     'if not any("AWSCURRENT" in v for v in stages.values()):', "if False:", PREFLIGHT),
+    ("preflight: a missing secret is not named", "constructs/hubpreflight.py",
+     'if code == "ResourceNotFoundException":\n            raise Problem("the agent token secret',
+     'if code == "ResourceNotFound":\n            raise Problem("the agent token secret', PREFLIGHT),
+    ("preflight: a deleted secret passes", "constructs/hubpreflight.py",
+     'if s.get("DeletedDate"):', 'if False and s.get("DeletedDate"):', PREFLIGHT),
+    ("preflight: no wait for a replica", "constructs/hubpreflight.py",
+     'wait = int(p.get("WaitSeconds") or 0)', "wait = 0", PREFLIGHT),
+    ("preflight: returns the secret's name, not its full ARN", "constructs/hubpreflight.py",
+     '{"Arn": arn}, arn)', '{"Arn": p["SecretId"]}, arn)', PREFLIGHT),
+    ("preflight: a missing image passes", "constructs/hubpreflight.py",
+     '            ecr.describe_images(registryId=p["RegistryId"], repositoryName=p["RepositoryName"], imageIds=[{"imageTag": p["ImageTag"]}])\n            return',
+     "            return", PREFLIGHT),
+    ("preflight: a replica region is told to deploy HubStack only", "constructs/hubpreflight.py",
+     'first = "HubStack" if p["RepositoryRegion"] == p["HubRegion"]', 'first = "HubStack" if True', PREFLIGHT),
+    ("preflight: the reason is cut short", "constructs/hubpreflight.py",
+     "reason=reason[:900]", "reason=reason[:40]", PREFLIGHT),
+    ("preflight: a failure is reported as success", "constructs/hubpreflight.py",
+     "cfnresponse.send(event, context, cfnresponse.FAILED, {}, physical_id, reason=reason[:900])",
+     "cfnresponse.send(event, context, cfnresponse.SUCCESS, {}, physical_id)", PREFLIGHT),
+    # constructs/demandpoller.py: the demand poller.
+    ("poller: waiting jobs not shared out", "constructs/demandpoller.py",
+     "waiting // len(spokes) + (1 if i < waiting % len(spokes) else 0)", "waiting // len(spokes)", POLLER),
+    ("poller: the shortest agent prefix wins", "constructs/demandpoller.py",
+     "key=lambda p: -len(p[0])", "key=lambda p: len(p[0])", POLLER),
+    ("poller: finished jobs counted", "constructs/demandpoller.py",
+     'if job.get("finishTime") or job.get("result"):', 'if job.get("finishTime") and job.get("result"):', POLLER),
+    ("poller: a running job counted as waiting", "constructs/demandpoller.py",
+     'agent = (job.get("reservedAgent") or {}).get("name")', "agent = None", POLLER),
+    ("poller: 429 ignores Retry-After", "constructs/demandpoller.py",
+     "_resume[url] = now + wait", "_resume[url] = now", POLLER),
+    ("poller: the sign-in page read as jobs", "constructs/demandpoller.py",
+     "if resp.status == 203:", "if resp.status == 299:", POLLER),
+    ("poller: 401 not named as a token problem", "constructs/demandpoller.py",
+     "if e.code in (401, 403):", "if e.code in (403,):", POLLER),
+    ("poller: a pool id never forgotten after 404", "constructs/demandpoller.py",
+     "_pool_ids.pop(key, None)", "pass", POLLER),
+    ("poller: DemandKnown always 1", "constructs/demandpoller.py",
+     '"Value": 1 if known else 0', '"Value": 1', POLLER),
+    ("poller: a missing pool counted as empty", "constructs/demandpoller.py",
+     'if not found.get("value"):', "if False:", POLLER),
+    # agent/start.sh: the agent's supervisor.
+    ("start.sh: the token stays in its own environment", "agent/start.sh",
+     "unset AZP_TOKEN\n", ": unset AZP_TOKEN\n", LIFE),
+    ("start.sh: config.sh inherits the whole environment", "agent/start.sh",
+     'for v in $(compgen -e); do unset "$v" 2>/dev/null || true; done', ":", LIFE),
+    ("start.sh: protection expiry ignores AZP_MAX_JOB_MINUTES", "agent/start.sh",
+     '\\"ExpiresInMinutes\\":${max_job_minutes}}', '\\"ExpiresInMinutes\\":120}', LIFE),
+    ("start.sh: a job is never seen running", "agent/start.sh",
+     '"$comm" == Agent.Worker*', '"$comm" == Agent.Wroker*', LIFE),
+    ("start.sh: protection never lifted after a job", "agent/start.sh",
+     'busy=""; protect off || true', 'busy=""', LIFE),
+    ("start.sh: SIGTERM not passed to the listener", "agent/start.sh",
+     'kill -TERM "$listener" 2>/dev/null || true', "true", LIFE),
+    ("start.sh: the listener's budget is the whole stop timeout", "agent/start.sh",
+     "stop_timeout > 35 ? stop_timeout - 25 : stop_timeout / 2", "stop_timeout", LIFE),
+    ("start.sh: no deregistration at the end", "agent/start.sh",
+     "deregister\nif [[ -n \"$stopping\" ]]; then\n  exit 143\nfi\nexit \"$status\"",
+     "if [[ -n \"$stopping\" ]]; then\n  exit 143\nfi\nexit \"$status\"", LIFE),
+    ("start.sh: a stopped agent exits 0", "agent/start.sh",
+     "if [[ -n \"$stopping\" ]]; then\n  exit 143\nfi\nexit \"$status\"",
+     "if [[ -n \"$stopping\" ]]; then\n  exit 0\nfi\nexit \"$status\"", LIFE),
+    ("start.sh: the listener runs with the ECS endpoint", "agent/start.sh",
+     "env -i PATH=", "env ECS_AGENT_URI=\"$ecs_agent_uri\" PATH=", LIFE),
+    ("start.sh: registration files writable by the agent user", "agent/start.sh",
+     'chown root:"$agent_gid" "$f"; chmod 0640 "$f"', 'chown "$agent_uid:$agent_gid" "$f"; chmod 0660 "$f"', LIFE),
+    ("start.sh: check-only accepts a 401", "agent/start.sh",
+     "401|403) log", "403) log", LIFE),
+    ("start.sh: protection calls outside ECS", "agent/start.sh",
+     '[[ -n "$ecs_agent_uri" ]] || return 0', ":", LIFE),
+]
+
+
+def run(repo, names):
+    killed, survived, stale = [], [], []
+    chosen = [m for m in MUTATIONS if not names or any(n in m[0] for n in names)]
+    start = time.time()
+    for name, path, piece, becomes, (pkg, regex) in chosen:
+        full = os.path.join(repo, path)
+        with open(full, encoding="utf-8") as f:
+            original = f.read()
+        if original.count(piece) != 1:
+            stale.append((name, "%s: the piece occurs %d times, want once" % (path, original.count(piece))))
+            print("STALE     %s (%s)" % (name, path), flush=True)
+            continue
+        with open(full, "w", encoding="utf-8") as f:
+            f.write(original.replace(piece, becomes, 1))
+        t0 = time.time()
+        cmd = ["go", "test", "-count=1", pkg] + (["-run", regex] if regex else [])
+        try:
+            r = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=600)
+            status = r.returncode
+        except subprocess.TimeoutExpired:
+            status = -1  # a hang is a detected mistake too
+        finally:
+            with open(full, "w", encoding="utf-8") as f:
+                f.write(original)
+        took = time.time() - t0
+        if status != 0:
+            killed.append(name)
+            print("KILLED    %s (%.0f s)" % (name, took), flush=True)
+        else:
+            survived.append(name)
+            print("SURVIVED  %s (%.0f s; %s)" % (name, took, " ".join(cmd[2:])), flush=True)
+    done = len(killed) + len(survived)
+    print("\n%d mutations: %d killed, %d survived, %d stale; score %.1f%% in %.0f s" % (
+        len(chosen), len(killed), len(survived), len(stale), 100.0 * len(killed) / done if done else 0, time.time() - start))
+    for name, why in stale:
+        print("stale: %s: %s" % (name, why))
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    sys.exit(run(sys.argv[1], sys.argv[2:]))
