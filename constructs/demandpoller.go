@@ -25,7 +25,10 @@ var demandPollerCode string
 // DefaultDemandNamespace is the CloudWatch namespace of the demand metrics
 // (AgentsWanted and DemandKnown, dimension Spoke, in each spoke; the fleet's
 // PoolsWithoutPlaceholder, PoolsCapped, JobsUnplaced and GhostsRemoved, no
-// dimension, in the hub).
+// dimension, in the hub; and each spoke's figures for the fleet dashboard,
+// dimensions Spoke and Group, in the hub: JobWaitSeconds (values and
+// counts), AgentsBusy, AgentsIdle, AgentsStarting, JobsWaiting,
+// AgentsFloor, AgentsCeiling, DemandKnown; docs/demand.md).
 const DefaultDemandNamespace = "hubspoke/Demand"
 
 // DefaultPlaceholderName is the placeholder agent's name in every pool: it
@@ -92,6 +95,9 @@ type DemandSpoke struct {
 	Region string `json:"region,omitempty"`
 	// RoleArn is the spoke's DemandPublisherRole (demand spokes).
 	RoleArn string `json:"roleArn,omitempty"`
+	// Group numbers the spoke's lines on the fleet dashboard (the Group
+	// dimension of its figures in the hub): set by NewDemandPoller.
+	Group int `json:"group"`
 	// Actions are the spoke's scheduled actions as the poller reads them:
 	// the ceiling at a moment is that of the action that fired last
 	// (DemandActions).
@@ -106,6 +112,8 @@ type DemandAction struct {
 	Minute  int    `json:"minute"`
 	Days    []int  `json:"days,omitempty"`
 	Ceiling int    `json:"ceiling"`
+	// Floor is the action's minimum (the fleet dashboard's floor line).
+	Floor int `json:"floor,omitempty"`
 }
 
 // DemandActions turns the week's scheduled actions (their AWS cron
@@ -119,7 +127,7 @@ func DemandActions(w schedule.Week) []DemandAction {
 		if len(f) != 6 {
 			panic(fmt.Sprintf("unexpected cron %q", a.Cron))
 		}
-		d := DemandAction{Zone: a.TimeZone, Ceiling: a.Ceiling}
+		d := DemandAction{Zone: a.TimeZone, Ceiling: a.Ceiling, Floor: a.Capacity}
 		d.Minute, _ = strconv.Atoi(f[0])
 		d.Hour, _ = strconv.Atoi(f[1])
 		switch dow := f[4]; dow {
@@ -164,6 +172,34 @@ type DemandPollerProps struct {
 	// AlarmPrefix names the hub's alarms (<prefix>-pool-without-placeholder,
 	// <prefix>-job-list-capped). Default: "hubspoke".
 	AlarmPrefix string
+	// GroupSize is how many spokes share a Group value of the fleet
+	// figures (in fleet order), so that one dashboard graph's searches stay
+	// within CloudWatch's 500 series. Default: DefaultGroupSize.
+	GroupSize int
+}
+
+// DefaultGroupSize: 100 spokes a group, so a graph of five figures a
+// spoke (busy, idle, starting, floor, ceiling) holds 500 series, the most
+// one SEARCH returns (docs: "It can return up to 500 time series").
+const DefaultGroupSize = 100
+
+// Groups numbers the spokes of pools in fleet order, size to a group (a
+// copy), and returns how many groups there are.
+func Groups(pools []DemandPool, size int) ([]DemandPool, int) {
+	if size <= 0 {
+		size = DefaultGroupSize
+	}
+	out := make([]DemandPool, len(pools))
+	n := 0
+	for i, p := range pools {
+		out[i] = p
+		out[i].Spokes = append([]DemandSpoke(nil), p.Spokes...)
+		for j := range out[i].Spokes {
+			out[i].Spokes[j].Group = n / size
+			n++
+		}
+	}
+	return out, (n + size - 1) / size
 }
 
 // DemandPoller keeps the fleet's agent pools and counts their jobs, once a
@@ -187,6 +223,9 @@ type DemandPoller interface {
 	Function() awslambda.CfnFunction
 	PlaceholderAlarm() awscloudwatch.CfnAlarm
 	CappedAlarm() awscloudwatch.CfnAlarm
+	// Groups is how many Group values the fleet figures take.
+	Groups() int
+	Namespace() string
 }
 
 type demandPoller struct {
@@ -194,7 +233,12 @@ type demandPoller struct {
 	role                awsiam.Role
 	fn                  awslambda.CfnFunction
 	placeholder, capped awscloudwatch.CfnAlarm
+	groups              int
+	namespace           string
 }
+
+func (p *demandPoller) Groups() int       { return p.groups }
+func (p *demandPoller) Namespace() string { return p.namespace }
 
 func (p *demandPoller) Role() awsiam.IRole                       { return p.role }
 func (p *demandPoller) Function() awslambda.CfnFunction          { return p.fn }
@@ -227,8 +271,9 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 	if caps == nil {
 		caps = DefaultPlaceholderCapabilities()
 	}
+	pools, groups := Groups(props.Pools, props.GroupSize)
 	fleet, err := json.Marshal(map[string]any{
-		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": props.Pools,
+		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": pools,
 		"holdSeconds": orDefault(props.HoldSeconds, DefaultHoldSeconds), "ghostGraceSeconds": orDefault(props.GhostGraceSeconds, DefaultGhostGraceSeconds),
 		"maintainEveryMinutes": orDefault(props.MaintainEveryMinutes, DefaultMaintainEveryMinutes),
 		"placeholder":          map[string]any{"name": DefaultPlaceholderName, "version": DefaultPlaceholderVersion, "capabilities": caps},
@@ -318,5 +363,5 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 		"A pool of the fleet has had no placeholder agent for 10 minutes: Azure DevOps fails its jobs while no agent is registered. The poller's log says which pool and why (pool missing, token without the pool's Administrator role).", 10)
 	capped := alarm("CappedAlarm", "job-list-capped", "PoolsCapped",
 		"A pool has had more unfinished job requests than one Azure DevOps answer holds (200) for 5 minutes: its waiting jobs are counted at least, not exactly. The poller's log names the pool.", 5)
-	return &demandPoller{Construct: this, role: role, fn: fn, placeholder: placeholder, capped: capped}
+	return &demandPoller{Construct: this, role: role, fn: fn, placeholder: placeholder, capped: capped, groups: groups, namespace: namespace}
 }
