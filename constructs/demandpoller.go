@@ -95,9 +95,10 @@ type DemandSpoke struct {
 	Region string `json:"region,omitempty"`
 	// RoleArn is the spoke's DemandPublisherRole (demand spokes).
 	RoleArn string `json:"roleArn,omitempty"`
-	// Group numbers the spoke's lines on the fleet dashboard (the Group
-	// dimension of its figures in the hub): set by NewDemandPoller.
-	Group int `json:"group"`
+	// Group is the spoke's group on the fleet dashboard (the Group
+	// dimension of its figures in the hub, e.g. "spokes-101-200"): set by
+	// NewDemandPoller.
+	Group string `json:"group"`
 	// Actions are the spoke's scheduled actions as the poller reads them:
 	// the ceiling at a moment is that of the action that fired last
 	// (DemandActions).
@@ -173,33 +174,44 @@ type DemandPollerProps struct {
 	// <prefix>-job-list-capped). Default: "hubspoke".
 	AlarmPrefix string
 	// GroupSize is how many spokes share a Group value of the fleet
-	// figures (in fleet order), so that one dashboard graph's searches stay
-	// within CloudWatch's 500 series. Default: DefaultGroupSize.
+	// figures (in fleet order): the fleet dashboard shows one group at a
+	// time. Default: DefaultGroupSize.
 	GroupSize int
 }
 
-// DefaultGroupSize: 100 spokes a group, so a graph of five figures a
-// spoke (busy, idle, starting, floor, ceiling) holds 500 series, the most
-// one SEARCH returns (docs: "It can return up to 500 time series").
+// DefaultGroupSize: the fleet dashboard shows 100 spokes at a time: its
+// widest graph (busy, idle, starting, floor, ceiling a spoke) then holds
+// 500 series, CloudWatch's most a widget shows and a SEARCH returns, and
+// its 9 lines a spoke 900 metrics of the 2,500 a dashboard may retrieve.
 const DefaultGroupSize = 100
 
-// Groups numbers the spokes of pools in fleet order, size to a group (a
-// copy), and returns how many groups there are.
-func Groups(pools []DemandPool, size int) ([]DemandPool, int) {
+// GroupName is the Group dimension value of the g-th group (from 0) of
+// size spokes: "spokes-<first>-<last>", counted from 1.
+func GroupName(g, size int) string {
+	return fmt.Sprintf("spokes-%d-%d", g*size+1, (g+1)*size)
+}
+
+// Groups puts the spokes of pools, in fleet order, into groups of size (a
+// copy) and returns the groups' names.
+func Groups(pools []DemandPool, size int) ([]DemandPool, []string) {
 	if size <= 0 {
 		size = DefaultGroupSize
 	}
 	out := make([]DemandPool, len(pools))
 	n := 0
+	var names []string
 	for i, p := range pools {
 		out[i] = p
 		out[i].Spokes = append([]DemandSpoke(nil), p.Spokes...)
 		for j := range out[i].Spokes {
-			out[i].Spokes[j].Group = n / size
+			if n%size == 0 {
+				names = append(names, GroupName(n/size, size))
+			}
+			out[i].Spokes[j].Group = GroupName(n/size, size)
 			n++
 		}
 	}
-	return out, (n + size - 1) / size
+	return out, names
 }
 
 // DemandPoller keeps the fleet's agent pools and counts their jobs, once a
@@ -223,8 +235,8 @@ type DemandPoller interface {
 	Function() awslambda.CfnFunction
 	PlaceholderAlarm() awscloudwatch.CfnAlarm
 	CappedAlarm() awscloudwatch.CfnAlarm
-	// Groups is how many Group values the fleet figures take.
-	Groups() int
+	// Groups are the Group values the fleet figures take, in order.
+	Groups() []string
 	Namespace() string
 }
 
@@ -233,11 +245,11 @@ type demandPoller struct {
 	role                awsiam.Role
 	fn                  awslambda.CfnFunction
 	placeholder, capped awscloudwatch.CfnAlarm
-	groups              int
+	groups              []string
 	namespace           string
 }
 
-func (p *demandPoller) Groups() int       { return p.groups }
+func (p *demandPoller) Groups() []string  { return p.groups }
 func (p *demandPoller) Namespace() string { return p.namespace }
 
 func (p *demandPoller) Role() awsiam.IRole                       { return p.role }

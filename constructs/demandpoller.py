@@ -403,7 +403,7 @@ def fleet_datums(spoke, figures):
     """The hub's datums of one spoke: figures {metric: value, or a list of
     waits}. Waits go as Values/Counts (whole seconds, so equal waits share a
     value), more than MAX_VALUES distinct ones in several datums."""
-    dims = [{"Name": "Spoke", "Value": spoke["name"]}, {"Name": "Group", "Value": str(spoke.get("group", 0))}]
+    dims = [{"Name": "Spoke", "Value": spoke["name"]}, {"Name": "Group", "Value": spoke.get("group") or "spokes-1-100"}]
     out = []
     for metric, v in figures.items():
         if isinstance(v, list):

@@ -147,8 +147,8 @@ func TestPollerPublishesTheWait(t *testing.T) {
 			}
 		}
 		for _, d := range f["AgentsBusy"] {
-			if got := d.Dimensions; len(got) != 2 || got[1].Name != "Group" || got[1].Value != "0" {
-				t.Errorf("run %d: dimensions %+v, want Spoke=dev, Group=0", i, got)
+			if got := d.Dimensions; len(got) != 2 || got[1].Name != "Group" || got[1].Value != "spokes-1-100" {
+				t.Errorf("run %d: dimensions %+v, want Spoke=dev, Group=spokes-1-100", i, got)
 			}
 		}
 		if laptop := hubFigures(t, runs[i].(map[string]any), "laptop-of-someone"); len(laptop) != 0 {

@@ -3,6 +3,7 @@ package constructs
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -23,80 +24,118 @@ func fleetPools(n int) []DemandPool {
 var hubAlarms = []string{"arn:aws:cloudwatch:eu-west-1:111111111111:alarm:hubspoke-pool-without-placeholder",
 	"arn:aws:cloudwatch:eu-west-1:111111111111:alarm:hubspoke-job-list-capped"}
 
-// The body grows by group of 100 spokes, not by spoke: 1 and 75 spokes are
-// one group (7 widgets: text, alarms, fleet, and 4 graphs), 1,000 spokes 10
-// groups (43 widgets), within 500 widgets and 500 series a graph (the
-// agents graph: 5 searches of 100 spokes).
+type parsedBody struct {
+	Widgets []struct {
+		Type       string
+		Properties struct {
+			Title   string
+			Metrics []any
+		}
+	}
+	Variables []struct {
+		Type, Pattern, InputType, ID, DefaultValue string
+		Values                                     []struct{ Label, Value string }
+	}
+}
+
+// The body is one row of graphs whatever the fleet's size: 7 widgets
+// (text, alarms, fleet, 4 graphs) and a selector of groups of 100 spokes
+// (1 at 1 and 75 spokes, 10 at 1,000); a view retrieves 9 lines a spoke,
+// 904 metrics at most (2,500 allowed), the agents graph 500 (500 allowed).
 func TestFleetDashboardBodyAtScale(t *testing.T) {
 	for _, tc := range []struct {
-		spokes, groups, widgets int
-	}{{1, 1, 7}, {75, 1, 7}, {1000, 10, 43}} {
+		spokes int
+		groups []string
+	}{
+		{1, []string{"spokes-1-100"}},
+		{75, []string{"spokes-1-100"}},
+		{1000, []string{"spokes-1-100", "spokes-101-200", "spokes-201-300", "spokes-301-400", "spokes-401-500", "spokes-501-600",
+			"spokes-601-700", "spokes-701-800", "spokes-801-900", "spokes-901-1000"}},
+	} {
 		pools, groups := Groups(fleetPools(tc.spokes), 0)
-		if groups != tc.groups {
-			t.Fatalf("%d spokes: %d groups, want %d", tc.spokes, groups, tc.groups)
+		if !slices.Equal(groups, tc.groups) {
+			t.Fatalf("%d spokes: groups %v, want %v", tc.spokes, groups, tc.groups)
 		}
 		last := pools[len(pools)-1].Spokes
-		if g := last[len(last)-1].Group; g != tc.groups-1 {
-			t.Errorf("%d spokes: the last spoke is in group %d, want %d", tc.spokes, g, tc.groups-1)
+		if g := last[len(last)-1].Group; g != tc.groups[len(tc.groups)-1] {
+			t.Errorf("%d spokes: the last spoke is in group %s, want %s", tc.spokes, g, tc.groups[len(tc.groups)-1])
+		}
+		if tc.spokes == 1000 && pools[9].Spokes[9].Group != "spokes-1-100" || tc.spokes == 1000 && pools[10].Spokes[0].Group != "spokes-101-200" {
+			t.Errorf("spoke 100 in %s, spoke 101 in %s", pools[9].Spokes[9].Group, pools[10].Spokes[0].Group)
 		}
 		body, err := FleetDashboardBody(&FleetDashboardProps{Groups: groups, Region: "eu-west-1", AlarmArns: hubAlarms})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var parsed struct {
-			Widgets []struct {
-				Type       string
-				Properties struct {
-					Metrics []any
-				}
-			}
-		}
+		var parsed parsedBody
 		if err := json.Unmarshal([]byte(body), &parsed); err != nil {
 			t.Fatal(err)
 		}
-		if len(parsed.Widgets) != tc.widgets {
-			t.Errorf("%d spokes: %d widgets, want %d", tc.spokes, len(parsed.Widgets), tc.widgets)
+		if len(parsed.Widgets) != 7 {
+			t.Errorf("%d spokes: %d widgets, want 7", tc.spokes, len(parsed.Widgets))
 		}
+		searches := 0
 		for _, w := range parsed.Widgets {
-			searches := strings.Count(fmt.Sprint(w.Properties.Metrics), "SEARCH(")
-			if searches*DefaultGroupSize > MaxSearchSeries {
-				t.Errorf("a graph with %d searches of %d spokes: more than %d series", searches, DefaultGroupSize, MaxSearchSeries)
+			n := strings.Count(fmt.Sprint(w.Properties.Metrics), "SEARCH(")
+			if n*DefaultGroupSize > MaxWidgetMetrics {
+				t.Errorf("%q: %d searches of %d spokes, more than %d series", w.Properties.Title, n, DefaultGroupSize, MaxWidgetMetrics)
 			}
+			searches += n
 		}
-		// Well inside any dashboard body limit and the hub template's 1 MB.
-		if len(body) > 60_000 {
-			t.Errorf("%d spokes: body %d bytes, want under 60,000", tc.spokes, len(body))
+		if searches != 9 || searches*DefaultGroupSize+4 > MaxDashboardMetrics {
+			t.Errorf("%d searches (want 9): %d metrics a view", searches, searches*DefaultGroupSize+4)
 		}
-		t.Logf("%d spokes: %d groups, %d widgets, body %d bytes", tc.spokes, groups, len(parsed.Widgets), len(body))
+		if len(parsed.Variables) != 1 || len(parsed.Variables[0].Values) != len(tc.groups) || parsed.Variables[0].Values[len(tc.groups)-1].Value != tc.groups[len(tc.groups)-1] {
+			t.Errorf("%d spokes: selector %+v, want the %d groups", tc.spokes, parsed.Variables, len(tc.groups))
+		}
+		if len(body) > 10_000 {
+			t.Errorf("%d spokes: body %d bytes, want under 10,000", tc.spokes, len(body))
+		}
+		t.Logf("%d spokes: %d groups, %d widgets, body %d bytes", tc.spokes, len(groups), len(parsed.Widgets), len(body))
 	}
 }
 
-// Each spoke's line comes from a SEARCH on its group, written by hand.
+// Each spoke's line comes from a SEARCH on the shown group, written by
+// hand; the selector is a pattern variable replacing the first group's
+// name, which stands in the body only where a group is meant.
 func TestFleetDashboardSearches(t *testing.T) {
-	body, err := FleetDashboardBody(&FleetDashboardProps{Groups: 2, Region: "eu-west-1"})
+	body, err := FleetDashboardBody(&FleetDashboardProps{Groups: []string{"spokes-1-100", "spokes-101-200"}, Region: "eu-west-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	var parsed parsedBody
+	if err := json.Unmarshal([]byte(body), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, w := range parsed.Widgets {
+		all = append(all, w.Properties.Title, fmt.Sprint(w.Properties.Metrics))
+	}
+	text := strings.Join(all, "\n")
 	for _, want := range []string{
-		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="AgentsBusy" Group="0"', 'Maximum', 60)`,
-		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="AgentsIdle" Group="1"', 'Maximum', 300)`,
-		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="AgentsStarting" Group="1"', 'Maximum', 300)`,
-		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="AgentsFloor" Group="1"', 'Maximum', 60)`,
-		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="AgentsCeiling" Group="1"', 'Maximum', 60)`,
-		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="JobsWaiting" Group="1"', 'Maximum', 60)`,
-		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="JobWaitSeconds" Group="1"', 'p50', 300)`,
-		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="JobWaitSeconds" Group="1"', 'p95', 300)`,
-		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="DemandKnown" Group="1"', 'Minimum', 60)`,
-		`Agents, spokes 101-200`,
+		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="AgentsBusy" Group="spokes-1-100"', 'Maximum', 60)`,
+		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="AgentsIdle" Group="spokes-1-100"', 'Maximum', 300)`,
+		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="AgentsStarting" Group="spokes-1-100"', 'Maximum', 300)`,
+		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="AgentsFloor" Group="spokes-1-100"', 'Maximum', 60)`,
+		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="AgentsCeiling" Group="spokes-1-100"', 'Maximum', 60)`,
+		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="JobsWaiting" Group="spokes-1-100"', 'Maximum', 60)`,
+		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="JobWaitSeconds" Group="spokes-1-100"', 'p50', 300)`,
+		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="JobWaitSeconds" Group="spokes-1-100"', 'p95', 300)`,
+		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="DemandKnown" Group="spokes-1-100"', 'Minimum', 60)`,
+		`Agents of spokes-1-100: busy, idle, starting against floor and ceiling`,
 	} {
-		var parsed any
-		_ = json.Unmarshal([]byte(body), &parsed)
-		if !strings.Contains(fmt.Sprint(parsed), want) {
+		if !strings.Contains(text, want) {
 			t.Errorf("the body lacks %s", want)
 		}
 	}
-	if strings.Contains(body, `Group=\"2\"`) {
-		t.Errorf("a search for a group that does not exist: %s", body)
+	v := parsed.Variables
+	if len(v) != 1 || v[0].Type != "pattern" || v[0].Pattern != "spokes-1-100" || v[0].InputType != "select" || v[0].DefaultValue != "spokes-1-100" ||
+		len(v[0].Values) != 2 || v[0].Values[1].Value != "spokes-101-200" {
+		t.Errorf("selector %+v, want a pattern variable over spokes-1-100 with both groups", v)
+	}
+	// The pattern stands only in group positions: 9 searches, 4 titles.
+	if n := strings.Count(body, "spokes-1-100"); n != 9+4+4 { // + the pattern, its default, the first value and its label
+		t.Errorf("spokes-1-100 stands %d times in the body, want 17", n)
 	}
 }
 
@@ -105,15 +144,11 @@ func TestFleetDashboardLimits(t *testing.T) {
 		props FleetDashboardProps
 		want  string
 	}{
-		{FleetDashboardProps{Groups: 0}, "Groups is 0, want at least 1"},
-		{FleetDashboardProps{Groups: 1, GroupSize: 101}, "101 spokes a group draw 505 lines in one graph, more than CloudWatch's 500: make GroupSize at most 100"},
-		{FleetDashboardProps{Groups: 125, AlarmArns: hubAlarms}, "503 widgets for 125 groups, more than CloudWatch's 500: one dashboard shows at most 124 groups (12400 spokes at most)"},
+		{FleetDashboardProps{}, "no groups of spokes, want at least 1"},
+		{FleetDashboardProps{Groups: []string{"spokes-1-101"}, GroupSize: 101}, "101 spokes a group draw 505 lines in one graph and 913 on the dashboard, more than CloudWatch's 500 and 2500: make GroupSize at most 100"},
 	} {
 		if _, err := FleetDashboardBody(&tc.props); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: error %v, want %q", tc.props, err, tc.want)
 		}
-	}
-	if _, err := FleetDashboardBody(&FleetDashboardProps{Groups: 124, AlarmArns: hubAlarms}); err != nil {
-		t.Errorf("124 groups (12,400 spokes, 3+4*124 = 499 widgets): %v", err)
 	}
 }

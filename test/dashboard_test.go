@@ -58,7 +58,7 @@ func TestFleetDashboardInTheHub(t *testing.T) {
 		t.Fatalf("hub dashboards %v, want one named hubspoke-fleet", hub)
 	}
 	body, size := bodyText(hub[0]["DashboardBody"])
-	for _, want := range []string{`MetricName=\"AgentsBusy\" Group=\"0\"`, `'p95', 300`, `"alarms":["<ref>","<ref>"]`, `"region":"eu-west-1"`} {
+	for _, want := range []string{`MetricName=\"AgentsBusy\" Group=\"spokes-1-100\"`, `'p95', 300`, `"alarms":["<ref>","<ref>"]`, `"region":"eu-west-1"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the dashboard body lacks %s:\n%s", want, body)
 		}
