@@ -95,10 +95,6 @@ type DemandSpoke struct {
 	Region string `json:"region,omitempty"`
 	// RoleArn is the spoke's DemandPublisherRole (demand spokes).
 	RoleArn string `json:"roleArn,omitempty"`
-	// Group is the spoke's group on the fleet dashboard (the Group
-	// dimension of its figures in the hub, e.g. "spokes-101-200"): set by
-	// NewDemandPoller.
-	Group string `json:"group"`
 	// Actions are the spoke's scheduled actions as the poller reads them:
 	// the ceiling at a moment is that of the action that fired last
 	// (DemandActions).
@@ -191,27 +187,23 @@ func GroupName(g, size int) string {
 	return fmt.Sprintf("spokes-%d-%d", g*size+1, (g+1)*size)
 }
 
-// Groups puts the spokes of pools, in fleet order, into groups of size (a
-// copy) and returns the groups' names.
-func Groups(pools []DemandPool, size int) ([]DemandPool, []string) {
+// Groups names the groups of size spokes the spokes of pools fall in, in
+// fleet order (pools in order, each pool's spokes in order): the poller
+// counts them the same way (demandpoller.py, GROUPS), so the fleet's
+// figures need no group written per spoke into its code.
+func Groups(pools []DemandPool, size int) []string {
 	if size <= 0 {
 		size = DefaultGroupSize
 	}
-	out := make([]DemandPool, len(pools))
 	n := 0
-	var names []string
-	for i, p := range pools {
-		out[i] = p
-		out[i].Spokes = append([]DemandSpoke(nil), p.Spokes...)
-		for j := range out[i].Spokes {
-			if n%size == 0 {
-				names = append(names, GroupName(n/size, size))
-			}
-			out[i].Spokes[j].Group = GroupName(n/size, size)
-			n++
-		}
+	for _, p := range pools {
+		n += len(p.Spokes)
 	}
-	return out, names
+	var names []string
+	for g := 0; g*size < n; g++ {
+		names = append(names, GroupName(g, size))
+	}
+	return names
 }
 
 // DemandPoller keeps the fleet's agent pools and counts their jobs, once a
@@ -283,9 +275,9 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 	if caps == nil {
 		caps = DefaultPlaceholderCapabilities()
 	}
-	pools, groups := Groups(props.Pools, props.GroupSize)
+	groups := Groups(props.Pools, props.GroupSize)
 	fleet, err := json.Marshal(map[string]any{
-		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": pools,
+		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": props.Pools, "groupSize": orDefault(props.GroupSize, DefaultGroupSize),
 		"holdSeconds": orDefault(props.HoldSeconds, DefaultHoldSeconds), "ghostGraceSeconds": orDefault(props.GhostGraceSeconds, DefaultGhostGraceSeconds),
 		"maintainEveryMinutes": orDefault(props.MaintainEveryMinutes, DefaultMaintainEveryMinutes),
 		"placeholder":          map[string]any{"name": DefaultPlaceholderName, "version": DefaultPlaceholderVersion, "capabilities": caps},

@@ -35,7 +35,7 @@
 #
 # FLEET (prepended by the construct):
 #   {"secretArn", "namespace", "holdSeconds", "ghostGraceSeconds",
-#    "maintainEveryMinutes", "placeholder": {"name", "version", "capabilities"},
+#    "maintainEveryMinutes", "groupSize", "placeholder": {"name", "version", "capabilities"},
 #    "pools": [{"url", "pool", "spokes": [{"name", "agentPrefix", "demand",
 #      "region", "roleArn", "actions": [{"zone", "hour", "minute", "days", "ceiling"}]}]}]}
 import base64
@@ -67,6 +67,13 @@ LOW = 0.2  # pause an organization when less than this share of its rate limit r
 CAP = 200  # most job requests one answer holds (kedacore/keda#6819)
 
 clock = time.time  # the harness sets a fake clock
+
+# Each spoke's group on the fleet dashboard (its figures' Group dimension):
+# spokes in fleet order (pools in order, each pool's spokes in order), SIZE
+# to a group, named spokes-<first>-<last> as the construct names them.
+SIZE = max(1, FLEET.get("groupSize", 100))
+GROUPS = {s["name"]: "spokes-%d-%d" % (i // SIZE * SIZE + 1, (i // SIZE + 1) * SIZE)
+          for i, s in enumerate(s for p in FLEET.get("pools", []) for s in p["spokes"])}
 
 _token = {"value": None, "at": 0.0}
 _pool_ids = {}  # (url, pool) -> id
@@ -403,7 +410,7 @@ def fleet_datums(spoke, figures):
     """The hub's datums of one spoke: figures {metric: value, or a list of
     waits}. Waits go as Values/Counts (whole seconds, so equal waits share a
     value), more than MAX_VALUES distinct ones in several datums."""
-    dims = [{"Name": "Spoke", "Value": spoke["name"]}, {"Name": "Group", "Value": spoke.get("group") or "spokes-1-100"}]
+    dims = [{"Name": "Spoke", "Value": spoke["name"]}, {"Name": "Group", "Value": GROUPS.get(spoke["name"], "spokes-1-%d" % SIZE)}]
     out = []
     for metric, v in figures.items():
         if isinstance(v, list):

@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -223,6 +224,8 @@ import json, sys
 sys.path.insert(0, "testdata")
 import pollerload
 p = pollerload.load(sys.argv[1], {"pools": []})
+p2 = pollerload.load(sys.argv[1], json.loads(sys.argv[2]))
+print(json.dumps({"groups": {n: p2.GROUPS[n] for n in ("spoke-0000", "spoke-0099", "spoke-0100", "spoke-0249")}}))
 waits = [float(i) for i in range(200)] + [5.0] * 10
 d = p.fleet_datums({"name": "dev", "group": 0}, {"JobWaitSeconds": waits})
 for i in range(1200):
@@ -230,10 +233,25 @@ for i in range(1200):
 b = p.batches(d)
 print(json.dumps({"datums": [[len(x.get("Values", [])), sum(x.get("Counts", []))] for x in d[:2]], "requests": [len(x) for x in b]}))
 `
-	out, err := exec.Command("python3", "-c", script, code).CombinedOutput()
+	// The poller groups the spokes as Groups does: 250 spokes in pools of
+	// 10, fleet order.
+	pools, _ := json.Marshal(map[string]any{"pools": fleetPools(250)})
+	raw, err := exec.Command("python3", "-c", script, code, string(pools)).CombinedOutput()
 	if err != nil {
-		t.Fatalf("%v: %s", err, out)
+		t.Fatalf("%v: %s", err, raw)
 	}
+	lines := strings.SplitN(strings.TrimSpace(string(raw)), "\n", 2)
+	var grouped struct{ Groups map[string]string }
+	if err := json.Unmarshal([]byte(lines[0]), &grouped); err != nil || len(lines) != 2 {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	if want := map[string]string{"spoke-0000": "spokes-1-100", "spoke-0099": "spokes-1-100", "spoke-0100": "spokes-101-200", "spoke-0249": "spokes-201-300"}; !maps.Equal(grouped.Groups, want) {
+		t.Errorf("the poller's groups %v, want %v", grouped.Groups, want)
+	}
+	if g := Groups(fleetPools(250), 0); !slices.Equal(g, []string{"spokes-1-100", "spokes-101-200", "spokes-201-300"}) {
+		t.Errorf("Groups %v", g)
+	}
+	out := []byte(lines[1])
 	var got struct {
 		Datums   [][2]float64
 		Requests []int
