@@ -214,7 +214,10 @@ func Groups(pools []DemandPool, size int) []string {
 // spokes that follow demand it counts the pool's waiting and running jobs
 // (one Azure DevOps call per pool, however many spokes share it) and
 // publishes each spoke's AgentsWanted and DemandKnown into the spoke's own
-// CloudWatch through the spoke's publisher role. Two hub alarms: a pool
+// CloudWatch through the spoke's publisher role, and each spoke's figures
+// for the fleet dashboard (job wait, agents busy, idle and starting, floor,
+// ceiling, waiting jobs, DemandKnown) into the hub's own CloudWatch, read
+// from the same lists (no further Azure DevOps call). Two hub alarms: a pool
 // without a placeholder for 10 minutes, a pool whose job list was cut at
 // its cap. Runs never overlap: a run ends within its 50 s timeout, before
 // the next minute's. No reserved concurrency: reserving any fails the
