@@ -178,7 +178,7 @@ func TestDemandActions(t *testing.T) {
 	got := DemandActions(schedule.Week{TimeZone: "Europe/Amsterdam", ScaleUp: 7 * 60, ScaleDown: 19 * 60, RestoreAfter: 5,
 		Weekday: 1, Demand: &schedule.Demand{WorkHoursMax: 4, OffHoursMax: 2}})
 	want := []DemandAction{
-		{Zone: "Europe/Amsterdam", Hour: 7, Minute: 0, Days: []int{0, 1, 2, 3, 4}, Ceiling: 4},
+		{Zone: "Europe/Amsterdam", Hour: 7, Minute: 0, Days: []int{0, 1, 2, 3, 4}, Ceiling: 4, Floor: 1},
 		{Zone: "Europe/Amsterdam", Hour: 19, Minute: 0, Days: []int{0, 1, 2, 3, 4}, Ceiling: 2},
 		{Zone: "UTC", Hour: 23, Minute: 0, Ceiling: 0},
 		{Zone: "UTC", Hour: 23, Minute: 5, Days: []int{6, 0, 1, 2, 3}, Ceiling: 2},
@@ -271,6 +271,19 @@ const harnessPAT = "pat-SECRET-0123456789"
 // scenario against moto and srv (testdata/demandpoller_harness.py).
 func runPoller(t *testing.T, srv *azdostandin.Server, scenario map[string]any) pollerResult {
 	t.Helper()
+	res, _ := runPollerBoth(t, srv, scenario)
+	return res
+}
+
+// runPollerRaw is runPoller's whole answer, as JSON decodes it.
+func runPollerRaw(t *testing.T, srv *azdostandin.Server, scenario map[string]any) map[string]any {
+	t.Helper()
+	_, raw := runPollerBoth(t, srv, scenario)
+	return raw
+}
+
+func runPollerBoth(t *testing.T, srv *azdostandin.Server, scenario map[string]any) (pollerResult, map[string]any) {
+	t.Helper()
 	if err := exec.Command("python3", "-c", "import moto, boto3").Run(); err != nil {
 		t.Fatal("python3 with moto and boto3 is needed (pip install moto boto3):", err)
 	}
@@ -295,7 +308,11 @@ func runPoller(t *testing.T, srv *azdostandin.Server, scenario map[string]any) p
 		t.Fatalf("harness: %v\n%s%s", err, out, stderr.String())
 	}
 	var res pollerResult
+	var raw map[string]any
 	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if err := json.Unmarshal(out, &raw); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	if res.LogHasToken {
@@ -304,7 +321,7 @@ func runPoller(t *testing.T, srv *azdostandin.Server, scenario map[string]any) p
 	if t.Failed() {
 		t.Logf("log:\n%s", res.Log)
 	}
-	return res
+	return res, raw
 }
 
 // Scenario helpers: a spoke, a pool, a fleet with every pool kept each

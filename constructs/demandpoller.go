@@ -25,7 +25,10 @@ var demandPollerCode string
 // DefaultDemandNamespace is the CloudWatch namespace of the demand metrics
 // (AgentsWanted and DemandKnown, dimension Spoke, in each spoke; the fleet's
 // PoolsWithoutPlaceholder, PoolsCapped, JobsUnplaced and GhostsRemoved, no
-// dimension, in the hub).
+// dimension, in the hub; and each spoke's figures for the fleet dashboard,
+// dimensions Spoke and Group, in the hub: JobWaitSeconds (values and
+// counts), AgentsBusy, AgentsIdle, AgentsStarting, JobsWaiting,
+// AgentsFloor, AgentsCeiling, DemandKnown; docs/demand.md).
 const DefaultDemandNamespace = "hubspoke/Demand"
 
 // DefaultPlaceholderName is the placeholder agent's name in every pool: it
@@ -119,6 +122,8 @@ type DemandAction struct {
 	Minute  int    `json:"minute"`
 	Days    []int  `json:"days,omitempty"`
 	Ceiling int    `json:"ceiling"`
+	// Floor is the action's minimum (the fleet dashboard's floor line).
+	Floor int `json:"floor,omitempty"`
 }
 
 // DemandActions turns the week's scheduled actions (their AWS cron
@@ -132,7 +137,7 @@ func DemandActions(w schedule.Week) []DemandAction {
 		if len(f) != 6 {
 			panic(fmt.Sprintf("unexpected cron %q", a.Cron))
 		}
-		d := DemandAction{Zone: a.TimeZone, Ceiling: a.Ceiling}
+		d := DemandAction{Zone: a.TimeZone, Ceiling: a.Ceiling, Floor: a.Capacity}
 		d.Minute, _ = strconv.Atoi(f[0])
 		d.Hour, _ = strconv.Atoi(f[1])
 		switch dow := f[4]; dow {
@@ -177,6 +182,41 @@ type DemandPollerProps struct {
 	// AlarmPrefix names the hub's alarms (<prefix>-pool-without-placeholder,
 	// <prefix>-job-list-capped). Default: "hubspoke".
 	AlarmPrefix string
+	// GroupSize is how many spokes share a Group value of the fleet
+	// figures (in fleet order): the fleet dashboard shows one group at a
+	// time. Default: DefaultGroupSize.
+	GroupSize int
+}
+
+// DefaultGroupSize: the fleet dashboard shows 100 spokes at a time: its
+// widest graph (busy, idle, starting, floor, ceiling a spoke) then holds
+// 500 series, CloudWatch's most a widget shows and a SEARCH returns, and
+// its 9 lines a spoke 900 metrics of the 2,500 a dashboard may retrieve.
+const DefaultGroupSize = 100
+
+// GroupName is the Group dimension value of the g-th group (from 0) of
+// size spokes: "spokes-<first>-<last>", counted from 1.
+func GroupName(g, size int) string {
+	return fmt.Sprintf("spokes-%d-%d", g*size+1, (g+1)*size)
+}
+
+// Groups names the groups of size spokes the spokes of pools fall in, in
+// fleet order (pools in order, each pool's spokes in order): the poller
+// counts them the same way (demandpoller.py, GROUPS), so the fleet's
+// figures need no group written per spoke into its code.
+func Groups(pools []DemandPool, size int) []string {
+	if size <= 0 {
+		size = DefaultGroupSize
+	}
+	n := 0
+	for _, p := range pools {
+		n += len(p.Spokes)
+	}
+	var names []string
+	for g := 0; g*size < n; g++ {
+		names = append(names, GroupName(g, size))
+	}
+	return names
 }
 
 // DemandPoller keeps the fleet's agent pools and counts their jobs, once a
@@ -187,7 +227,10 @@ type DemandPollerProps struct {
 // spokes that follow demand it counts the pool's waiting and running jobs
 // (one Azure DevOps call per pool, however many spokes share it) and
 // publishes each spoke's AgentsWanted and DemandKnown into the spoke's own
-// CloudWatch through the spoke's publisher role. Two hub alarms: a pool
+// CloudWatch through the spoke's publisher role, and each spoke's figures
+// for the fleet dashboard (job wait, agents busy, idle and starting, floor,
+// ceiling, waiting jobs, DemandKnown) into the hub's own CloudWatch, read
+// from the same lists (no further Azure DevOps call). Two hub alarms: a pool
 // without a placeholder for 10 minutes, a pool whose job list was cut at
 // its cap. Runs never overlap: a run ends within its 50 s timeout, before
 // the next minute's. No reserved concurrency: reserving any fails the
@@ -200,6 +243,9 @@ type DemandPoller interface {
 	Function() awslambda.CfnFunction
 	PlaceholderAlarm() awscloudwatch.CfnAlarm
 	CappedAlarm() awscloudwatch.CfnAlarm
+	// Groups are the Group values the fleet figures take, in order.
+	Groups() []string
+	Namespace() string
 }
 
 type demandPoller struct {
@@ -207,7 +253,12 @@ type demandPoller struct {
 	role                awsiam.Role
 	fn                  awslambda.CfnFunction
 	placeholder, capped awscloudwatch.CfnAlarm
+	groups              []string
+	namespace           string
 }
+
+func (p *demandPoller) Groups() []string  { return p.groups }
+func (p *demandPoller) Namespace() string { return p.namespace }
 
 func (p *demandPoller) Role() awsiam.IRole                       { return p.role }
 func (p *demandPoller) Function() awslambda.CfnFunction          { return p.fn }
@@ -265,8 +316,10 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 	if caps == nil {
 		caps = DefaultPlaceholderCapabilities()
 	}
+	groups := Groups(props.Pools, props.GroupSize)
 	fleet, err := json.Marshal(map[string]any{
 		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": props.Pools, "zones": demandZones(props.Pools),
+		"groupSize":   orDefault(props.GroupSize, DefaultGroupSize),
 		"holdSeconds": orDefault(props.HoldSeconds, DefaultHoldSeconds), "ghostGraceSeconds": orDefault(props.GhostGraceSeconds, DefaultGhostGraceSeconds),
 		"maintainEveryMinutes": orDefault(props.MaintainEveryMinutes, DefaultMaintainEveryMinutes),
 		"placeholder":          map[string]any{"name": DefaultPlaceholderName, "version": DefaultPlaceholderVersion, "capabilities": caps},
@@ -356,5 +409,5 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 		"A pool of the fleet has had no placeholder agent for 10 minutes: Azure DevOps fails its jobs while no agent is registered. The poller's log says which pool and why (pool missing, token without the pool's Administrator role).", 10)
 	capped := alarm("CappedAlarm", "job-list-capped", "PoolsCapped",
 		"A pool has had more unfinished job requests than one Azure DevOps answer holds (200) for 5 minutes: its waiting jobs are counted at least, not exactly. The poller's log names the pool.", 5)
-	return &demandPoller{Construct: this, role: role, fn: fn, placeholder: placeholder, capped: capped}
+	return &demandPoller{Construct: this, role: role, fn: fn, placeholder: placeholder, capped: capped, groups: groups, namespace: namespace}
 }

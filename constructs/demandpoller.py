@@ -35,7 +35,7 @@
 #
 # FLEET (prepended by the construct):
 #   {"secretArn", "namespace", "holdSeconds", "ghostGraceSeconds",
-#    "maintainEveryMinutes", "placeholder": {"name", "version", "capabilities"},
+#    "maintainEveryMinutes", "groupSize", "placeholder": {"name", "version", "capabilities"},
 #    "pools": [{"url", "pool", "spokes": [{"name", "agentPrefix", "demand",
 #      "region", "roleArn", "actions": [{"zone", "hour", "minute", "days", "ceiling"}]}]}]}
 import base64
@@ -70,6 +70,13 @@ CAP = 200  # most job requests one answer holds (kedacore/keda#6819)
 
 clock = time.time  # the harness sets a fake clock
 
+# Each spoke's group on the fleet dashboard (its figures' Group dimension):
+# spokes in fleet order (pools in order, each pool's spokes in order), SIZE
+# to a group, named spokes-<first>-<last> as the construct names them.
+SIZE = max(1, FLEET.get("groupSize", 100))
+GROUPS = {s["name"]: "spokes-%d-%d" % (i // SIZE * SIZE + 1, (i // SIZE + 1) * SIZE)
+          for i, s in enumerate(s for p in FLEET.get("pools", []) for s in p["spokes"])}
+
 _token = {"value": None, "at": 0.0}
 _pool_ids = {}  # (url, pool) -> id
 _resume = {}  # url -> time calls may resume (Retry-After, X-RateLimit-Reset)
@@ -78,6 +85,7 @@ _last = {}  # spoke -> (AgentsWanted, time) of the last count
 _unknown_since = {}  # spoke -> time its pool first failed with no count to hold
 _no_placeholder = {}  # (url, pool) -> why the pool has no placeholder
 _seen = {}  # (url, pool) -> when its placeholder was last seen or made
+_assigned = {}  # (url, pool) -> ids of the requests seen assigned at the last count
 STALE = 2 * 60 * MAINTAIN  # a pool not seen with its placeholder for two keeping rounds counts as without one
 _lock = threading.Lock()
 
@@ -344,6 +352,7 @@ def visit(pool, tok, now, calls, maintain):
                 # The list is cut: the agents' own running requests are whole.
                 out["agents"] = call("GET", org, "/_apis/distributedtask/pools/%d/agents?includeAssignedRequest=true&%s" % (pid, API), tok, calls, now).get("value", [])
             out["waiting"], out["running"] = tally(pool, jobs, out["agents"] if out["capped"] else None)
+            out["waits"] = first_assigned(key, pool, jobs, now)
     except urllib.error.HTTPError as e:
         if e.code == 404:
             _pool_ids.pop(key, None)
@@ -351,6 +360,109 @@ def visit(pool, tok, now, calls, maintain):
     except (urllib.error.URLError, OSError, ValueError) as e:
         raise problem(e, org, "pool %r" % pool["pool"])
     return out
+
+
+def first_assigned(key, pool, jobs, now):
+    """{spoke name: [seconds waited]} of the pool's jobs first seen assigned
+    to a fleet agent in this count: assignTime minus queueTime, each job
+    once. This container remembers which requests it saw assigned at its
+    last count; a container's first count (a cold start: it remembers
+    nothing) takes only the jobs assigned in the last minute, those older
+    having been counted by the container before it. So a job assigned and
+    finished between two counts is not seen (the list holds unfinished
+    requests only), and one assigned while no count ran for more than a
+    minute (a cold start after a gap) is not counted."""
+    prev = _assigned.get(key)
+    ids, out = set(), {}
+    for job in jobs:
+        agent = (job.get("reservedAgent") or {}).get("name")
+        queued, assigned = since(job.get("queueTime")), since(job.get("assignTime"))
+        if not agent or queued is None or assigned is None or job.get("finishTime") or job.get("result"):
+            continue
+        ids.add(job.get("requestId"))
+        if (job.get("requestId") in prev) if prev is not None else now - assigned >= 60:
+            continue
+        spoke = fleet_agent(pool, agent)
+        if spoke:
+            out.setdefault(spoke["name"], []).append(max(0.0, assigned - queued))
+    _assigned[key] = ids
+    return out
+
+
+def agent_states(pool, agents, now):
+    """{spoke name: {"busy", "idle", "starting"}} from the pool's agent list:
+    busy, an agent with an assigned request; idle, online without one;
+    starting, registered and offline for less than GRACE (its listener has
+    not connected yet; an older offline agent is a ghost, not counted). A
+    task that is still pulling its image or starting its container has
+    not registered yet: Azure DevOps cannot see it."""
+    out = {s["name"]: {"busy": 0, "idle": 0, "starting": 0} for s in pool["spokes"]}
+    for a in agents:
+        name = a.get("name", "")
+        spoke = fleet_agent(pool, name) if name != PLACEHOLDER else None
+        if not spoke:
+            continue
+        if a.get("assignedRequest"):
+            state = "busy"
+        elif a.get("status") == "online":
+            state = "idle"
+        else:
+            changed = since(a.get("statusChangedOn")) or since(a.get("createdOn"))
+            if changed is None or now - changed >= GRACE:
+                continue
+            state = "starting"
+        out[spoke["name"]][state] += 1
+    return out
+
+
+def floor_now(spoke, now):
+    """The spoke's scheduled floor now (as ceiling(): the action that fired
+    last), or its "floor"."""
+    actions = spoke.get("actions")
+    if not actions:
+        return spoke.get("floor", 0)
+    at = ceiling(dict(spoke, actions=[dict(a, ceiling=a.get("floor", 0)) for a in actions]), now)
+    return at
+
+
+MAX_VALUES = 150  # values one datum holds (PutMetricData: "up to 150 values per metric")
+MAX_METRICS = 1000  # metrics one PutMetricData request holds
+
+
+def fleet_datums(spoke, figures):
+    """The hub's datums of one spoke: figures {metric: value, or a list of
+    waits}. Waits go as Values/Counts (whole seconds, so equal waits share a
+    value), more than MAX_VALUES distinct ones in several datums."""
+    dims = [{"Name": "Spoke", "Value": spoke["name"]}, {"Name": "Group", "Value": GROUPS.get(spoke["name"], "spokes-1-%d" % SIZE)}]
+    out = []
+    for metric, v in figures.items():
+        if isinstance(v, list):
+            counts = {}
+            for w in v:
+                counts[float(round(w))] = counts.get(float(round(w)), 0) + 1
+            values = sorted(counts)
+            for i in range(0, len(values), MAX_VALUES):
+                part = values[i:i + MAX_VALUES]
+                out.append({"MetricName": metric, "Dimensions": dims, "Values": part, "Counts": [float(counts[x]) for x in part], "Unit": "Seconds"})
+        else:
+            out.append({"MetricName": metric, "Dimensions": dims, "Value": v, "Unit": "Count"})
+    return out
+
+
+def batches(datums):
+    """PutMetricData requests: at most MAX_METRICS datums each, and each
+    metric (name and dimensions) at most once in a request."""
+    out = []
+    for d in datums:
+        key = (d["MetricName"], json.dumps(d["Dimensions"], sort_keys=True))
+        for b in out:
+            if len(b[1]) < MAX_METRICS and key not in b[0]:
+                b[0].add(key)
+                b[1].append(d)
+                break
+        else:
+            out.append(({key}, [d]))
+    return [b[1] for b in out]
 
 
 def tally(pool, jobs, agents):
@@ -514,6 +626,7 @@ def handler(event, context):
         tok, unreadable = None, "the agent token secret could not be read: %s" % e
     demand = [s for p in FLEET["pools"] for s in p["spokes"] if s.get("demand")]
     fleet = {"placeholders": {}, "capped": [], "unplaced": 0, "ghosts": []}
+    figures = {}  # spoke name -> (spoke, {metric: value}): the fleet's figures, into the hub's CloudWatch
 
     def visited(ip):
         i, pool = ip
@@ -533,7 +646,18 @@ def handler(event, context):
             if prob:
                 problems.append(prob)
                 items.extend((s, held(s, now), False, now) for s in mine)
+                for s in mine:
+                    if status[s["name"]] is None:
+                        figures.setdefault(s["name"], (s, {}))[1]["DemandKnown"] = 0
                 continue
+            if "agents" in res:  # a keeping round: idle and starting agents (busy too, for pools not counted)
+                states = agent_states(pool, res["agents"], now)
+                for s in pool["spokes"]:
+                    st = states[s["name"]]
+                    f = figures.setdefault(s["name"], (s, {}))[1]
+                    f.update({"AgentsIdle": st["idle"], "AgentsStarting": st["starting"]})
+                    if not s.get("demand"):
+                        f["AgentsBusy"] = st["busy"]
             problems.extend(res.get("problems", []))
             if "placeholder" in res:
                 fleet["placeholders"]["%s/%s" % (pool["url"].rstrip("/"), pool["pool"])] = res["placeholder"]
@@ -559,6 +683,13 @@ def handler(event, context):
                 _last[s["name"]] = (share[s["name"]], now)
                 _unknown_since.pop(s["name"], None)
                 items.append((s, share[s["name"]], True, now))
+                if status[s["name"]] is None:
+                    busy = sum(n for a, n in res["running"].items() if fleet_agent(pool, a) is s)
+                    f = figures.setdefault(s["name"], (s, {}))[1]
+                    f.update({"AgentsBusy": busy, "JobsWaiting": share[s["name"]] - busy, "AgentsFloor": floor_now(s, now),
+                              "AgentsCeiling": ceiling(s, now), "DemandKnown": 1})
+                    if res["waits"].get(s["name"]):
+                        f["JobWaitSeconds"] = res["waits"][s["name"]]
         # A pool counts as without a placeholder when it is known to lack one
         # (missing pool, no right to add it) or was not seen with one for two
         # keeping rounds (the pool not readable at all: a rejected token,
@@ -586,12 +717,21 @@ def handler(event, context):
             {"MetricName": k, "Value": v, "Unit": "Count"} for k, v in hub.items()])
     except Exception as e:
         failed.append("hub metrics: %s" % e)
-    print(json.dumps({"pools": len(FLEET["pools"]), "apiCalls": len(calls), "problems": problems[:20], "fleet": hub,
+    # Each spoke's figures (the fleet dashboard's lines): a failed request
+    # is logged, not raised (the scaling metrics went out already).
+    datums = [d for _, (s, f) in sorted(figures.items()) for d in fleet_datums(s, f)]
+    requests = batches(datums)
+    for b in requests:
+        try:
+            _creds["hub"][1].put_metric_data(Namespace=FLEET["namespace"], MetricData=b)
+        except Exception as e:
+            problems.append("fleet figures not published (%d metrics): %s" % (len(b), e))
+    print(json.dumps({"pools": len(FLEET["pools"]), "apiCalls": len(calls), "fleetMetrics": len(datums), "fleetRequests": len(requests), "problems": problems[:20], "fleet": hub,
                       "ghostsRemoved": fleet["ghosts"][:20], "spokes": len(items), "notDeployedYet": pending[:20],
                       "publishFailed": failed[:20]}))
     if failed:
         raise RuntimeError("could not publish to %d spokes (first: %s)" % (len(failed), failed[0]))
-    return {"apiCalls": len(calls), "calls": [list(c) for c in calls], "problems": problems, "notDeployedYet": pending,
+    return {"apiCalls": len(calls), "calls": [list(c) for c in calls], "fleetRequests": len(requests), "problems": problems, "notDeployedYet": pending,
             "fleet": hub, "ghostsRemoved": fleet["ghosts"], "placeholders": fleet["placeholders"]}
 
 

@@ -67,6 +67,12 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 			RoleName:          DemandPollerRoleName,
 			PublisherRoleArns: publishers,
 		})
+		// The fleet at a glance, from the figures the poller puts into
+		// the hub's own CloudWatch (docs/operations.md, Fleet dashboard).
+		hsconstructs.NewFleetDashboard(stack, "FleetDashboard", &hsconstructs.FleetDashboardProps{
+			Groups: poller.Groups(), Namespace: poller.Namespace(), Region: f.Hub.Region,
+			AlarmArns: []string{*poller.PlaceholderAlarm().AttrArn(), *poller.CappedAlarm().AttrArn()},
+		})
 	}
 	awscdk.NewCfnOutput(stack, jsii.String("RepositoryUri"), &awscdk.CfnOutputProps{
 		Value:       registry.Repository().RepositoryUri(),

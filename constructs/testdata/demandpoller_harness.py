@@ -80,8 +80,22 @@ def main():
                     raise poller.ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "AssumeRole")
                 return self.sts.assume_role(**kw)
 
+        # The hub's own CloudWatch (no region, no credentials given): what
+        # is put there is recorded, then sent to moto.
+        hub = []
+
+        class RecordingCloudWatch:
+            def __init__(self, cw):
+                self.cw = cw
+
+            def put_metric_data(self, **kw):
+                hub.append(kw["MetricData"])
+                return self.cw.put_metric_data(**kw)
+
         def client(service, **kw):
             c = real_client(service, **kw)
+            if service == "cloudwatch" and not kw:
+                return RecordingCloudWatch(c)
             return NotYetSTS(c) if service == "sts" else c
 
         poller._client = client
@@ -98,12 +112,14 @@ def main():
             poller.clock = lambda: at
             before = len(control("calls"))
             published.clear()
+            hub.clear()
             with contextlib.redirect_stdout(log):
                 result = poller.handler({}, None)
             calls = control("calls")[before:]
             out["runs"].append({"at": at, "published": sorted(published, key=lambda p: p["spoke"]),
                                 "problems": result["problems"], "fleet": result["fleet"], "ghostsRemoved": result["ghostsRemoved"],
                                 "placeholders": result["placeholders"], "notDeployedYet": result["notDeployedYet"],
+                                "hubRequests": [[d for d in req] for req in hub],
                                 "calls": [[c["Method"], c["Org"], c["Path"], c["Status"]] for c in calls]})
         read = {}
         now = datetime.datetime.now(datetime.timezone.utc)
