@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -937,5 +938,49 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Spokes that share a schedule share one entry of the code's schedules: two
+// spokes with the same actions and one with others give two entries, and
+// the function gives each spoke its own actions back when it loads (the
+// code as the template holds it, FLEET line included).
+func TestDemandPollerSharesSchedules(t *testing.T) {
+	a := []DemandAction{{Zone: "UTC", Hour: 7, Minute: 0, Days: []int{0, 1, 2, 3, 4}, Ceiling: 8, Floor: 4}, {Zone: "UTC", Hour: 19, Minute: 0, Ceiling: 2, Floor: 1}}
+	b := []DemandAction{{Zone: "Europe/Amsterdam", Hour: 6, Minute: 30, Ceiling: 3, Floor: 1}}
+	spoke := func(name string, actions []DemandAction) DemandSpoke {
+		return DemandSpoke{Name: name, AgentPrefix: "hubspoke-" + name, Demand: true, Region: "eu-west-1", RoleArn: "arn:aws:iam::2:role/hubspoke-" + name + "-demand", Actions: actions}
+	}
+	pools, schedules := sharedSchedules([]DemandPool{{URL: "https://dev.azure.com/o", Pool: "p", Spokes: []DemandSpoke{spoke("one", a), spoke("two", a), spoke("three", b), {Name: "plain", AgentPrefix: "hubspoke-plain"}}}})
+	if len(schedules) != 2 {
+		t.Fatalf("%d schedules, want 2 (one, two share theirs)", len(schedules))
+	}
+	fleet, _ := json.Marshal(map[string]any{"pools": pools, "schedules": schedules})
+	if strings.Contains(string(fleet), `"actions"`) {
+		t.Errorf("a spoke still carries its actions: %s", fleet)
+	}
+	dir := t.TempDir()
+	code := filepath.Join(dir, "code.py")
+	if err := os.WriteFile(code, []byte(DemandPollerCode("FLEET_JSON_HERE")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `
+import json, sys
+sys.path.insert(0, "testdata")
+import pollerload
+p = pollerload.load(sys.argv[1], json.loads(sys.argv[2]))
+print(json.dumps({s["name"]: s.get("actions") for s in p.FLEET["pools"][0]["spokes"]}))
+`
+	raw, err := exec.Command("python3", "-c", script, code, string(fleet)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	var got map[string][]DemandAction
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	want := map[string][]DemandAction{"one": a, "two": a, "three": b, "plain": nil}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the function's spokes' actions %v, want %v", got, want)
 	}
 }

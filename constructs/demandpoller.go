@@ -271,6 +271,43 @@ func (p *demandPoller) CappedAlarm() awscloudwatch.CfnAlarm      { return p.capp
 // per spoke, up to 1,769 MiB (one full vCPU).
 func PollerMemoryMiB(spokes int) int { return min(256+2*spokes, 1769) }
 
+// compactSpoke is a DemandSpoke in the function's code: its actions as the
+// index of its schedule in the shared list.
+type compactSpoke struct {
+	DemandSpoke
+	Actions  []DemandAction `json:"actions,omitempty"` // always empty: shadows DemandSpoke's
+	Schedule *int           `json:"schedule,omitempty"`
+}
+
+// sharedSchedules writes each distinct list of actions once: spokes of one
+// fleet mostly share their schedule, and 1,000 spokes' actions written out
+// one by one would take most of the hub template's 1 MB. The function
+// expands them again when it loads.
+func sharedSchedules(in []DemandPool) ([]map[string]any, [][]DemandAction) {
+	var schedules [][]DemandAction
+	index := map[string]int{}
+	out := make([]map[string]any, 0, len(in))
+	for _, p := range in {
+		spokes := make([]compactSpoke, 0, len(p.Spokes))
+		for _, s := range p.Spokes {
+			c := compactSpoke{DemandSpoke: s}
+			if len(s.Actions) > 0 {
+				key, _ := json.Marshal(s.Actions)
+				i, ok := index[string(key)]
+				if !ok {
+					i = len(schedules)
+					index[string(key)] = i
+					schedules = append(schedules, s.Actions)
+				}
+				c.Schedule = &i
+			}
+			spokes = append(spokes, c)
+		}
+		out = append(out, map[string]any{"url": p.URL, "pool": p.Pool, "spokes": spokes})
+	}
+	return out, schedules
+}
+
 // demandZones are the UTC offsets (schedule.Offsets: from Unix seconds,
 // minutes east) of every zone the demand spokes' actions name, so that the
 // function reads their local times without a tz database of its own (the
@@ -317,8 +354,9 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 		caps = DefaultPlaceholderCapabilities()
 	}
 	groups := Groups(props.Pools, props.GroupSize)
+	pools, schedules := sharedSchedules(props.Pools)
 	fleet, err := json.Marshal(map[string]any{
-		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": props.Pools, "zones": demandZones(props.Pools),
+		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": pools, "schedules": schedules, "zones": demandZones(props.Pools),
 		"groupSize":   orDefault(props.GroupSize, DefaultGroupSize),
 		"holdSeconds": orDefault(props.HoldSeconds, DefaultHoldSeconds), "ghostGraceSeconds": orDefault(props.GhostGraceSeconds, DefaultGhostGraceSeconds),
 		"maintainEveryMinutes": orDefault(props.MaintainEveryMinutes, DefaultMaintainEveryMinutes),

@@ -70,6 +70,14 @@ CAP = 200  # most job requests one answer holds (kedacore/keda#6819)
 
 clock = time.time  # the harness sets a fake clock
 
+# Spokes that share a schedule share one entry of FLEET["schedules"] (the
+# construct writes each distinct list of actions once, to keep the inline
+# code small at 1,000 spokes): give each spoke its own list back.
+for _p in FLEET.get("pools", []):
+    for _s in _p["spokes"]:
+        if "schedule" in _s:
+            _s["actions"] = FLEET["schedules"][_s.pop("schedule")]
+
 # Each spoke's group on the fleet dashboard (its figures' Group dimension):
 # spokes in fleet order (pools in order, each pool's spokes in order), SIZE
 # to a group, named spokes-<first>-<last> as the construct names them.

@@ -149,6 +149,12 @@ func TestScaleOrganizationMode(t *testing.T) {
 	if size > 10_000 {
 		t.Errorf("1,000 spokes: dashboard body %d bytes, want under 10,000", size)
 	}
+	// CloudFormation takes a template of at most 1 MB (from S3), and the
+	// fleet file allows 2,000 spokes: at 1,000 the hub must stay under half
+	// of it (the poller's inline fleet grows per spoke; schedules shared).
+	if hubInfo.Size() > 500_000 {
+		t.Errorf("1,000 spokes: hub template %d bytes, want under 500,000 (half of CloudFormation's 1 MB, for the 2,000 the fleet file allows)", hubInfo.Size())
+	}
 	t.Logf("organization mode, 1,000 spokes following demand: hub policy sizes %v, hub template %d bytes, dashboard body %d bytes", got, hubInfo.Size(), size)
 }
 
