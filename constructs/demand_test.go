@@ -984,3 +984,27 @@ print(json.dumps({s["name"]: s.get("actions") for s in p.FLEET["pools"][0]["spok
 		t.Errorf("the function's spokes' actions %v, want %v", got, want)
 	}
 }
+
+// Worked by hand: dev (ceiling 2) and dev-eu (ceiling 3) share a pool; two
+// dev-eu agents (hubspoke-dev-eu-..., which also starts with hubspoke-dev-:
+// the longest prefix is the spoke's) run a job each, two jobs wait. Room:
+// dev 2 - 0 = 2, dev-eu 3 - 2 = 1. Shares of 2 by room: dev 2 x 2/3 = 1.33,
+// dev-eu 2 x 1/3 = 0.67: 1 and 0, and the one left over goes to the larger
+// remainder (dev-eu's .67). Wanted: dev 0 + 1 = 1, dev-eu 2 + 1 = 3.
+func TestPollerLongestPrefixAndRemainder(t *testing.T) {
+	srv := azdostandin.New(monday)
+	srv.AddOrg("rem", admin, "hubspoke")
+	srv.Register("rem", "hubspoke", DefaultPlaceholderName, "offline", monday, fleetOS)
+	srv.Register("rem", "hubspoke", "hubspoke-dev-eu-ip-10-1-0-1", "online", monday, fleetOS)
+	srv.Register("rem", "hubspoke", "hubspoke-dev-eu-ip-10-1-0-2", "online", monday, fleetOS)
+	mustQueue(t, srv, "rem", "hubspoke", 4) // two taken by the dev-eu agents, two waiting
+	res := runPoller(t, srv, map[string]any{
+		"fleet": fleetOf(pool("rem", "hubspoke", demandSpoke("dev", 2), demandSpoke("dev-eu", 3))),
+		"steps": []any{run(monday)},
+	})
+	for spoke, want := range map[string]string{"dev": "1", "dev-eu": "3"} {
+		if got, known, ok := res.Runs[0].wanted(spoke); !ok || got != want || !known {
+			t.Errorf("%s wanted %s (known %v), want %s", spoke, got, known, want)
+		}
+	}
+}
