@@ -232,6 +232,7 @@ type pollerResult struct {
 	Controls []map[string]any
 	ReadBack map[string]map[string]struct {
 		Max     *float64
+		Min     *float64
 		Samples float64
 	}
 	LogHasToken bool
@@ -1006,5 +1007,24 @@ func TestPollerLongestPrefixAndRemainder(t *testing.T) {
 		if got, known, ok := res.Runs[0].wanted(spoke); !ok || got != want || !known {
 			t.Errorf("%s wanted %s (known %v), want %s", spoke, got, known, want)
 		}
+	}
+}
+
+// What the spoke's CloudWatch holds, read back: a minute the pool could not
+// be read (503) publishes DemandKnown 0, the next minute 1 (the
+// demand-unknown alarm reads the published value, not what the poller
+// meant).
+func TestPollerPublishesDemandKnown(t *testing.T) {
+	srv := azdostandin.New(monday)
+	srv.AddOrg("known", admin, "hubspoke")
+	srv.Register("known", "hubspoke", DefaultPlaceholderName, "offline", monday, fleetOS)
+	res := runPoller(t, srv, map[string]any{
+		"fleet": fleetOf(pool("known", "hubspoke", demandSpoke("dev", 4))),
+		"steps": []any{ctl("fault", map[string]any{"org": "known", "path": "jobrequests", "code": 503, "count": 1}), run(monday), run(monday.Add(time.Minute))},
+		"readBack": []string{"dev"},
+	})
+	m := res.ReadBack["dev"]["DemandKnown"]
+	if m.Min == nil || m.Max == nil || *m.Min != 0 || *m.Max != 1 || m.Samples != 2 {
+		t.Errorf("dev's CloudWatch DemandKnown %+v, want 0 then 1 (min 0, max 1, 2 samples)", m)
 	}
 }

@@ -131,8 +131,9 @@ def main():
                 stats = cw.get_metric_statistics(Namespace=fleet["namespace"], MetricName=metric,
                                                  Dimensions=[{"Name": "Spoke", "Value": name}],
                                                  StartTime=now - datetime.timedelta(minutes=10), EndTime=now + datetime.timedelta(minutes=1),
-                                                 Period=60, Statistics=["Maximum", "SampleCount"])
+                                                 Period=60, Statistics=["Maximum", "Minimum", "SampleCount"])
                 read[name][metric] = {"max": max((d["Maximum"] for d in stats["Datapoints"]), default=None),
+                                      "min": min((d["Minimum"] for d in stats["Datapoints"]), default=None),
                                       "samples": sum(d["SampleCount"] for d in stats["Datapoints"])}
         out["readBack"] = read
     tok = scenario.get("token", PAT).strip()
