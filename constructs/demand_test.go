@@ -1019,12 +1019,34 @@ func TestPollerPublishesDemandKnown(t *testing.T) {
 	srv.AddOrg("known", admin, "hubspoke")
 	srv.Register("known", "hubspoke", DefaultPlaceholderName, "offline", monday, fleetOS)
 	res := runPoller(t, srv, map[string]any{
-		"fleet": fleetOf(pool("known", "hubspoke", demandSpoke("dev", 4))),
-		"steps": []any{ctl("fault", map[string]any{"org": "known", "path": "jobrequests", "code": 503, "count": 1}), run(monday), run(monday.Add(time.Minute))},
+		"fleet":    fleetOf(pool("known", "hubspoke", demandSpoke("dev", 4))),
+		"steps":    []any{ctl("fault", map[string]any{"org": "known", "path": "jobrequests", "code": 503, "count": 1}), run(monday), run(monday.Add(time.Minute))},
 		"readBack": []string{"dev"},
 	})
 	m := res.ReadBack["dev"]["DemandKnown"]
 	if m.Min == nil || m.Max == nil || *m.Min != 0 || *m.Max != 1 || m.Samples != 2 {
 		t.Errorf("dev's CloudWatch DemandKnown %+v, want 0 then 1 (min 0, max 1, 2 samples)", m)
+	}
+}
+
+// A pool deleted and created again under its name has a new id: the poller's
+// cached id answers 404 once (that minute is not counted), then it looks the
+// pool up again and counts the new pool's jobs.
+func TestPollerForgetsAPoolIDAfter404(t *testing.T) {
+	srv := azdostandin.New(monday)
+	srv.AddOrg("again", admin, "hubspoke")
+	res := runPoller(t, srv, map[string]any{
+		"fleet": fleetOf(pool("again", "hubspoke", demandSpoke("dev", 4))),
+		"steps": []any{run(monday),
+			ctl("recreatePool", map[string]any{"org": "again", "pool": "hubspoke"}),
+			ctl("register", map[string]any{"org": "again", "pool": "hubspoke", "name": DefaultPlaceholderName, "status": "offline", "capabilities": fleetOS}),
+			ctl("queue", map[string]any{"org": "again", "pool": "hubspoke", "demands": []string{"git"}}),
+			run(monday.Add(time.Minute)), run(monday.Add(2 * time.Minute))},
+	})
+	if _, known, _ := res.Runs[1].wanted("dev"); known {
+		t.Errorf("run 1 (the old id): dev counted, want not known (404)")
+	}
+	if got, known, _ := res.Runs[2].wanted("dev"); got != "1" || !known {
+		t.Errorf("run 2: dev wanted %s known %v, want 1 known (the new pool's job)", got, known)
 	}
 }

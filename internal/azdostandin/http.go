@@ -417,6 +417,23 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Unlock()
 		ok(map[string]string{})
+	case "recreatePool":
+		// A person deletes the pool and creates one of the same name: Azure
+		// DevOps gives it a new id (pool ids are never reused), and calls
+		// with the old id answer 404.
+		s.mu.Lock()
+		o := s.orgs[in.Org]
+		next := 10
+		for _, q := range o.Pools {
+			next = max(next, q.ID+1)
+		}
+		for i, q := range o.Pools {
+			if q.Name == in.Pool {
+				o.Pools[i] = &Pool{ID: next, Name: in.Pool}
+			}
+		}
+		s.mu.Unlock()
+		ok(map[string]int{"id": next})
 	case "finish":
 		s.Finish(in.Org, in.Pool, in.RequestID, in.Result)
 		ok(map[string]string{})
