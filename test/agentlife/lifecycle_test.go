@@ -631,4 +631,10 @@ func TestListenerThatStaysAfterItsJobEndsTheAgent(t *testing.T) {
 	if !strings.Contains(a.output.String(), "the listener is still running 3s after its job ended: ending this agent") {
 		t.Errorf("start.sh did not say why:\n%s", a.output.String())
 	}
+	// The job ended while the listener stayed: its protection is lifted
+	// then, not left on for the task's last seconds.
+	calls := a.ecs.Calls()
+	if len(calls) != 2 || calls[0].Body["ProtectionEnabled"] != true || calls[1].Body["ProtectionEnabled"] != false {
+		t.Errorf("protection calls %+v, want on at the job's start and off at its end", calls)
+	}
 }
