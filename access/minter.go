@@ -22,31 +22,11 @@ func extractMinter(s Stack) (*Role, error) {
 		if !strings.HasSuffix(r.roleName(id, res[id]), minterRoleSuffix) {
 			continue
 		}
-		role := &Role{Arn: r.roleArn(id, res[id])}
-		inline, _ := props(res[id])["Policies"].([]any)
-		for i, p := range inline {
-			pm, _ := p.(map[string]any)
-			doc, err := resolvedDoc(r, pm["PolicyDocument"], fmt.Sprintf("%s.Policies[%d]", id, i))
-			if err != nil {
-				return nil, err
-			}
-			name, _ := pm["PolicyName"].(string)
-			role.Policies = append(role.Policies, NamedPolicy{Name: name, Policy: doc})
+		role, err := roleWithPolicies(s, r, res, id)
+		if err != nil {
+			return nil, err
 		}
-		for _, pid := range s.ofType("AWS::IAM::Policy") {
-			pp := props(res[pid])
-			roles, _ := pp["Roles"].([]any)
-			for _, ref := range roles {
-				if m, _ := ref.(map[string]any); m["Ref"] == id {
-					doc, err := resolvedDoc(r, pp["PolicyDocument"], pid)
-					if err != nil {
-						return nil, err
-					}
-					role.Policies = append(role.Policies, NamedPolicy{Name: pid, Policy: doc})
-				}
-			}
-		}
-		return role, nil
+		return &role, nil
 	}
 	return nil, nil
 }

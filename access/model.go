@@ -208,29 +208,9 @@ func extractSpoke(s Stack) (Spoke, error) {
 		default:
 			continue // roles of aws-cdk-lib helpers: not part of the trust
 		}
-		role := Role{Arn: r.roleArn(id, res[id])}
-		inline, _ := props(res[id])["Policies"].([]any)
-		for i, p := range inline {
-			pm, _ := p.(map[string]any)
-			doc, err := resolvedDoc(r, pm["PolicyDocument"], fmt.Sprintf("%s.Policies[%d]", id, i))
-			if err != nil {
-				return sp, err
-			}
-			name, _ := pm["PolicyName"].(string)
-			role.Policies = append(role.Policies, NamedPolicy{Name: name, Policy: doc})
-		}
-		for _, pid := range s.ofType("AWS::IAM::Policy") {
-			pp := props(res[pid])
-			roles, _ := pp["Roles"].([]any)
-			for _, ref := range roles {
-				if m, _ := ref.(map[string]any); m["Ref"] == id {
-					doc, err := resolvedDoc(r, pp["PolicyDocument"], pid)
-					if err != nil {
-						return sp, err
-					}
-					role.Policies = append(role.Policies, NamedPolicy{Name: pid, Policy: doc})
-				}
-			}
+		role, err := roleWithPolicies(s, r, res, id)
+		if err != nil {
+			return sp, err
 		}
 		*dst = role
 	}
@@ -241,6 +221,37 @@ func extractSpoke(s Stack) (Spoke, error) {
 	}
 	sort.Slice(sp.Execution.Policies, func(i, j int) bool { return sp.Execution.Policies[i].Name < sp.Execution.Policies[j].Name })
 	return sp, nil
+}
+
+// roleWithPolicies is the role of logical id id with its identity
+// policies: its inline Policies and every AWS::IAM::Policy attached to it
+// (Roles: [{Ref: id}]), resolved.
+func roleWithPolicies(s Stack, r resolver, res map[string]map[string]any, id string) (Role, error) {
+	role := Role{Arn: r.roleArn(id, res[id])}
+	inline, _ := props(res[id])["Policies"].([]any)
+	for i, p := range inline {
+		pm, _ := p.(map[string]any)
+		doc, err := resolvedDoc(r, pm["PolicyDocument"], fmt.Sprintf("%s.Policies[%d]", id, i))
+		if err != nil {
+			return role, err
+		}
+		name, _ := pm["PolicyName"].(string)
+		role.Policies = append(role.Policies, NamedPolicy{Name: name, Policy: doc})
+	}
+	for _, pid := range s.ofType("AWS::IAM::Policy") {
+		pp := props(res[pid])
+		roles, _ := pp["Roles"].([]any)
+		for _, ref := range roles {
+			if m, _ := ref.(map[string]any); m["Ref"] == id {
+				doc, err := resolvedDoc(r, pp["PolicyDocument"], pid)
+				if err != nil {
+					return role, err
+				}
+				role.Policies = append(role.Policies, NamedPolicy{Name: pid, Policy: doc})
+			}
+		}
+	}
+	return role, nil
 }
 
 func resolvedDoc(r resolver, v any, path string) (map[string]any, error) {
