@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"hubspoke-cdk/internal/fleetgen"
+	"hubspoke-cdk/schedule"
 )
 
 func base(t testing.TB) string {
@@ -166,6 +168,17 @@ func TestMalformedFleets(t *testing.T) {
 		{"pipeline wave without spokes", "", "pipeline:\n  connectionArn: arn:aws:codeconnections:eu-west-1:111111111111:connection/01234567-89ab-cdef-0123-456789abcdef\n  repository: o/r\n  waves: [{name: default}, {name: prod}, {name: qa}]\n", "pipeline.waves[2].name", `wave "qa" has no spokes; remove it or set a spoke's wave to it`, 35},
 		{"github repository not owner/name", "  secretName: hubspoke/agent-token", "  secretName: hubspoke/agent-token\n  githubActions: {repository: build-agent}", "hub.githubActions.repository", "not a GitHub owner/name", 6},
 		{"weekday capacity zero", `scaleUp: {at: "07:00", capacity: 4}`, `scaleUp: {at: "07:00", capacity: 0}`, "schedule.scaleUp.capacity", "at least 1", 14},
+		{"standby negative", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby: {workHours: -1}\n", "schedule.demand.standby.workHours", "-1: use 0 or more idle agents kept ready in working hours", 19},
+		{"standby above the working-hours ceiling", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    workHoursMax: 6\n    standby: {workHours: 7}\n", "schedule.demand.standby.workHours", "standby 7 in working hours is above the ceiling workHoursMax 6: an idle agent above the ceiling is never started; lower the standby or raise the ceiling", 20},
+		{"night standby above the default off-hours ceiling", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby: {nights: 2}\n", "schedule.demand.standby.nights", "standby 2 in nights is above the ceiling offHoursMax 1", 19},
+		{"spoke's weekend standby above the inherited ceiling", "    wave: prod\n", "    wave: prod\n    schedule: {demand: {standby: {weekends: 3}}}\n", "spokes[1].schedule.demand.standby.weekends", `spoke "prod": standby 3 in weekends is above the ceiling offHoursMax 1`, 28},
+		{"auto history longer than CloudWatch keeps", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby:\n      auto: {weeks: 70}\n", "schedule.demand.standby.auto.weeks", "70 weeks: use 1 to 65; CloudWatch keeps hourly figures for 455 days (65 weeks)", 20},
+		{"auto history of no weeks", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby:\n      auto: {weeks: 0}\n", "schedule.demand.standby.auto.weeks", "0 weeks: use 1 to 65", 20},
+		{"auto percentile over 100", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby:\n      auto: {percentile: 101}\n", "schedule.demand.standby.auto.percentile", "101: use a percentile of 1 to 100", 20},
+		{"standby where demand is turned off", "    wave: prod\n", "    wave: prod\n    schedule: {demand: {enabled: false, standby: {workHours: 2}}}\n", "spokes[1].schedule.demand.standby.workHours", "standby is for spokes following demand, and this demand section turns demand off (enabled: false): remove the standby or the enabled: false", 28},
+		{"standby key misspelt", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby: {workhours: 1}\n", "schedule.demand.standby.workhours", `did you mean "workHours"`, 19},
+		{"standby count as a word", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby: {nights: one}\n", "schedule.demand.standby.nights", `"one" is not`, 19},
+		{"standby outside demand", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  standby: {workHours: 1}\n", "schedule.standby", "demand", 18},
 		{"demand ceiling below the floor", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {workHoursMax: 3}\n", "schedule.demand.workHoursMax", "below the floor scaleUp.capacity 4", 18},
 		{"demand off-hours ceiling below the night floor", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {offHoursMax: 0}\n", "schedule.demand.offHoursMax", "below the off-hours floor 1", 18},
 		{"demand ceilings inverted", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {workHoursMax: 5, offHoursMax: 6}\n", "schedule.demand.offHoursMax", "inverted", 18},
@@ -486,6 +499,58 @@ func TestDemandDefaultsAndOverride(t *testing.T) {
 	}
 	if d := f.Spokes[1].Schedule.Week().Demand; d == nil || d.WorkHoursMax != 12 || d.OffHoursMax != 2 {
 		t.Errorf("prod demand %+v, want 12 and the weekend floor 2", d)
+	}
+}
+
+// Standby: one idle agent in working hours by default (none at night and
+// at weekends), automatic sizing off; a spoke overrides one window and
+// turns auto on with its defaults (3 weeks, p90) or its own values; a
+// spoke without demand has no standby at all.
+func TestStandbyDefaultsAndOverride(t *testing.T) {
+	y := strings.Replace(base(t), "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {offHoursMax: 2}\n", 1)
+	y = strings.Replace(y, "    wave: prod\n", "    wave: prod\n    schedule: {demand: {standby: {nights: 2, auto: {}}}}\n", 1)
+	f, err := Parse("fleet.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, prod := f.Spokes[0].Schedule.Week().Demand, f.Spokes[1].Schedule.Week().Demand
+	if dev.Standby != (schedule.Standby{WorkHours: 1}) || dev.Auto != nil {
+		t.Errorf("dev standby %+v auto %+v, want 1/0/0 and no auto", dev.Standby, dev.Auto)
+	}
+	if prod.Standby != (schedule.Standby{WorkHours: 1, Nights: 2}) || prod.Auto == nil || *prod.Auto != (schedule.AutoStandby{Weeks: 3, Percentile: 90}) {
+		t.Errorf("prod standby %+v auto %+v, want 1/2/0 and auto 3 weeks p90", prod.Standby, prod.Auto)
+	}
+	// Each window's standby is on its actions: scale-up (working hours),
+	// scale-down and weekday restore (nights), weekend restore; the refresh
+	// has none.
+	var got []int
+	for _, a := range f.Spokes[1].Schedule.Week().Actions() {
+		got = append(got, a.Standby)
+	}
+	if !slices.Equal(got, []int{1, 2, 0, 2, 0}) {
+		t.Errorf("prod actions' standby %v, want [1 2 0 2 0]", got)
+	}
+	y = strings.Replace(y, "auto: {}", "auto: {weeks: 8, percentile: 50}", 1)
+	if f, err = Parse("fleet.yaml", []byte(y)); err != nil {
+		t.Fatal(err)
+	}
+	if a := f.Spokes[1].Schedule.Week().Demand.Auto; a == nil || *a != (schedule.AutoStandby{Weeks: 8, Percentile: 50}) {
+		t.Errorf("prod auto %+v, want 8 weeks p50", a)
+	}
+	y = strings.Replace(y, "auto: {weeks: 8, percentile: 50}", "auto: {enabled: false, weeks: 8}", 1)
+	if f, err = Parse("fleet.yaml", []byte(y)); err != nil {
+		t.Fatal(err)
+	}
+	if a := f.Spokes[1].Schedule.Week().Demand.Auto; a != nil {
+		t.Errorf("auto turned off, got %+v", a)
+	}
+	if f, err = Parse("fleet.yaml", []byte(base(t))); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range f.Spokes[0].Schedule.Week().Actions() {
+		if a.Standby != 0 {
+			t.Errorf("a spoke without demand has standby %d on %s", a.Standby, a.Name)
+		}
 	}
 }
 

@@ -89,9 +89,23 @@ type scheduleFile struct {
 }
 
 type demandFile struct {
-	Enabled      *bool `yaml:"enabled"`
-	WorkHoursMax *int  `yaml:"workHoursMax"`
-	OffHoursMax  *int  `yaml:"offHoursMax"`
+	Enabled      *bool        `yaml:"enabled"`
+	WorkHoursMax *int         `yaml:"workHoursMax"`
+	OffHoursMax  *int         `yaml:"offHoursMax"`
+	Standby      *standbyFile `yaml:"standby"`
+}
+
+type standbyFile struct {
+	WorkHours *int      `yaml:"workHours"`
+	Nights    *int      `yaml:"nights"`
+	Weekends  *int      `yaml:"weekends"`
+	Auto      *autoFile `yaml:"auto"`
+}
+
+type autoFile struct {
+	Enabled    *bool `yaml:"enabled"`
+	Weeks      *int  `yaml:"weeks"`
+	Percentile *int  `yaml:"percentile"`
 }
 
 type capacityAt struct {

@@ -188,6 +188,14 @@ type Schedule struct {
 	Demand       bool
 	WorkHoursMax int // default: twice WeekdayCapacity
 	OffHoursMax  int // default: the larger of 1, NightCapacity and WeekendCapacity
+	// Standby idle agents above the busy ones per window (demand only).
+	// Default: DefaultStandby.
+	Standby schedule.Standby
+	// Auto sizes the agents ready per hour of the week from the spoke's
+	// history (demand.standby.auto). Default: off; with an auto section,
+	// DefaultAutoWeeks and DefaultAutoPercentile.
+	Auto                      bool
+	AutoWeeks, AutoPercentile int
 
 	// The times, parsed once by validation.
 	scaleUp, scaleDown, refresh schedule.Clock
@@ -202,7 +210,10 @@ func (s Schedule) Week() schedule.Week {
 		Weekday:      s.WeekdayCapacity, Night: s.NightCapacity, Weekend: s.WeekendCapacity,
 	}
 	if s.Demand {
-		w.Demand = &schedule.Demand{WorkHoursMax: s.WorkHoursMax, OffHoursMax: s.OffHoursMax}
+		w.Demand = &schedule.Demand{WorkHoursMax: s.WorkHoursMax, OffHoursMax: s.OffHoursMax, Standby: s.Standby}
+		if s.Auto {
+			w.Demand.Auto = &schedule.AutoStandby{Weeks: s.AutoWeeks, Percentile: s.AutoPercentile}
+		}
 	}
 	return w
 }

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	_ "time/tzdata" // time zones must resolve the same on every machine
+
+	"hubspoke-cdk/schedule"
 )
 
 // Defaults applied when the fleet file leaves a value out.
@@ -31,7 +33,12 @@ const (
 	DefaultRefreshAt            = "00:00"
 	DefaultRestoreAfter         = 5
 	DefaultWeekendCapacity      = 0
-	DefaultWave                 = "default"
+	// DefaultAutoWeeks, DefaultAutoPercentile: an automatic standby reads
+	// three weeks, as Azure Managed DevOps Pools' does, and keeps ready
+	// what all but the busiest of those weeks needed in the hour.
+	DefaultAutoWeeks      = 3
+	DefaultAutoPercentile = 90
+	DefaultWave           = "default"
 	// MaxSpokes is the most spokes one fleet file carries.
 	MaxSpokes = 2000
 )
@@ -59,6 +66,7 @@ func resolve(source string, ff *fleetFile, c *collector) *Fleet {
 		ScaleDownAt: DefaultScaleDownAt, NightCapacity: DefaultNightCapacity, RefreshAt: DefaultRefreshAt,
 		RestoreAfterMinutes: DefaultRestoreAfter, WeekendCapacity: DefaultWeekendCapacity,
 		WorkHoursMax: unsetMax, OffHoursMax: unsetMax,
+		Standby: DefaultStandby, AutoWeeks: DefaultAutoWeeks, AutoPercentile: DefaultAutoPercentile,
 	}
 	schedOrigin := map[string]string{}
 	f.Schedule = mergeSchedule(sched, &ff.Schedule, "schedule", schedOrigin)
@@ -157,3 +165,8 @@ func at(origin map[string]string, section, key string) string {
 	}
 	return section + "." + key
 }
+
+// DefaultStandby of a spoke following demand: one idle agent ready in
+// working hours, none at night and at weekends (docs/demand.md has the
+// measured waits and costs).
+var DefaultStandby = schedule.Standby{WorkHours: 1}

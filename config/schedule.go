@@ -37,8 +37,50 @@ func mergeSchedule(base Schedule, s *scheduleFile, path string, origin map[strin
 		}
 		setInt(&base.WorkHoursMax, d.WorkHoursMax, path+".demand.workHoursMax", "demand.workHoursMax", origin)
 		setInt(&base.OffHoursMax, d.OffHoursMax, path+".demand.offHoursMax", "demand.offHoursMax", origin)
+		if sb := d.Standby; sb != nil {
+			p := path + ".demand.standby"
+			setInt(&base.Standby.WorkHours, sb.WorkHours, p+".workHours", "demand.standby.workHours", origin)
+			setInt(&base.Standby.Nights, sb.Nights, p+".nights", "demand.standby.nights", origin)
+			setInt(&base.Standby.Weekends, sb.Weekends, p+".weekends", "demand.standby.weekends", origin)
+			if a := sb.Auto; a != nil {
+				// An auto section turns it on unless it says enabled: false.
+				base.Auto = a.Enabled == nil || *a.Enabled
+				origin["demand.standby.auto"] = p + ".auto"
+				setInt(&base.AutoWeeks, a.Weeks, p+".auto.weeks", "demand.standby.auto.weeks", origin)
+				setInt(&base.AutoPercentile, a.Percentile, p+".auto.percentile", "demand.standby.auto.percentile", origin)
+			}
+		}
 	}
 	return base
+}
+
+// checkStandby checks a demand schedule's standby: counts of 0 or more,
+// each within its window's ceiling, and an automatic history AWS keeps.
+func checkStandby(c *collector, s Schedule, o map[string]string, between func(key, other, format string, args ...any)) {
+	for _, w := range []struct {
+		key, window, ceilingKey string
+		v, ceiling              int
+	}{
+		{"demand.standby.workHours", "working hours", "demand.workHoursMax", s.Standby.WorkHours, s.WorkHoursMax},
+		{"demand.standby.nights", "nights", "demand.offHoursMax", s.Standby.Nights, s.OffHoursMax},
+		{"demand.standby.weekends", "weekends", "demand.offHoursMax", s.Standby.Weekends, s.OffHoursMax},
+	} {
+		switch {
+		case w.v < 0:
+			c.add(at(o, "schedule", w.key), "%d: use 0 or more idle agents kept ready in %s", w.v, w.window)
+		case w.v > w.ceiling:
+			between(w.key, w.ceilingKey, "standby %d in %s is above the ceiling %s %d: an idle agent above the ceiling is never started; lower the standby or raise the ceiling", w.v, w.window, w.ceilingKey[len("demand."):], w.ceiling)
+		}
+	}
+	if !s.Auto {
+		return
+	}
+	if s.AutoWeeks < 1 || s.AutoWeeks > schedule.MaxAutoWeeks {
+		c.add(at(o, "schedule", "demand.standby.auto.weeks"), "%d weeks: use 1 to %d; CloudWatch keeps hourly figures for 455 days (%d weeks), so a longer history cannot be read", s.AutoWeeks, schedule.MaxAutoWeeks, schedule.MaxAutoWeeks)
+	}
+	if s.AutoPercentile < 1 || s.AutoPercentile > 100 {
+		c.add(at(o, "schedule", "demand.standby.auto.percentile"), "%d: use a percentile of 1 to 100 (50: the usual hour, 90: all but the busiest weeks)", s.AutoPercentile)
+	}
 }
 
 // unsetMax is a demand ceiling before its default is filled in: the
@@ -56,8 +98,18 @@ func checkDemand(c *collector, s Schedule, o map[string]string, between func(key
 		s.OffHoursMax = max(1, s.NightCapacity, s.WeekendCapacity)
 	}
 	if !s.Demand {
+		for _, k := range []string{"demand.standby.workHours", "demand.standby.nights", "demand.standby.weekends", "demand.standby.auto"} {
+			// Only a standby written in the very demand section that
+			// says enabled: false; an inherited one is just not used.
+			off := o["demand.enabled"]
+			if p, set := o[k]; set && strings.HasSuffix(off, ".enabled") && strings.HasPrefix(p, strings.TrimSuffix(off, "enabled")) {
+				c.add(p, "standby is for spokes following demand, and this demand section turns demand off (enabled: false): remove the standby or the enabled: false")
+				break
+			}
+		}
 		return s
 	}
+	defer checkStandby(c, s, o, between)
 	for _, m := range []struct {
 		key string
 		v   int

@@ -64,6 +64,31 @@ type Demand struct {
 	// OffHoursMax is the most agents at night and on weekends (0: none
 	// beyond the floor).
 	OffHoursMax int
+	// Standby idle agents kept above the busy ones in each window, within
+	// the ceiling. Default: none.
+	Standby Standby
+	// Auto, when set, also keeps the hour's usual peak ready (AutoReady).
+	// Default: nil.
+	Auto *AutoStandby
+}
+
+// Standby is how many idle agents a spoke following demand keeps ready
+// above its busy ones and its waiting jobs, per window of the week: working
+// hours (weekdays from scale-up to scale-down), nights (weekdays from
+// scale-down, through the refresh, to the next scale-up) and weekends
+// (from the weekend's restore). An agent that takes a job is replaced in
+// the background. The floor and the ceiling still bound the count.
+type Standby struct {
+	WorkHours, Nights, Weekends int
+}
+
+// AutoStandby sizes the agents kept ready per hour of the week from the
+// spoke's own history (AutoReady): the Percentile-th percentile, over the
+// last Weeks weeks, of the most agents the spoke needed (busy plus
+// waiting) in that hour.
+type AutoStandby struct {
+	Weeks      int
+	Percentile int
 }
 
 // Action is one scheduled action: at the times of Cron, in TimeZone, the
@@ -76,6 +101,9 @@ type Action struct {
 	TimeZone string
 	Capacity int
 	Ceiling  int
+	// Standby is the window's standby (Demand.Standby) from this action
+	// until the next: read by the poller, not by Application Auto Scaling.
+	Standby int
 }
 
 // Names of the five actions, in the order Actions returns them.
@@ -97,8 +125,9 @@ func (w Week) Actions() []Action {
 	refresh, _ := toUTC(w.Refresh, z.MinOffset)
 	restore, shift := toUTC(w.Refresh+Clock(w.RestoreAfter), z.MinOffset)
 	work, off := w.Weekday, 0
+	var sb Standby
 	if w.Demand != nil {
-		work, off = w.Demand.WorkHoursMax, w.Demand.OffHoursMax
+		work, off, sb = w.Demand.WorkHoursMax, w.Demand.OffHoursMax, w.Demand.Standby
 	}
 	// ceiling is the floor itself without demand, else the larger of the
 	// two (config keeps ceilings at or above floors).
@@ -109,11 +138,11 @@ func (w Week) Actions() []Action {
 		return max(floor, demandMax)
 	}
 	return []Action{
-		{WeekdayScaleUp, cron(w.ScaleUp, "?", "MON-FRI"), w.TimeZone, w.Weekday, ceiling(w.Weekday, work)},
-		{NightScaleDown, cron(w.ScaleDown, "?", "MON-FRI"), w.TimeZone, w.Night, ceiling(w.Night, off)},
-		{DailyRefresh, cron(refresh, "*", "?"), UTC, 0, 0},
-		{WeekdayRestore, cron(restore, "?", days(weekdays, shift)), UTC, w.Night, ceiling(w.Night, off)},
-		{WeekendRestore, cron(restore, "?", days(weekend, shift)), UTC, w.Weekend, ceiling(w.Weekend, off)},
+		{WeekdayScaleUp, cron(w.ScaleUp, "?", "MON-FRI"), w.TimeZone, w.Weekday, ceiling(w.Weekday, work), sb.WorkHours},
+		{NightScaleDown, cron(w.ScaleDown, "?", "MON-FRI"), w.TimeZone, w.Night, ceiling(w.Night, off), sb.Nights},
+		{DailyRefresh, cron(refresh, "*", "?"), UTC, 0, 0, 0},
+		{WeekdayRestore, cron(restore, "?", days(weekdays, shift)), UTC, w.Night, ceiling(w.Night, off), sb.Nights},
+		{WeekendRestore, cron(restore, "?", days(weekend, shift)), UTC, w.Weekend, ceiling(w.Weekend, off), sb.Weekends},
 	}
 }
 

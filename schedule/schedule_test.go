@@ -29,11 +29,11 @@ func TestParseClock(t *testing.T) {
 func TestWeekActions(t *testing.T) {
 	w := Week{TimeZone: "Europe/Amsterdam", ScaleUp: 7 * 60, ScaleDown: 19*60 + 30, Refresh: 0, RestoreAfter: 5, Weekday: 4, Night: 1, Weekend: 2}
 	want := []Action{
-		{WeekdayScaleUp, "cron(0 7 ? * MON-FRI *)", "Europe/Amsterdam", 4, 4},
-		{NightScaleDown, "cron(30 19 ? * MON-FRI *)", "Europe/Amsterdam", 1, 1},
-		{DailyRefresh, "cron(0 23 * * ? *)", UTC, 0, 0},
-		{WeekdayRestore, "cron(5 23 ? * SUN,MON,TUE,WED,THU *)", UTC, 1, 1},
-		{WeekendRestore, "cron(5 23 ? * FRI,SAT *)", UTC, 2, 2},
+		{WeekdayScaleUp, "cron(0 7 ? * MON-FRI *)", "Europe/Amsterdam", 4, 4, 0},
+		{NightScaleDown, "cron(30 19 ? * MON-FRI *)", "Europe/Amsterdam", 1, 1, 0},
+		{DailyRefresh, "cron(0 23 * * ? *)", UTC, 0, 0, 0},
+		{WeekdayRestore, "cron(5 23 ? * SUN,MON,TUE,WED,THU *)", UTC, 1, 1, 0},
+		{WeekendRestore, "cron(5 23 ? * FRI,SAT *)", UTC, 2, 2, 0},
 	}
 	got := w.Actions()
 	if len(got) != len(want) {
