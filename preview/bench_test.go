@@ -102,10 +102,11 @@ func BenchmarkRejected(b *testing.B) {
 	}
 }
 
-// BenchmarkTargets prints issue 20's target table: one spoke (floors
-// 1/0/0, ceilings 8/2, Europe/Amsterdam, eu-west-1, 1 vCPU / 2 GiB), agent
-// start 1-3 minutes (median 2), 20 weeks (seeds 1-20), per standby
-// setting and profile; the schedule-only spoke (4/1/0) is the cost bar.
+// BenchmarkTargets prints issue 20's target table: one spoke
+// (Europe/Amsterdam, eu-west-1, 1 vCPU / 2 GiB), agent start 1-3 minutes
+// (median 2), 20 weeks in a row after 3 weeks of history (an automatic
+// standby's; seeds 1-23), per configuration and profile; the schedule-only
+// spoke (4/1/0) is the cost bar.
 // go test ./preview -run '^$' -bench Targets -benchtime 1x
 func BenchmarkTargets(b *testing.B) {
 	start := WeekStart(monday, mustLoad(b, "Europe/Amsterdam"))
@@ -123,37 +124,39 @@ func BenchmarkTargets(b *testing.B) {
 		{Name: "quiet team: 1 job an hour 08-18 weekdays", Weekday: quiet, Weekend: make([]float64, 24), JobMinutes: ReferenceWorkload().JobMinutes},
 	}
 	dist := StartDist{Min: time.Minute, Median: 2 * time.Minute, Max: 3 * time.Minute}
-	demand := schedule.Week{TimeZone: "Europe/Amsterdam", ScaleUp: 7 * 60, ScaleDown: 19 * 60, RestoreAfter: 5, Weekday: 1,
-		Demand: &schedule.Demand{WorkHoursMax: 8, OffHoursMax: 2}}
-	wide := demand
-	wide.Demand = &schedule.Demand{WorkHoursMax: 8, OffHoursMax: 8}
+	week := func(workMax, offMax int, sb Standby, auto *schedule.AutoStandby) schedule.Week {
+		return schedule.Week{TimeZone: "Europe/Amsterdam", ScaleUp: 7 * 60, ScaleDown: 19 * 60, RestoreAfter: 5, Weekday: 1,
+			Demand: &schedule.Demand{WorkHoursMax: workMax, OffHoursMax: offMax, Standby: sb, Auto: auto}}
+	}
 	alone := schedule.Week{TimeZone: "Europe/Amsterdam", ScaleUp: 7 * 60, ScaleDown: 19 * 60, RestoreAfter: 5, Weekday: 4, Night: 1}
+	p90 := &schedule.AutoStandby{Weeks: 3, Percentile: 90}
+	p50 := &schedule.AutoStandby{Weeks: 3, Percentile: 50}
+	const history, weeks = 3, 20
 	for i := 0; i < b.N; i++ {
 		for _, w := range profiles {
 			fmt.Printf("\n%s\n| configuration | wait p50 | wait p95 | USD/month | tasks/jobs | jobs cut | rejected |\n| --- | --- | --- | --- | --- | --- | --- |\n", w.Name)
 			for _, c := range []struct {
 				name        string
 				week        schedule.Week
-				standby     Standby
 				placeholder bool
 			}{
-				{"schedule only 4/1/0, no placeholder", alone, Standby{}, false},
-				{"demand 1/0/0, standby 0, no placeholder", demand, Standby{}, false},
-				{"demand 1/0/0, standby 0, placeholder", demand, Standby{}, true},
-				{"demand 1/0/0, standby 1/0/0, placeholder", demand, Standby{Work: 1}, true},
-				{"demand 1/0/0, standby 2/0/0, placeholder", demand, Standby{Work: 2}, true},
-				{"demand 1/0/0, standby 2/1/1, placeholder", demand, Standby{Work: 2, Night: 1, Weekend: 1}, true},
-				{"demand 1/0/0, standby 3/1/0, placeholder", demand, Standby{Work: 3, Night: 1}, true},
-				{"demand 1/0/0, ceilings 8/8, standby 1/1/0, placeholder", wide, Standby{Work: 1, Night: 1}, true},
-				{"demand 1/0/0, ceilings 8/8, standby 2/1/1, placeholder", wide, Standby{Work: 2, Night: 1, Weekend: 1}, true},
+				{"schedule only 4/1/0, no placeholder", alone, false},
+				{"demand 1/0/0, ceilings 2/1 (defaults), standby 1/0/0 (default)", week(2, 1, Standby{WorkHours: 1}, nil), true},
+				{"demand 1/0/0, ceilings 8/2, standby 0", week(8, 2, Standby{}, nil), true},
+				{"demand 1/0/0, ceilings 8/2, standby 1/0/0", week(8, 2, Standby{WorkHours: 1}, nil), true},
+				{"demand 1/0/0, ceilings 8/2, standby 2/0/0", week(8, 2, Standby{WorkHours: 2}, nil), true},
+				{"demand 1/0/0, ceilings 8/2, standby 1/0/0, auto p50", week(8, 2, Standby{WorkHours: 1}, p50), true},
+				{"demand 1/0/0, ceilings 8/2, standby 1/0/0, auto p90", week(8, 2, Standby{WorkHours: 1}, p90), true},
+				{"demand 1/0/0, ceilings 8/8, standby 1/0/0, auto p90", week(8, 8, Standby{WorkHours: 1}, p90), true},
+				{"demand 1/0/0, ceilings 8/8, standby 1/1/0, auto p90", week(8, 8, Standby{WorkHours: 1, Nights: 1}, p90), true},
 			} {
 				sp := Spoke{Name: "t", Region: "eu-west-1", Week: c.week, CPU: 1024, MemoryMiB: 2048}
+				rs, err := SimulateWeeks(sp, w.Jobs, start.AddDate(0, 0, -7*history), history+weeks, WorkloadParams{Start: dist, Placeholder: c.placeholder, Seed: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
 				var p50, p95, cost, ratio, cut, rej []float64
-				for seed := uint64(1); seed <= 20; seed++ {
-					r, err := SimulateWorkload(sp, w.Jobs(start, seed), start, WorkloadParams{Start: dist, Standby: c.standby, Placeholder: c.placeholder, Seed: seed})
-					if err != nil {
-						b.Fatal(err)
-					}
+				for _, r := range rs[history:] {
 					p50, p95, cost = append(p50, r.WaitP50.Seconds()), append(p95, r.WaitP95.Seconds()), append(cost, r.MonthlyCost)
 					ratio = append(ratio, float64(r.TasksStarted)/float64(max(r.Jobs, 1)))
 					cut, rej = append(cut, float64(r.JobsCut)), append(rej, float64(r.Rejected))

@@ -122,8 +122,14 @@ type WorkloadParams struct {
 	// distribution between Min and Max with median Median (StartDist).
 	Start StartDist
 	// Standby idle agents kept above the busy ones, per window, between
-	// the floor and the ceiling (following demand only).
-	Standby Standby
+	// the floor and the ceiling (following demand only). Default: the
+	// spoke's own (its week's Demand.Standby, from the fleet file).
+	Standby *Standby
+	// Ready, when set, is the agents kept ready in each hour of the week
+	// (the spoke's clock; schedule.AutoReady): the poll asks for at least
+	// the count of the hour that begins schedule.AutoLead ahead. Default:
+	// none (SimulateWeeks sets it for a spoke with automatic standby).
+	Ready *[schedule.HoursOfWeek]int
 	// Placeholder: the pool always holds an offline agent that keeps jobs
 	// queued (issue 18's fix); without it a job queued when no agent is
 	// registered in the pool is rejected at once.
@@ -166,25 +172,25 @@ func (d StartDist) draw(u float64) time.Duration {
 	return time.Duration(v).Round(time.Second)
 }
 
-// Standby is the number of idle agents kept above the busy ones in each
-// window of the week: working hours (weekdays from scale-up to
-// scale-down), nights (weekdays after scale-down, until the next
-// scale-up) and weekends. The floor and the ceiling still bound the count.
-type Standby struct {
-	Work, Night, Weekend int
-}
+// Standby is schedule.Standby: idle agents kept above the busy ones in
+// working hours, at night and at weekends.
+type Standby = schedule.Standby
 
-// window is the standby count the action that set the bounds belongs to
-// (its index in schedule.Week.Actions: scale-up, scale-down, refresh,
-// weekday restore, weekend restore).
-func (s Standby) window(action int) int {
+// standbyOf is the standby count from the action that set the bounds (its
+// index in schedule.Week.Actions: scale-up, scale-down, refresh, weekday
+// restore, weekend restore) until the next: the override's window when
+// one is given, else the action's own (the fleet file's).
+func standbyOf(actions []schedule.Action, override *Standby, action int) int {
+	if override == nil {
+		return actions[action].Standby
+	}
 	switch action {
 	case 0:
-		return s.Work
+		return override.WorkHours
 	case 1, 3:
-		return s.Night
+		return override.Nights
 	case 4:
-		return s.Weekend
+		return override.Weekends
 	}
 	return 0 // the refresh: min = max = 0
 }
@@ -227,6 +233,11 @@ type WorkloadResult struct {
 	Samples []Sample
 	// Waits of every job not rejected, shortest first.
 	Waits []time.Duration
+	// HourPeaks (demand) per hour of the week on the spoke's clock: the
+	// hour's most busy agents plus its most waiting jobs (the sum of the
+	// two hourly maxima the poller's figures give), schedule.NoData for an
+	// hour outside the week simulated. The history of automatic standby.
+	HourPeaks [schedule.HoursOfWeek]int
 }
 
 // Sample is the state at one moment of the week.
@@ -270,9 +281,14 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 			return WorkloadResult{}, fmt.Errorf("spoke %s: %w", sp.Name, err)
 		}
 	}
-	if s := p.Standby; s.Work < 0 || s.Night < 0 || s.Weekend < 0 {
-		return WorkloadResult{}, fmt.Errorf("spoke %s: standby %d/%d/%d: use 0 or more idle agents per window", sp.Name, s.Work, s.Night, s.Weekend)
+	if s := p.Standby; s != nil && (s.WorkHours < 0 || s.Nights < 0 || s.Weekends < 0) {
+		return WorkloadResult{}, fmt.Errorf("spoke %s: standby %d/%d/%d: use 0 or more idle agents per window", sp.Name, s.WorkHours, s.Nights, s.Weekends)
 	}
+	loc, err := time.LoadLocation(sp.Week.TimeZone)
+	if err != nil {
+		return WorkloadResult{}, fmt.Errorf("spoke %s: time zone: %w", sp.Name, err)
+	}
+	actions := sp.Week.Actions()
 	end := start.AddDate(0, 0, 7)
 	events, err := actionEvents(sp, start.AddDate(0, 0, -7), end.AddDate(0, 0, 2))
 	if err != nil {
@@ -296,6 +312,12 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 		next++
 	}
 	res := WorkloadResult{Spoke: sp.Name, Demand: steps != nil, Placeholder: p.Placeholder, Jobs: len(jobs)}
+	// Each hour's most busy agents and most waiting jobs, as the poller's
+	// AgentsBusy and JobsWaiting give them to CloudWatch (Maximum, an hour).
+	var hourBusy, hourWaiting [schedule.HoursOfWeek]int
+	for h := range res.HourPeaks {
+		hourBusy[h], hourWaiting[h], res.HourPeaks[h] = schedule.NoData, schedule.NoData, schedule.NoData
+	}
 	desired := floor
 	var agents []*agent
 	var lastScaling time.Time
@@ -351,7 +373,15 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 		// window's standby); its scaling action a minute later.
 		if steps != nil {
 			if now.Sub(start)%time.Minute == 0 {
-				polls = append(polls, pending{now.Add(MetricDelay), busy + len(waiting) + p.Standby.window(window)})
+				want := busy + len(waiting) + standbyOf(actions, p.Standby, window)
+				if p.Ready != nil {
+					want = max(want, p.Ready[schedule.HourOfWeek(now.Add(schedule.AutoLead), loc)])
+				}
+				polls = append(polls, pending{now.Add(MetricDelay), want})
+				if now.Before(end) {
+					h := schedule.HourOfWeek(now, loc)
+					hourBusy[h], hourWaiting[h] = max(hourBusy[h], busy), max(hourWaiting[h], len(waiting))
+				}
 			}
 			for len(polls) > 0 && !polls[0].at.After(now) {
 				want := min(max(schedule.CapacityFor(steps, polls[0].wanted), floor), ceiling)
@@ -410,6 +440,11 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 		res.Unserved++
 		waits = append(waits, stopTime.Sub(j.Queued))
 	}
+	for h := range res.HourPeaks {
+		if hourBusy[h] != schedule.NoData {
+			res.HourPeaks[h] = hourBusy[h] + hourWaiting[h]
+		}
+	}
 	slices.Sort(waits)
 	res.Waits = waits
 	res.WaitP50, res.WaitP95 = percentile(waits, 0.50), percentile(waits, 0.95)
@@ -418,6 +453,37 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 	}
 	res.MonthlyCost = CostOf(sp, res.AgentHours).Monthly
 	return res, nil
+}
+
+// SimulateWeeks runs n consecutive weeks of jobs (a Workload's Jobs) from
+// start, each as
+// SimulateWorkload does (week k's jobs and starts drawn with p.Seed + k).
+// For a spoke with automatic standby (Week.Demand.Auto) and no p.Ready,
+// week k keeps ready what schedule.AutoReady makes of the HourPeaks of the
+// weeks before it (the last Auto.Weeks of them), as the poller does from
+// CloudWatch: the first week has no history, only the fixed standby.
+func SimulateWeeks(sp Spoke, jobs func(from time.Time, seed uint64) []Job, start time.Time, n int, p WorkloadParams) ([]WorkloadResult, error) {
+	var out []WorkloadResult
+	var history [][schedule.HoursOfWeek]int
+	auto := sp.Week.Demand != nil && sp.Week.Demand.Auto != nil && p.Ready == nil
+	seed := p.withDefaults().Seed
+	for k := 0; k < n; k++ {
+		from := start.AddDate(0, 0, 7*k)
+		q := p
+		q.Seed = seed + uint64(k)
+		if auto {
+			a := sp.Week.Demand.Auto
+			ready := schedule.AutoReady(history[max(0, len(history)-a.Weeks):], a.Percentile)
+			q.Ready = &ready
+		}
+		r, err := SimulateWorkload(sp, jobs(from, q.Seed), from, q)
+		if err != nil {
+			return nil, err
+		}
+		history = append(history, r.HourPeaks)
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 func (p WorkloadParams) withDefaults() WorkloadParams {

@@ -372,13 +372,13 @@ func TestStandby(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		jobs    []Job
-		standby Standby
+		standby *Standby
 		waits   []time.Duration
 	}{
-		{"one job, standby 1", one, Standby{Work: 1}, []time.Duration{0}},
-		{"two jobs, standby 1", two, Standby{Work: 1}, []time.Duration{0, 150 * time.Second}},
-		{"two jobs, no standby", two, Standby{}, []time.Duration{3 * time.Minute, 210 * time.Second}},
-		{"one job, standby only at night", one, Standby{Night: 1, Weekend: 1}, []time.Duration{3 * time.Minute}},
+		{"one job, standby 1", one, &Standby{WorkHours: 1}, []time.Duration{0}},
+		{"two jobs, standby 1", two, &Standby{WorkHours: 1}, []time.Duration{0, 150 * time.Second}},
+		{"two jobs, no standby", two, &Standby{}, []time.Duration{3 * time.Minute, 210 * time.Second}},
+		{"one job, standby only at night", one, &Standby{Nights: 1, Weekends: 1}, []time.Duration{3 * time.Minute}},
 	} {
 		r, err := SimulateWorkload(sp, c.jobs, monday, WorkloadParams{Placeholder: true, Standby: c.standby})
 		if err != nil {
@@ -390,11 +390,11 @@ func TestStandby(t *testing.T) {
 	}
 	// Standby keeps the pool registered: no job rejected without a
 	// placeholder while a standby agent is up.
-	r, _ := SimulateWorkload(sp, one, monday, WorkloadParams{Standby: Standby{Work: 1}})
+	r, _ := SimulateWorkload(sp, one, monday, WorkloadParams{Standby: &Standby{WorkHours: 1}})
 	if r.Rejected != 0 || !slices.Equal(r.Waits, []time.Duration{0}) {
 		t.Errorf("standby without placeholder: rejected %d, waits %v; want 0 and [0]", r.Rejected, r.Waits)
 	}
-	_, err := SimulateWorkload(sp, one, monday, WorkloadParams{Standby: Standby{Night: -1}})
+	_, err := SimulateWorkload(sp, one, monday, WorkloadParams{Standby: &Standby{Nights: -1}})
 	if err == nil || !strings.Contains(err.Error(), "spoke dev: standby 0/-1/0: use 0 or more idle agents per window") {
 		t.Errorf("negative standby: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"hubspoke-cdk/config"
+	"hubspoke-cdk/schedule"
 )
 
 // WorkloadRun is one spoke's week by the schedule alone and, when the spoke
@@ -57,7 +58,18 @@ func SimulateFleetWorkload(f *config.Fleet, w Workload, day time.Time, p Workloa
 			}
 			var demand *WorkloadResult
 			if sp.Week.Demand != nil {
-				d, err := SimulateWorkload(sp, jobs, start, params)
+				dp := params
+				if a := sp.Week.Demand.Auto; a != nil && dp.Ready == nil {
+					// Automatic standby: the weeks before this one are its
+					// history (their own draws of the workload).
+					hist, err := SimulateWeeks(sp, w.Jobs, start.AddDate(0, 0, -7*a.Weeks), a.Weeks, withSeed(params, p.Seed+uint64(i)+historySeed))
+					if err != nil {
+						return nil, err
+					}
+					ready := schedule.AutoReady(peaksOf(hist), a.Percentile)
+					dp.Ready = &ready
+				}
+				d, err := SimulateWorkload(sp, jobs, start, dp)
 				if err != nil {
 					return nil, err
 				}
@@ -74,6 +86,24 @@ func SimulateFleetWorkload(f *config.Fleet, w Workload, day time.Time, p Workloa
 	return runs, nil
 }
 
+// historySeed separates the draws of an automatic standby's history
+// weeks from the week shown.
+const historySeed = 1000
+
+func withSeed(p WorkloadParams, seed uint64) WorkloadParams {
+	p.Seed = seed
+	return p
+}
+
+// peaksOf is the weeks' HourPeaks.
+func peaksOf(weeks []WorkloadResult) [][schedule.HoursOfWeek]int {
+	out := make([][schedule.HoursOfWeek]int, len(weeks))
+	for i, r := range weeks {
+		out[i] = r.HourPeaks
+	}
+	return out
+}
+
 // WriteWorkloadReport prints, per spoke and for the fleet, the jobs
 // rejected, the waits, agent-hours, monthly cost, jobs cut and tasks
 // started by the schedule alone and as configured (following demand where
@@ -84,8 +114,12 @@ func WriteWorkloadReport(out io.Writer, w Workload, p WorkloadParams, runs []Wor
 	if p.Start.set() {
 		start = fmt.Sprintf("%s-%s (median %s)", p.Start.Min, p.Start.Max, p.Start.Median)
 	}
-	fmt.Fprintf(out, "\nWorkload %q: a week of jobs per spoke; agent start %s, scale-in cooldown %s, standby %d/%d/%d (work hours/nights/weekends)\n",
-		w.Name, start, p.ScaleInCooldown, p.Standby.Work, p.Standby.Night, p.Standby.Weekend)
+	standby := "each spoke's own (the fleet file's demand.standby)"
+	if s := p.Standby; s != nil {
+		standby = fmt.Sprintf("%d/%d/%d (work hours/nights/weekends) for every spoke", s.WorkHours, s.Nights, s.Weekends)
+	}
+	fmt.Fprintf(out, "\nWorkload %q: a week of jobs per spoke; agent start %s, scale-in cooldown %s, standby %s\n",
+		w.Name, start, p.ScaleInCooldown, standby)
 	fmt.Fprintln(out, "Each spoke gets its own draw of the profile's jobs; describe your teams' with -workload FILE (make preview WORKLOAD=FILE; format in docs/demand.md).")
 	fmt.Fprintln(out, "rejected: queued while no agent was registered in the pool, failed at once by Azure DevOps; +placeholder: the pool keeps an offline placeholder agent, so those jobs wait instead.")
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', tabwriter.AlignRight)

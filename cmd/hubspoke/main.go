@@ -67,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	workload := fs.String("workload", "reference", "preview: the job-arrival profile (a YAML file, or reference)")
 	startLatency := fs.Duration("start-latency", preview.DefaultStartLatency, "preview: from a task asked for to its agent taking jobs")
 	startDist := fs.String("start", "", "preview: agent start as a distribution MIN,MEDIAN,MAX (e.g. 1m,2m,3m); replaces -start-latency")
-	standby := fs.String("standby", "0,0,0", "preview: idle agents kept above busy ones following demand, WORK,NIGHT,WEEKEND")
+	standby := fs.String("standby", "", "preview: idle agents kept above busy ones following demand, WORK,NIGHT,WEEKEND, for every spoke; default: each spoke's demand.standby")
 	seed := fs.Uint64("seed", 1, "preview: seed of the job arrivals and agent starts")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
@@ -111,9 +111,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	if params.Standby, err = parseStandby(*standby); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
+	if *standby != "" {
+		s, err := parseStandby(*standby)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		params.Standby = &s
 	}
 	results, err := preview.SimulateFleet(fleet, day)
 	if err != nil {
@@ -196,7 +200,7 @@ func parseStandby(v string) (preview.Standby, error) {
 			return preview.Standby{}, fmt.Errorf("-standby %q: %q is not a count of 0 or more idle agents", v, p)
 		}
 	}
-	return preview.Standby{Work: n[0], Night: n[1], Weekend: n[2]}, nil
+	return preview.Standby{WorkHours: n[0], Nights: n[1], Weekends: n[2]}, nil
 }
 
 // runAccess decides the access matrix of an existing cloud assembly.
