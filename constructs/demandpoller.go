@@ -112,6 +112,21 @@ type DemandSpoke struct {
 	// the ceiling at a moment is that of the action that fired last
 	// (DemandActions).
 	Actions []DemandAction `json:"actions,omitempty"`
+	// Auto, when set, keeps the agents the spoke usually needs in each hour
+	// of the week ready (DemandAuto). Default: nil.
+	Auto *DemandAuto `json:"auto,omitempty"`
+}
+
+// DemandAuto is a spoke's automatic standby: once an hour the poller reads
+// the spoke's AgentsBusy and JobsWaiting of the last Weeks weeks from the
+// hub's CloudWatch (GetMetricData, one-hour Maximum), sums the two per
+// hour, and keeps ready for each hour of the week (on Zone's clock,
+// looked up schedule.AutoLead ahead) the Percentile-th percentile of those
+// sums (schedule.AutoReady), within the ceiling.
+type DemandAuto struct {
+	Weeks      int    `json:"weeks"`
+	Percentile int    `json:"percentile"`
+	Zone       string `json:"zone"`
 }
 
 // DemandAction is a scheduled action's time and ceiling: at Hour:Minute in
@@ -124,6 +139,9 @@ type DemandAction struct {
 	Ceiling int    `json:"ceiling"`
 	// Floor is the action's minimum (the fleet dashboard's floor line).
 	Floor int `json:"floor,omitempty"`
+	// Standby idle agents the poller asks for above the busy ones and the
+	// waiting jobs, from this action until the next.
+	Standby int `json:"standby,omitempty"`
 }
 
 // DemandActions turns the week's scheduled actions (their AWS cron
@@ -137,7 +155,7 @@ func DemandActions(w schedule.Week) []DemandAction {
 		if len(f) != 6 {
 			panic(fmt.Sprintf("unexpected cron %q", a.Cron))
 		}
-		d := DemandAction{Zone: a.TimeZone, Ceiling: a.Ceiling, Floor: a.Capacity}
+		d := DemandAction{Zone: a.TimeZone, Ceiling: a.Ceiling, Floor: a.Capacity, Standby: a.Standby}
 		d.Minute, _ = strconv.Atoi(f[0])
 		d.Hour, _ = strconv.Atoi(f[1])
 		switch dow := f[4]; dow {
@@ -380,6 +398,17 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 	if props.PublisherRoleArns != "" {
 		statements = append([]any{map[string]any{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": props.PublisherRoleArns}}, statements...)
 	}
+	auto := false
+	for _, p := range props.Pools {
+		for _, s := range p.Spokes {
+			auto = auto || s.Auto != nil
+		}
+	}
+	if auto {
+		// An automatic standby reads the spokes' history back; GetMetricData
+		// has no resource type and no condition key to narrow it.
+		statements = append(statements, map[string]any{"Effect": "Allow", "Action": "cloudwatch:GetMetricData", "Resource": "*"})
+	}
 	role, fn := inlinePythonFunction{
 		RoleName:         props.RoleName,
 		RoleDescription:  "Keeps the agent pools (placeholder agent, ghost agents) and publishes each demand spoke's jobs into the spoke's CloudWatch",
@@ -407,7 +436,7 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 	if props.PublisherRoleArns != "" {
 		Suppress(role, "AwsSolutions-IAM5", "The spokes' publisher roles, one per spoke account, share one name pattern; each role's trust policy admits this role only.", "Resource::"+props.PublisherRoleArns)
 	}
-	Suppress(role, "AwsSolutions-IAM5", "cloudwatch:PutMetricData has no resource type; the statement is limited to the demand namespace.", "Resource::*")
+	Suppress(role, "AwsSolutions-IAM5", "cloudwatch:PutMetricData has no resource type; the statement is limited to the demand namespace. cloudwatch:GetMetricData (only with an automatic standby) has neither a resource type nor a condition key; it reads the hub account's metrics.", "Resource::*")
 	// The function runs (every minute) only with its role's token policy
 	// in place.
 	fn.Node().AddDependency(role)

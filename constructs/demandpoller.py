@@ -37,7 +37,16 @@
 #   {"secretArn", "namespace", "holdSeconds", "ghostGraceSeconds",
 #    "maintainEveryMinutes", "groupSize", "placeholder": {"name", "version", "capabilities"},
 #    "pools": [{"url", "pool", "spokes": [{"name", "agentPrefix", "demand",
-#      "region", "roleArn", "actions": [{"zone", "hour", "minute", "days", "ceiling"}]}]}]}
+#      "region", "roleArn", "actions": [{"zone", "hour", "minute", "days", "ceiling", "floor", "standby"}],
+#      "auto": {"weeks", "percentile", "zone"}}]}]}
+#
+# Standby: a demand spoke's AgentsWanted is its running jobs, its share of
+# the waiting ones and the standby of the action in force (idle agents kept
+# ready; an agent that takes a job is replaced), never above the ceiling.
+# With "auto" it is at least the agents the spoke needed in the hour that
+# begins LEAD seconds from now, as the percentile of the last weeks' hourly
+# peaks (AgentsBusy + JobsWaiting, one-hour Maximum) read back from the
+# hub's CloudWatch once an hour per spoke, AUTO_PER_RUN spokes a run.
 import base64
 import bisect
 import datetime
@@ -67,6 +76,10 @@ MAINTAIN = max(1, FLEET.get("maintainEveryMinutes", 5))
 PLACEHOLDER = FLEET.get("placeholder", {}).get("name", "hubspoke-placeholder")
 LOW = 0.2  # pause an organization when less than this share of its rate limit remains
 CAP = 200  # most job requests one answer holds (kedacore/keda#6819)
+LEAD = 300  # an automatic standby readies the hour that begins this many seconds ahead (schedule.AutoLead)
+AUTO_EVERY = 3600  # a spoke's history is read again after this long
+AUTO_PER_RUN = 50  # spokes whose history one run reads (one GetMetricData call of 100 queries)
+MAX_QUERIES = 500  # MetricDataQuery structures one GetMetricData call holds
 
 clock = time.time  # the harness sets a fake clock
 
@@ -94,6 +107,7 @@ _unknown_since = {}  # spoke -> time its pool first failed with no count to hold
 _no_placeholder = {}  # (url, pool) -> why the pool has no placeholder
 _seen = {}  # (url, pool) -> when its placeholder was last seen or made
 _assigned = {}  # (url, pool) -> ids of the requests seen assigned at the last count
+_ready = {}  # spoke -> (when read, [agents ready per hour of the week]) of an automatic standby
 STALE = 2 * 60 * MAINTAIN  # a pool not seen with its placeholder for two keeping rounds counts as without one
 _lock = threading.Lock()
 
@@ -433,6 +447,103 @@ def floor_now(spoke, now):
     return at
 
 
+def standby_now(spoke, now):
+    """The standby of the spoke's action in force now (as floor_now)."""
+    actions = spoke.get("actions")
+    if not actions:
+        return spoke.get("standby", 0)
+    return ceiling(dict(spoke, actions=[dict(a, ceiling=a.get("standby", 0)) for a in actions]), now)
+
+
+def hour_of_week(t, zone):
+    """t's hour of the week on zone's clock: Monday 00:00-01:00 is 0."""
+    offsets = FLEET.get("zones", {}).get(zone)
+    if offsets:
+        local = local_time(t, offsets)
+    else:
+        local = datetime.datetime.fromtimestamp(t, ZoneInfo(zone) if zone != "UTC" else datetime.timezone.utc)
+    return local.weekday() * 24 + local.hour
+
+
+def percentile(values, p):
+    """Nearest rank: the smallest value at least p % of values reach."""
+    v = sorted(values)
+    return v[max(1, -(-p * len(v) // 100)) - 1]
+
+
+def auto_ready(spoke, results, end):
+    """The agents to keep ready per hour of the week from the spoke's
+    hourly maxima {metric: {timestamp: value}} of the weeks before end:
+    per week and local hour, AgentsBusy + JobsWaiting (a missing one as 0;
+    an hour with neither is left out), then each hour's percentile over
+    the weeks (schedule.AutoReady)."""
+    auto = spoke["auto"]
+    peaks = {}  # (week, hour of the week) -> peak
+    busy, waiting = results.get("AgentsBusy", {}), results.get("JobsWaiting", {})
+    for ts in set(busy) | set(waiting):
+        key = (int((end - ts - 1) // (7 * 86400)), hour_of_week(ts, auto["zone"]))
+        peaks[key] = max(peaks.get(key, 0), busy.get(ts, 0) + waiting.get(ts, 0))
+    table = []
+    for h in range(7 * 24):
+        v = [p for (w, hour), p in peaks.items() if hour == h]
+        table.append(int(percentile(v, auto["percentile"])) if v else 0)
+    return table
+
+
+def read_history(spokes, now, problems):
+    """Reads the hourly maxima of the spokes' AgentsBusy and JobsWaiting
+    from the hub's CloudWatch (one GetMetricData call, pages followed) and
+    stores each spoke's table of agents ready. A failure keeps the tables
+    there were and is logged: those spokes are read again next run."""
+    end = int(now // 3600) * 3600  # the last whole hour: its Maximum is final
+    by_weeks = {}
+    for s in spokes:
+        by_weeks.setdefault(s["auto"]["weeks"], []).append(s)
+    for weeks, group in sorted(by_weeks.items()):
+        for first in range(0, len(group), MAX_QUERIES // 2):
+            part = group[first:first + MAX_QUERIES // 2]
+            queries = []
+            for i, s in enumerate(part):
+                dims = [{"Name": "Spoke", "Value": s["name"]}, {"Name": "Group", "Value": GROUPS.get(s["name"], "spokes-1-%d" % SIZE)}]
+                for key, metric in (("b", "AgentsBusy"), ("w", "JobsWaiting")):
+                    queries.append({"Id": "%s%d" % (key, i), "ReturnData": True, "MetricStat": {
+                        "Metric": {"Namespace": FLEET["namespace"], "MetricName": metric, "Dimensions": dims},
+                        "Period": 3600, "Stat": "Maximum"}})
+            results = {}
+            try:
+                kwargs = {"MetricDataQueries": queries, "ScanBy": "TimestampAscending",
+                          "StartTime": datetime.datetime.fromtimestamp(end - weeks * 7 * 86400, datetime.timezone.utc),
+                          "EndTime": datetime.datetime.fromtimestamp(end, datetime.timezone.utc)}
+                for _ in range(100):  # pages
+                    answer = hub_cloudwatch().get_metric_data(**kwargs)
+                    for r in answer.get("MetricDataResults", []):
+                        into = results.setdefault(r["Id"], {})
+                        for ts, v in zip(r.get("Timestamps", []), r.get("Values", [])):
+                            into[ts.timestamp()] = v
+                    if not answer.get("NextToken"):
+                        break
+                    kwargs["NextToken"] = answer["NextToken"]
+            except Exception as e:
+                problems.append("automatic standby: the history of %d spoke(s) could not be read (tried again next run): %s" % (len(part), e))
+                continue
+            for i, s in enumerate(part):
+                figures = {"AgentsBusy": results.get("b%d" % i, {}), "JobsWaiting": results.get("w%d" % i, {})}
+                _ready[s["name"]] = (now, auto_ready(s, figures, end))
+
+
+def ready_now(spoke, now):
+    """The agents an automatic standby keeps ready now: those of the hour
+    that begins LEAD seconds ahead (0 without auto or a table yet)."""
+    got = _ready.get(spoke["name"]) if spoke.get("auto") else None
+    return got[1][hour_of_week(now + LEAD, spoke["auto"]["zone"])] if got else 0
+
+
+def hub_cloudwatch():
+    if "hub" not in _creds:
+        _creds["hub"] = (float("inf"), _client("cloudwatch"))
+    return _creds["hub"][1]
+
+
 MAX_VALUES = 150  # values one datum holds (PutMetricData: "up to 150 values per metric")
 MAX_METRICS = 1000  # metrics one PutMetricData request holds
 
@@ -649,6 +760,13 @@ def handler(event, context):
 
     with ThreadPoolExecutor(max_workers=16) as workers:
         status = dict(zip((s["name"] for s in demand), workers.map(lambda s: deployed(s, now), demand)))
+        # Automatic standby: the deployed spokes whose history is oldest
+        # (never read first), AUTO_PER_RUN a run.
+        due = sorted((s for s in demand if s.get("auto") and status[s["name"]] is None
+                      and now - _ready.get(s["name"], (-AUTO_EVERY, None))[0] >= AUTO_EVERY),
+                     key=lambda s: _ready.get(s["name"], (-AUTO_EVERY, None))[0])[:AUTO_PER_RUN]
+        if due:
+            read_history(due, now, problems)
         for pool, (res, prob) in zip(FLEET["pools"], workers.map(visited, enumerate(FLEET["pools"]))):
             mine = [s for s in pool["spokes"] if s.get("demand")]
             if prob:
@@ -688,9 +806,14 @@ def handler(event, context):
                 problems.append("%s: %d job(s) waiting in pool %r that no deployed spoke has room for now (room %s)"
                                 % (pool["url"], unplaced, pool["pool"], json.dumps(room, sort_keys=True)))
             for s in mine:
-                _last[s["name"]] = (share[s["name"]], now)
+                # Standby (and an automatic standby's ready agents) on top of
+                # the share, within the ceiling.
+                want = share[s["name"]]
+                if status[s["name"]] is None:
+                    want = max(want, min(ceiling(s, now), max(want + standby_now(s, now), ready_now(s, now))))
+                _last[s["name"]] = (want, now)
                 _unknown_since.pop(s["name"], None)
-                items.append((s, share[s["name"]], True, now))
+                items.append((s, want, True, now))
                 if status[s["name"]] is None:
                     busy = sum(n for a, n in res["running"].items() if fleet_agent(pool, a) is s)
                     f = figures.setdefault(s["name"], (s, {}))[1]
@@ -719,9 +842,7 @@ def handler(event, context):
     hub = {"PoolsWithoutPlaceholder": len(unseen), "PoolsCapped": len(fleet["capped"]),
            "JobsUnplaced": fleet["unplaced"], "GhostsRemoved": len(fleet["ghosts"])}
     try:
-        if "hub" not in _creds:
-            _creds["hub"] = (float("inf"), _client("cloudwatch"))
-        _creds["hub"][1].put_metric_data(Namespace=FLEET["namespace"], MetricData=[
+        hub_cloudwatch().put_metric_data(Namespace=FLEET["namespace"], MetricData=[
             {"MetricName": k, "Value": v, "Unit": "Count"} for k, v in hub.items()])
     except Exception as e:
         failed.append("hub metrics: %s" % e)
@@ -731,7 +852,7 @@ def handler(event, context):
     requests = batches(datums)
     for b in requests:
         try:
-            _creds["hub"][1].put_metric_data(Namespace=FLEET["namespace"], MetricData=b)
+            hub_cloudwatch().put_metric_data(Namespace=FLEET["namespace"], MetricData=b)
         except Exception as e:
             problems.append("fleet figures not published (%d metrics): %s" % (len(b), e))
     print(json.dumps({"pools": len(FLEET["pools"]), "apiCalls": len(calls), "fleetMetrics": len(datums), "fleetRequests": len(requests), "problems": problems[:20], "fleet": hub,

@@ -105,6 +105,9 @@ func demandPools(f *config.Fleet) (pools []hsconstructs.DemandPool, demand bool)
 			spoke.Demand, spoke.Region = true, s.Region
 			spoke.RoleArn = RoleArn(f.Hub.Partition(), s.Account, DemandRoleName(s))
 			spoke.Actions = hsconstructs.DemandActions(s.Schedule.Week())
+			if a := s.Schedule.Week().Demand.Auto; a != nil {
+				spoke.Auto = &hsconstructs.DemandAuto{Weeks: a.Weeks, Percentile: a.Percentile, Zone: s.Schedule.TimeZone}
+			}
 		}
 		pools[i].Spokes = append(pools[i].Spokes, spoke)
 	}

@@ -5,7 +5,9 @@
 # the Go test serves. The scenario:
 #   {"fleet": {...FLEET without secretArn; pool urls relative to the server},
 #    "token": the secret's value (default PAT),
-#    "steps": [{"run": epoch seconds} | {"control": path, "body": {...}}],
+#    "steps": [{"run": epoch seconds} | {"control": path, "body": {...}}
+#              | {"history": [{"spoke", "metric", "at": epoch seconds, "value"}]}
+#              | {"failGetMetricData": true|false}],
 #    "readBack": [spoke names whose CloudWatch to read at the end]}
 # A run sets the stand-in's clock and the poller's (a fake clock) to its
 # time. Prints one JSON object: per run what was published per spoke, the
@@ -84,6 +86,9 @@ def main():
         # is put there is recorded, then sent to moto.
         hub = []
 
+        reads = []  # GetMetricData calls on the hub: their query counts
+        fail = {"get": False}
+
         class RecordingCloudWatch:
             def __init__(self, cw):
                 self.cw = cw
@@ -91,6 +96,12 @@ def main():
             def put_metric_data(self, **kw):
                 hub.append(kw["MetricData"])
                 return self.cw.put_metric_data(**kw)
+
+            def get_metric_data(self, **kw):
+                reads.append(len(kw["MetricDataQueries"]))
+                if fail["get"]:
+                    raise poller.ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "GetMetricData")
+                return self.cw.get_metric_data(**kw)
 
         def client(service, **kw):
             c = real_client(service, **kw)
@@ -103,6 +114,17 @@ def main():
             if "control" in step:
                 out["controls"].append(control(step["control"], step.get("body")))
                 continue
+            if "history" in step:  # the hub's figures of past weeks
+                cw = boto3.client("cloudwatch")
+                for h in step["history"]:
+                    cw.put_metric_data(Namespace=fleet["namespace"], MetricData=[{
+                        "MetricName": h["metric"], "Value": h["value"], "Unit": "Count",
+                        "Timestamp": datetime.datetime.fromtimestamp(h["at"], datetime.timezone.utc),
+                        "Dimensions": [{"Name": "Spoke", "Value": h["spoke"]}, {"Name": "Group", "Value": "spokes-1-100"}]}])
+                continue
+            if "failGetMetricData" in step:
+                fail["get"] = step["failGetMetricData"]
+                continue
             if step.get("deleteSecret"):
                 sm.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
                 poller._token["value"] = None
@@ -111,6 +133,7 @@ def main():
             control("clock", {"now": at})
             poller.clock = lambda: at
             before = len(control("calls"))
+            reads.clear()
             published.clear()
             hub.clear()
             with contextlib.redirect_stdout(log):
@@ -119,7 +142,7 @@ def main():
             out["runs"].append({"at": at, "published": sorted(published, key=lambda p: p["spoke"]),
                                 "problems": result["problems"], "fleet": result["fleet"], "ghostsRemoved": result["ghostsRemoved"],
                                 "placeholders": result["placeholders"], "notDeployedYet": result["notDeployedYet"],
-                                "hubRequests": [[d for d in req] for req in hub],
+                                "hubRequests": [[d for d in req] for req in hub], "historyReads": list(reads),
                                 "calls": [[c["Method"], c["Org"], c["Path"], c["Status"]] for c in calls]})
         read = {}
         now = datetime.datetime.now(datetime.timezone.utc)

@@ -1,0 +1,127 @@
+package constructs
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"hubspoke-cdk/internal/azdostandin"
+	"hubspoke-cdk/schedule"
+)
+
+// Standby from the action in force, within the ceiling. Europe/Amsterdam,
+// floors 1/0/0, ceilings 4/2, standby 2 in working hours, none at night.
+// Monday 08:59 UTC (09:59 local), the first run (it registers the
+// placeholder, so that Azure DevOps accepts jobs): nothing waiting, 0 + 2 =
+// 2. 09:00: 1 job waiting, AgentsWanted 1 + 2 = 3;
+// 09:01, 3 waiting: 3 + 2 = 5, held at the ceiling 4; 19:30 UTC (20:30,
+// night: ceiling 2, standby 0): the 3 jobs, room 2: 2.
+func TestPollerStandby(t *testing.T) {
+	srv := azdostandin.New(monday)
+	srv.AddOrg("sched", admin, "hubspoke")
+	week := schedule.Week{TimeZone: "Europe/Amsterdam", ScaleUp: 7 * 60, ScaleDown: 19 * 60, RestoreAfter: 5, Weekday: 1,
+		Demand: &schedule.Demand{WorkHoursMax: 4, OffHoursMax: 2, Standby: schedule.Standby{WorkHours: 2}}}
+	spoke := demandSpoke("dev", 0)
+	delete(spoke, "ceiling")
+	spoke["actions"] = DemandActions(week)
+	q := ctl("queue", map[string]any{"org": "sched", "pool": "hubspoke", "demands": []string{"git"}})
+	res := runPoller(t, srv, map[string]any{
+		"fleet": fleetOf(pool("sched", "hubspoke", spoke)),
+		"steps": []any{run(monday.Add(-time.Minute)), q, run(monday), ctl("queue", map[string]any{"org": "sched", "pool": "hubspoke", "demands": []string{"git"}}),
+			ctl("queue", map[string]any{"org": "sched", "pool": "hubspoke", "demands": []string{"git"}}),
+			run(monday.Add(time.Minute)), run(time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC))},
+	})
+	var got []string
+	for _, r := range res.Runs {
+		w, _, _ := r.wanted("dev")
+		got = append(got, w)
+	}
+	if want := []string{"2", "3", "4", "2"}; !slices.Equal(got, want) {
+		t.Errorf("AgentsWanted %v, want %v (controls %v)", got, want, res.Controls)
+	}
+}
+
+// Automatic standby from the hub's history, hand-computed (UTC, ceiling
+// 8, no fixed standby). Monday 10:00-11:00 a week ago: AgentsBusy peaked at
+// 3 (10:20), JobsWaiting at 2 (10:05): 3 + 2 = 5; two weeks ago busy 1 and
+// nothing waiting: 1. Spoke hi keeps p100 of the two weeks (5), lo p50
+// (nearest rank of 2 values: the 1st, 1).
+//
+//	09:54 run: both histories read (one GetMetricData call, 4 queries);
+//	      the hour 5 minutes ahead is 09:00: nothing ready, 0 and 0.
+//	09:55: the hour ahead is 10:00: hi 5, lo 1; no read (within the hour).
+//	10:55: the hour ahead is 11:00, no history: 0 and 0; read again.
+//
+// A failed read is logged, the count is the jobs' alone, and the next run
+// reads again.
+func TestPollerAutoStandby(t *testing.T) {
+	srv := azdostandin.New(monday)
+	srv.AddOrg("sched", admin, "hubspoke")
+	week := schedule.Week{TimeZone: "UTC", ScaleUp: 7 * 60, ScaleDown: 19 * 60, RestoreAfter: 5, Weekday: 1,
+		Demand: &schedule.Demand{WorkHoursMax: 8, OffHoursMax: 2}}
+	hi, lo := demandSpoke("hi", 0), demandSpoke("lo", 0)
+	for _, s := range []map[string]any{hi, lo} {
+		delete(s, "ceiling")
+		s["actions"] = DemandActions(week)
+	}
+	hi["auto"] = DemandAuto{Weeks: 2, Percentile: 100, Zone: "UTC"}
+	lo["auto"] = DemandAuto{Weeks: 2, Percentile: 50, Zone: "UTC"}
+	mon := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	var history []map[string]any
+	for _, s := range []string{"hi", "lo"} {
+		for _, h := range []struct {
+			metric string
+			at     time.Time
+			value  float64
+		}{
+			{"AgentsBusy", mon.AddDate(0, 0, -7).Add(10*time.Hour + 20*time.Minute), 3},
+			{"AgentsBusy", mon.AddDate(0, 0, -7).Add(10*time.Hour + 40*time.Minute), 1},
+			{"JobsWaiting", mon.AddDate(0, 0, -7).Add(10*time.Hour + 5*time.Minute), 2},
+			{"JobsWaiting", mon.AddDate(0, 0, -7).Add(10*time.Hour + 20*time.Minute), 0},
+			{"AgentsBusy", mon.AddDate(0, 0, -14).Add(10*time.Hour + 30*time.Minute), 1},
+			{"JobsWaiting", mon.AddDate(0, 0, -14).Add(10*time.Hour + 30*time.Minute), 0},
+		} {
+			history = append(history, map[string]any{"spoke": s, "metric": h.metric, "at": float64(h.at.Unix()), "value": h.value})
+		}
+	}
+	at := func(hh, mm int) map[string]any { return run(mon.Add(time.Duration(hh*60+mm) * time.Minute)) }
+	raw := runPollerRaw(t, srv, map[string]any{
+		"fleet": fleetOf(pool("sched", "hubspoke", hi, lo)),
+		"steps": []any{map[string]any{"history": history}, at(9, 54), at(9, 55), at(10, 55),
+			map[string]any{"failGetMetricData": true}, at(12, 0), map[string]any{"failGetMetricData": false}, at(12, 1)},
+	})
+	runs := asSlice(raw["runs"])
+	type want struct {
+		hi, lo string
+		reads  []float64
+	}
+	for i, w := range []want{{"0", "0", []float64{4}}, {"5", "1", nil}, {"0", "0", []float64{4}}, {"0", "0", []float64{4}}, {"0", "0", []float64{4}}} {
+		r := runs[i].(map[string]any)
+		pub := map[string]string{}
+		for _, p := range asSlice(r["published"]) {
+			m := p.(map[string]any)
+			if v, ok := m["wanted"].(float64); ok {
+				pub[m["spoke"].(string)] = strconv.Itoa(int(v))
+			}
+		}
+		var reads []float64
+		for _, n := range asSlice(r["historyReads"]) {
+			reads = append(reads, n.(float64))
+		}
+		if pub["hi"] != w.hi || pub["lo"] != w.lo || !slices.Equal(reads, w.reads) {
+			t.Errorf("run %d: hi %s lo %s, history reads %v; want %s, %s, %v", i, pub["hi"], pub["lo"], reads, w.hi, w.lo, w.reads)
+		}
+	}
+	probs := func(i int) string {
+		var out []string
+		for _, p := range asSlice(runs[i].(map[string]any)["problems"]) {
+			out = append(out, p.(string))
+		}
+		return strings.Join(out, "\n")
+	}
+	if !strings.Contains(probs(3), "automatic standby: the history of 2 spoke(s) could not be read (tried again next run)") || strings.Contains(probs(4), "automatic standby") {
+		t.Errorf("failed read: run 3 problems %q, run 4 %q", probs(3), probs(4))
+	}
+}
