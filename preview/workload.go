@@ -233,6 +233,8 @@ type WorkloadResult struct {
 	Samples []Sample
 	// Waits of every job not rejected, shortest first.
 	Waits []time.Duration
+	// Pickups in the week, in time order (the dashboard's job wait panel).
+	Pickups []Pickup
 	// HourPeaks (demand) per hour of the week on the spoke's clock: the
 	// hour's most busy agents plus its most waiting jobs (the sum of the
 	// two hourly maxima the poller's figures give), schedule.NoData for an
@@ -244,6 +246,15 @@ type WorkloadResult struct {
 type Sample struct {
 	At                             time.Time
 	Queued, Agents, Floor, Ceiling int
+	// Agents by state: running a job, registered without one, and tasks
+	// not taking jobs yet (provisioning, pulling, registering).
+	Busy, Idle, Starting int
+}
+
+// Pickup is a job taken by an agent: when, and how long it had waited.
+type Pickup struct {
+	At   time.Time
+	Wait time.Duration
 }
 
 // agent is one task. Its agent is registered in the pool from ready (the
@@ -426,11 +437,25 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 				j := waiting[0]
 				waiting = waiting[1:]
 				waits = append(waits, now.Sub(j.Queued))
+				if now.Before(end) {
+					res.Pickups = append(res.Pickups, Pickup{now, now.Sub(j.Queued)})
+				}
 				a.busyUntil, a.jobStart = now.Add(j.Duration), now
 			}
 		}
 		if now.Before(end) && now.Sub(start)%(5*time.Minute) == 0 {
-			res.Samples = append(res.Samples, Sample{At: now, Queued: len(waiting), Agents: len(agents), Floor: floor, Ceiling: ceiling})
+			sm := Sample{At: now, Queued: len(waiting), Agents: len(agents), Floor: floor, Ceiling: ceiling}
+			for _, a := range agents {
+				switch {
+				case !a.busyUntil.IsZero():
+					sm.Busy++
+				case a.ready.After(now):
+					sm.Starting++
+				default:
+					sm.Idle++
+				}
+			}
+			res.Samples = append(res.Samples, sm)
 		}
 	}
 	for _, a := range agents {

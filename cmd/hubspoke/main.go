@@ -155,6 +155,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	files = append(files, charts...)
+	panels, err := preview.WriteDashboardCharts(*out, runs)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	files = append(files, panels...)
 	for _, f := range files {
 		fmt.Fprintf(stdout, "wrote %s\n", f)
 	}
