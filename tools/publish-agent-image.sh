@@ -90,7 +90,9 @@ fi
 echo "base image ${base_image} is ${base_ref}"
 
 login "$HUB_REGION"
-docker build --no-cache \
+# BuildKit: the Dockerfile mounts its context instead of copying it (the
+# default builder from Docker Engine 23; older engines need it asked for).
+DOCKER_BUILDKIT=1 docker build --no-cache \
   --build-arg BASE_IMAGE="$base_ref" --build-arg AGENT_VERSION="$agent_version" --build-arg AGENT_SHA256="$agent_sha" \
   --label org.opencontainers.image.base.name="$base_image" --label org.opencontainers.image.base.digest="${base_ref#*@}" \
   --label hubspoke.agent.version="$agent_version" --label hubspoke.agent.sha256="$agent_sha" \

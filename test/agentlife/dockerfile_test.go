@@ -29,10 +29,17 @@ func TestDockerfileBuildsOnlyWhatThePublishStepVerified(t *testing.T) {
 		"build this image with tools/publish-agent-image.sh",               // what a plain docker build says
 		`ENTRYPOINT ["/usr/bin/tini", "--", "bash", "/azp/start.sh"]`,      // no exec bit needed
 		`chown -R root:root /azp`,                                          // the job user cannot change what root runs
+		"RUN --mount=type=bind,source=.,target=/tmp/build \\\n",            // the context is mounted for the install step
 	} {
 		if !strings.Contains(df, want) {
 			t.Errorf("Dockerfile lacks %q", want)
 		}
+	}
+	// No layer holds the build context: a COPY of it would keep the
+	// compressed agent tarball in the image (pulled at every task start)
+	// next to the agent extracted from it.
+	if strings.Contains(df, "\nCOPY ") || strings.Contains(df, "\nADD ") {
+		t.Error("the Dockerfile copies its context into a layer; mount it in the RUN that installs the agent")
 	}
 	// The agent is never fetched inside the build: only the verified tarball.
 	if strings.Contains(df, "download.agent.dev.azure.com") || strings.Contains(df, "curl -") {
