@@ -59,9 +59,10 @@ diagram: deps $(APP)
 update-snapshots: deps
 	$(GO) test ./test/ -run "TestSnapshots|TestSnapshotOUModeHub" -update
 
-## bench: synth time and policy sizes at 1 to 1,000 spokes, pipelines at 1,000 and 2,000, the workload benchmark, the demand poller at 1,000 spokes
+## bench: synth time and policy sizes at 1 to 1,000 spokes, pipelines at 1,000 and 2,000, the workload benchmark, the demand poller at 1,000 spokes, the job-wait targets per standby and profile
 bench: deps
 	$(GO) test ./test/ -run '^$$' -bench . -benchtime 1x
+	$(GO) test ./preview/ -run '^$$' -bench . -benchtime 1x
 
 ## mutate: mutation testing (not part of test): gremlins over the Go packages that decide behaviour (PKGS=config schedule ...), the listed mistakes in the inline Python and agent/start.sh (tools/mutate.sh; reports in cdk.out/mutate)
 mutate: .gomod.stamp
