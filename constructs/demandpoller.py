@@ -46,7 +46,8 @@
 # With "auto" it is at least the agents the spoke needed in the hour that
 # begins LEAD seconds from now, as the percentile of the last weeks' hourly
 # peaks (AgentsBusy + JobsWaiting, one-hour Maximum) read back from the
-# hub's CloudWatch once an hour per spoke, AUTO_PER_RUN spokes a run.
+# hub's CloudWatch once an hour per spoke, AUTO_PER_RUN spokes a run at most
+# (fewer with long histories: one answer's MAX_POINTS).
 import base64
 import bisect
 import datetime
@@ -78,8 +79,9 @@ LOW = 0.2  # pause an organization when less than this share of its rate limit r
 CAP = 200  # most job requests one answer holds (kedacore/keda#6819)
 LEAD = 300  # an automatic standby readies the hour that begins this many seconds ahead (schedule.AutoLead)
 AUTO_EVERY = 3600  # a spoke's history is read again after this long
-AUTO_PER_RUN = 50  # spokes whose history one run reads (one GetMetricData call of 100 queries)
+AUTO_PER_RUN = 50  # spokes whose history one run reads at most
 MAX_QUERIES = 500  # MetricDataQuery structures one GetMetricData call holds
+MAX_POINTS = 100800  # data points one GetMetricData answer returns (more come in further pages)
 
 clock = time.time  # the harness sets a fake clock
 
@@ -764,7 +766,18 @@ def handler(event, context):
         # (never read first), AUTO_PER_RUN a run.
         due = sorted((s for s in demand if s.get("auto") and status[s["name"]] is None
                       and now - _ready.get(s["name"], (-AUTO_EVERY, None))[0] >= AUTO_EVERY),
-                     key=lambda s: _ready.get(s["name"], (-AUTO_EVERY, None))[0])[:AUTO_PER_RUN]
+                     key=lambda s: _ready.get(s["name"], (-AUTO_EVERY, None))[0])
+        # Within one answer's points (two hourly series of weeks * 168
+        # points a spoke), so a run reads one page: 50 spokes of 3 weeks,
+        # 4 of 65; at least one.
+        budget, picked = MAX_POINTS, []
+        for s in due[:AUTO_PER_RUN]:
+            cost = 2 * s["auto"]["weeks"] * 7 * 24
+            if picked and cost > budget:
+                break
+            picked.append(s)
+            budget -= cost
+        due = picked
         if due:
             read_history(due, now, problems)
         for pool, (res, prob) in zip(FLEET["pools"], workers.map(visited, enumerate(FLEET["pools"]))):

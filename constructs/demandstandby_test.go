@@ -125,3 +125,32 @@ func TestPollerAutoStandby(t *testing.T) {
 		t.Errorf("failed read: run 3 problems %q, run 4 %q", probs(3), probs(4))
 	}
 }
+
+// A run reads at most one GetMetricData answer's points (100,800): five
+// spokes of 65 weeks are 2 * 65 * 168 = 21,840 points each; four fit
+// (87,360), the fifth is read by the next run.
+func TestPollerAutoHistoryWithinOneAnswer(t *testing.T) {
+	srv := azdostandin.New(monday)
+	srv.AddOrg("sched", admin, "hubspoke")
+	week := schedule.Week{TimeZone: "UTC", ScaleUp: 7 * 60, ScaleDown: 19 * 60, RestoreAfter: 5, Weekday: 1,
+		Demand: &schedule.Demand{WorkHoursMax: 8, OffHoursMax: 2}}
+	var spokes []map[string]any
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		s := demandSpoke(n, 0)
+		delete(s, "ceiling")
+		s["actions"] = DemandActions(week)
+		s["auto"] = DemandAuto{Weeks: 65, Percentile: 90, Zone: "UTC"}
+		spokes = append(spokes, s)
+	}
+	raw := runPollerRaw(t, srv, map[string]any{
+		"fleet": fleetOf(pool("sched", "hubspoke", spokes...)),
+		"steps": []any{run(monday), run(monday.Add(time.Minute)), run(monday.Add(2 * time.Minute))},
+	})
+	var got [][]any
+	for _, r := range asSlice(raw["runs"]) {
+		got = append(got, asSlice(r.(map[string]any)["historyReads"]))
+	}
+	if len(got) != 3 || len(got[0]) != 1 || got[0][0] != float64(8) || len(got[1]) != 1 || got[1][0] != float64(2) || len(got[2]) != 0 {
+		t.Errorf("history reads per run %v, want [[8] [2] []] (queries: two per spoke)", got)
+	}
+}
