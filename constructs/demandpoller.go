@@ -295,6 +295,8 @@ type compactSpoke struct {
 	DemandSpoke
 	Actions  []DemandAction `json:"actions,omitempty"` // always empty: shadows DemandSpoke's
 	Schedule *int           `json:"schedule,omitempty"`
+	Auto     *DemandAuto    `json:"auto,omitempty"` // always nil: shadows DemandSpoke's
+	AutoRef  *int           `json:"autoRef,omitempty"`
 }
 
 // sharedSchedules writes each distinct list of actions once: spokes of one
@@ -324,6 +326,30 @@ func sharedSchedules(in []DemandPool) ([]map[string]any, [][]DemandAction) {
 		out = append(out, map[string]any{"url": p.URL, "pool": p.Pool, "spokes": spokes})
 	}
 	return out, schedules
+}
+
+// sharedAutos writes each distinct automatic standby once, as
+// sharedSchedules does the actions: at 1,000 spokes that all use one it
+// keeps 90 KB out of the hub template.
+func sharedAutos(pools []map[string]any) ([]map[string]any, []DemandAuto) {
+	var autos []DemandAuto
+	index := map[DemandAuto]int{}
+	for _, p := range pools {
+		spokes := p["spokes"].([]compactSpoke)
+		for j, c := range spokes {
+			if c.DemandSpoke.Auto == nil {
+				continue
+			}
+			i, ok := index[*c.DemandSpoke.Auto]
+			if !ok {
+				i = len(autos)
+				index[*c.DemandSpoke.Auto] = i
+				autos = append(autos, *c.DemandSpoke.Auto)
+			}
+			spokes[j].AutoRef = &i
+		}
+	}
+	return pools, autos
 }
 
 // demandZones are the UTC offsets (schedule.Offsets: from Unix seconds,
@@ -373,13 +399,18 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 	}
 	groups := Groups(props.Pools, props.GroupSize)
 	pools, schedules := sharedSchedules(props.Pools)
-	fleet, err := json.Marshal(map[string]any{
+	pools, autos := sharedAutos(pools)
+	value := map[string]any{
 		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": pools, "schedules": schedules, "zones": demandZones(props.Pools),
 		"groupSize":   orDefault(props.GroupSize, DefaultGroupSize),
 		"holdSeconds": orDefault(props.HoldSeconds, DefaultHoldSeconds), "ghostGraceSeconds": orDefault(props.GhostGraceSeconds, DefaultGhostGraceSeconds),
 		"maintainEveryMinutes": orDefault(props.MaintainEveryMinutes, DefaultMaintainEveryMinutes),
 		"placeholder":          map[string]any{"name": DefaultPlaceholderName, "version": DefaultPlaceholderVersion, "capabilities": caps},
-	})
+	}
+	if len(autos) > 0 {
+		value["autos"] = autos
+	}
+	fleet, err := json.Marshal(value)
 	if err != nil {
 		panic(err)
 	}

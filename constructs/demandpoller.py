@@ -92,6 +92,8 @@ for _p in FLEET.get("pools", []):
     for _s in _p["spokes"]:
         if "schedule" in _s:
             _s["actions"] = FLEET["schedules"][_s.pop("schedule")]
+        if "autoRef" in _s:  # automatic standbys are shared the same way
+            _s["auto"] = FLEET["autos"][_s.pop("autoRef")]
 
 # Each spoke's group on the fleet dashboard (its figures' Group dimension):
 # spokes in fleet order (pools in order, each pool's spokes in order), SIZE

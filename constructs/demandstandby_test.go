@@ -1,13 +1,22 @@
 package constructs
 
 import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/jsii-runtime-go"
+
 	"hubspoke-cdk/internal/azdostandin"
+	"hubspoke-cdk/internal/testutil"
 	"hubspoke-cdk/schedule"
 )
 
@@ -152,5 +161,82 @@ func TestPollerAutoHistoryWithinOneAnswer(t *testing.T) {
 	}
 	if len(got) != 3 || len(got[0]) != 1 || got[0][0] != float64(8) || len(got[1]) != 1 || got[1][0] != float64(2) || len(got[2]) != 0 {
 		t.Errorf("history reads per run %v, want [[8] [2] []] (queries: two per spoke)", got)
+	}
+}
+
+// Spokes with the same automatic standby share one entry of the code's
+// autos (as schedules): two spokes with 3 weeks p90 and one with 8 weeks
+// p50 give two entries, and the function gives each spoke its own back.
+func TestDemandPollerSharesAutos(t *testing.T) {
+	p90 := &DemandAuto{Weeks: 3, Percentile: 90, Zone: "UTC"}
+	p50 := &DemandAuto{Weeks: 8, Percentile: 50, Zone: "Europe/Amsterdam"}
+	spoke := func(name string, auto *DemandAuto) DemandSpoke {
+		return DemandSpoke{Name: name, AgentPrefix: "hubspoke-" + name, Demand: true, Region: "eu-west-1", RoleArn: "arn:aws:iam::2:role/hubspoke-" + name + "-demand", Auto: auto}
+	}
+	pools, _ := sharedSchedules([]DemandPool{{URL: "https://dev.azure.com/o", Pool: "p", Spokes: []DemandSpoke{spoke("one", p90), spoke("two", p90), spoke("three", p50), spoke("fixed", nil)}}})
+	pools, autos := sharedAutos(pools)
+	if len(autos) != 2 {
+		t.Fatalf("%d autos, want 2 (one, two share theirs)", len(autos))
+	}
+	fleet, _ := json.Marshal(map[string]any{"pools": pools, "autos": autos})
+	if strings.Contains(string(fleet), `"auto":`) {
+		t.Errorf("a spoke still carries its auto: %s", fleet)
+	}
+	dir := t.TempDir()
+	code := filepath.Join(dir, "code.py")
+	if err := os.WriteFile(code, []byte(DemandPollerCode("FLEET_JSON_HERE")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `
+import json, sys
+sys.path.insert(0, "testdata")
+import pollerload
+p = pollerload.load(sys.argv[1], json.loads(sys.argv[2]))
+print(json.dumps({s["name"]: s.get("auto") for s in p.FLEET["pools"][0]["spokes"]}))
+`
+	raw, err := exec.Command("python3", "-c", script, code, string(fleet)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	var got map[string]*DemandAuto
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	want := map[string]*DemandAuto{"one": p90, "two": p90, "three": p50, "fixed": nil}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the function's spokes' autos %v, want %v", got, want)
+	}
+}
+
+// The poller's role may read CloudWatch metrics (GetMetricData, which has
+// no resource type: "*") only when a spoke uses an automatic standby.
+func TestDemandPollerReadsMetricsOnlyForAuto(t *testing.T) {
+	for _, auto := range []*DemandAuto{nil, {Weeks: 3, Percentile: 90, Zone: "UTC"}} {
+		stack := spokeStack(t)
+		NewDemandPoller(stack, "Poller", &DemandPollerProps{
+			Token: awssecretsmanager.NewSecret(stack, jsii.String("Token"), nil), RoleName: "hubspoke-demand-poller", PublisherRoleArns: "arn:aws:iam::*:role/hubspoke-*-demand",
+			Pools: []DemandPool{{URL: "https://dev.azure.com/o", Pool: "p", Spokes: []DemandSpoke{{Name: "dev", Demand: true, Region: "eu-west-1",
+				RoleArn: "arn:aws:iam::2:role/hubspoke-dev-demand", AgentPrefix: "hubspoke-dev", Auto: auto}}}},
+		})
+		var statements []any
+		for _, r := range *testutil.Template(stack).FindResources(jsii.String("AWS::IAM::Role"), nil) {
+			props, _ := (*r)["Properties"].(map[string]any)
+			if props["RoleName"] != "hubspoke-demand-poller" {
+				continue
+			}
+			for _, p := range asSlice(props["Policies"]) {
+				doc, _ := p.(map[string]any)["PolicyDocument"].(map[string]any)
+				statements = append(statements, asSlice(doc["Statement"])...)
+			}
+		}
+		reads := 0
+		for _, s := range statements {
+			if m, _ := s.(map[string]any); m["Action"] == "cloudwatch:GetMetricData" && m["Resource"] == "*" && m["Effect"] == "Allow" {
+				reads++
+			}
+		}
+		if want := map[bool]int{false: 0, true: 1}[auto != nil]; len(statements) == 0 || reads != want {
+			t.Errorf("auto %v: %d GetMetricData statements among %d, want %d", auto, reads, len(statements), want)
+		}
 	}
 }

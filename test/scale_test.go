@@ -99,7 +99,7 @@ func TestScaleOrganizationMode(t *testing.T) {
 	// Every spoke of the large fleet follows demand: the hub's poller, with
 	// the 1,000 spokes written into its code, must leave the policies as
 	// they are and the template inside its limits.
-	large := parseFleet(t, fleetgen.Options{Spokes: 1000, OrganizationID: "o-exampleorg1", Demand: true})
+	large := parseFleet(t, fleetgen.Options{Spokes: 1000, OrganizationID: "o-exampleorg1", Demand: true, AutoStandby: true})
 	want, err := hubPolicySizes(t, small)
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func TestScaleOrganizationMode(t *testing.T) {
 	if hubInfo.Size() > 500_000 {
 		t.Errorf("1,000 spokes: hub template %d bytes, want under 500,000 (half of CloudFormation's 1 MB, for the 2,000 the fleet file allows)", hubInfo.Size())
 	}
-	t.Logf("organization mode, 1,000 spokes following demand: hub policy sizes %v, hub template %d bytes, dashboard body %d bytes", got, hubInfo.Size(), size)
+	t.Logf("organization mode, 1,000 spokes following demand with automatic standby: hub policy sizes %v, hub template %d bytes, dashboard body %d bytes", got, hubInfo.Size(), size)
 }
 
 // Account mode lists every spoke, so it has a ceiling. Validation finds it

@@ -26,6 +26,9 @@ type Options struct {
 	Regions int
 	// Demand turns on demand scaling for every spoke (ceilings 8 and 2).
 	Demand bool
+	// AutoStandby (with Demand) sizes every spoke's standby from its
+	// history (standby.auto, 3 weeks, p90): the largest poller table.
+	AutoStandby bool
 }
 
 var regions = []string{"eu-west-1", "eu-central-1", "us-east-1", "us-west-2"}
@@ -51,7 +54,11 @@ schedule:
   scaleDown: {at: "19:00", capacity: 1}
 `)
 	if opts.Demand {
-		b.WriteString("  demand: {workHoursMax: 8, offHoursMax: 2}\n")
+		b.WriteString("  demand: {workHoursMax: 8, offHoursMax: 2")
+		if opts.AutoStandby {
+			b.WriteString(", standby: {auto: {weeks: 3, percentile: 90}}")
+		}
+		b.WriteString("}\n")
 	}
 	b.WriteString(`spokes:
 `)
