@@ -21,7 +21,7 @@ func TestDemandOffIsUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const own = "    schedule:                 # agents follow the pool's jobs between floor and ceiling\n      demand: {workHoursMax: 8, offHoursMax: 2}\n"
+	const own = "    schedule:                 # agents follow the pool's jobs between floor and ceiling\n      demand: {workHoursMax: 8, offHoursMax: 2, standby: {auto: {weeks: 3, percentile: 90}}}\n"
 	if !strings.Contains(string(fixture), own) {
 		t.Fatal("test bug: the fixture's demand section moved")
 	}
@@ -46,7 +46,8 @@ func TestDemandOffIsUnchanged(t *testing.T) {
 		}
 		return out
 	}
-	a, b, with := synth(plain), synth(off), synth(string(fixture))
+	fixed := strings.Replace(string(fixture), ", standby: {auto: {weeks: 3, percentile: 90}}", ", standby: {workHours: 0}", 1)
+	a, b, with, noStandby := synth(plain), synth(off), synth(string(fixture)), synth(fixed)
 	for name := range a {
 		if a[name] != b[name] {
 			t.Errorf("%s differs between no demand section and demand turned off", name)
@@ -69,5 +70,16 @@ func TestDemandOffIsUnchanged(t *testing.T) {
 	}
 	if a["SpokeStack-dev"] != with["SpokeStack-dev"] {
 		t.Error("dev, which does not follow demand, changed when test does")
+	}
+	// Standby is the poller's: with none, or an automatic one, every spoke
+	// template is the same; only the hub's poller (its fleet table and, for
+	// auto, the right to read metrics) differs.
+	for _, name := range []string{"SpokeStack-dev", "SpokeStack-test", "SpokeStack-prod-us"} {
+		if noStandby[name] != with[name] {
+			t.Errorf("%s differs between no standby and an automatic one", name)
+		}
+	}
+	if strings.Contains(noStandby["HubStack"], "cloudwatch:GetMetricData") || !strings.Contains(with["HubStack"], "cloudwatch:GetMetricData") || noStandby["HubStack"] == with["HubStack"] {
+		t.Error("the hub's poller reads metrics: want it only with an automatic standby")
 	}
 }
