@@ -123,6 +123,7 @@ func TestOffsets(t *testing.T) {
 		utc  time.Time
 		want int
 	}{
+		{time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), 60}, // the first entry: winter time, UTC+1
 		{time.Date(2027, 3, 28, 0, 59, 0, 0, time.UTC), 60},
 		{time.Date(2027, 3, 28, 1, 0, 0, 0, time.UTC), 120},
 		{time.Date(2027, 10, 31, 0, 59, 0, 0, time.UTC), 120},
