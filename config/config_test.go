@@ -170,8 +170,8 @@ func TestMalformedFleets(t *testing.T) {
 		{"weekday capacity zero", `scaleUp: {at: "07:00", capacity: 4}`, `scaleUp: {at: "07:00", capacity: 0}`, "schedule.scaleUp.capacity", "at least 1", 14},
 		{"standby negative", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby: {workHours: -1}\n", "schedule.demand.standby.workHours", "-1: use 0 or more idle agents kept ready in working hours", 19},
 		{"standby above the working-hours ceiling", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    workHoursMax: 6\n    standby: {workHours: 7}\n", "schedule.demand.standby.workHours", "standby 7 in working hours is above the ceiling workHoursMax 6: an idle agent above the ceiling is never started; lower the standby or raise the ceiling", 20},
-		{"night standby above the default off-hours ceiling", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby: {nights: 2}\n", "schedule.demand.standby.nights", "standby 2 in nights is above the ceiling offHoursMax 1", 19},
-		{"spoke's weekend standby above the inherited ceiling", "    wave: prod\n", "    wave: prod\n    schedule: {demand: {standby: {weekends: 3}}}\n", "spokes[1].schedule.demand.standby.weekends", `spoke "prod": standby 3 in weekends is above the ceiling offHoursMax 1`, 28},
+		{"night standby above the default off-hours ceiling", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby: {nights: 2}\n", "schedule.demand.standby.nights", "standby 2 at night is above the ceiling offHoursMax 1 (not set: its default is the larger of 1, scaleDown.capacity and weekendCapacity): an idle agent", 19},
+		{"spoke's weekend standby above the inherited ceiling", "    wave: prod\n", "    wave: prod\n    schedule: {demand: {standby: {weekends: 3}}}\n", "spokes[1].schedule.demand.standby.weekends", `spoke "prod": standby 3 at weekends is above the ceiling offHoursMax 1 (not set: its default is the larger of 1, scaleDown.capacity and weekendCapacity): an idle agent above the ceiling is never started; lower the standby or raise the ceiling`, 28},
 		{"auto history longer than CloudWatch keeps", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby:\n      auto: {weeks: 70}\n", "schedule.demand.standby.auto.weeks", "70 weeks: use 1 to 65; CloudWatch keeps hourly figures for 455 days (65 weeks)", 20},
 		{"auto history of no weeks", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby:\n      auto: {weeks: 0}\n", "schedule.demand.standby.auto.weeks", "0 weeks: use 1 to 65", 20},
 		{"auto percentile over 100", "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand:\n    standby:\n      auto: {percentile: 101}\n", "schedule.demand.standby.auto.percentile", "101: use a percentile of 1 to 100", 20},
@@ -728,5 +728,17 @@ func TestVerifySizing(t *testing.T) {
 	want := `wave "prod" has 1176 spokes: its verification (25 at a time, up to 10 minutes each) needs about 490 minutes, over CodePipeline's 480 for an action; split it into waves of at most 1175 spokes`
 	if len(c.list) != 1 || c.list[0].Message != want {
 		t.Errorf("1176 spokes: %v, want %q", c.list, want)
+	}
+}
+
+// A spoke's standby above a ceiling the fleet's defaults set: reported at
+// the spoke's standby, naming the spoke and where the ceiling comes from.
+func TestStandbyAboveAnInheritedCeiling(t *testing.T) {
+	y := strings.Replace(base(t), "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {workHoursMax: 6}\n", 1)
+	y = strings.Replace(y, "    wave: prod\n", "    wave: prod\n    schedule: {demand: {standby: {workHours: 7}}}\n", 1)
+	_, err := Parse("fleet.yaml", []byte(y))
+	want := `fleet.yaml:29: spokes[1].schedule.demand.standby.workHours: spoke "prod": standby 7 in working hours is above the ceiling workHoursMax 6: an idle agent above the ceiling is never started; lower the standby or raise the ceiling (demand.workHoursMax comes from schedule.demand.workHoursMax, line 18)`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v\nwant a line %s", err, want)
 	}
 }

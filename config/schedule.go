@@ -56,20 +56,34 @@ func mergeSchedule(base Schedule, s *scheduleFile, path string, origin map[strin
 
 // checkStandby checks a demand schedule's standby: counts of 0 or more,
 // each within its window's ceiling, and an automatic history AWS keeps.
-func checkStandby(c *collector, s Schedule, o map[string]string, between func(key, other, format string, args ...any)) {
+func checkStandby(c *collector, s Schedule, o map[string]string, spoke string, between func(key, other, format string, args ...any)) {
 	for _, w := range []struct {
 		key, window, ceilingKey string
 		v, ceiling              int
 	}{
-		{"demand.standby.workHours", "working hours", "demand.workHoursMax", s.Standby.WorkHours, s.WorkHoursMax},
-		{"demand.standby.nights", "nights", "demand.offHoursMax", s.Standby.Nights, s.OffHoursMax},
-		{"demand.standby.weekends", "weekends", "demand.offHoursMax", s.Standby.Weekends, s.OffHoursMax},
+		{"demand.standby.workHours", "in working hours", "demand.workHoursMax", s.Standby.WorkHours, s.WorkHoursMax},
+		{"demand.standby.nights", "at night", "demand.offHoursMax", s.Standby.Nights, s.OffHoursMax},
+		{"demand.standby.weekends", "at weekends", "demand.offHoursMax", s.Standby.Weekends, s.OffHoursMax},
 	} {
 		switch {
 		case w.v < 0:
-			c.add(at(o, "schedule", w.key), "%d: use 0 or more idle agents kept ready in %s", w.v, w.window)
+			c.add(at(o, "schedule", w.key), "%d: use 0 or more idle agents kept ready %s", w.v, w.window)
 		case w.v > w.ceiling:
-			between(w.key, w.ceilingKey, "standby %d in %s is above the ceiling %s %d: an idle agent above the ceiling is never started; lower the standby or raise the ceiling", w.v, w.window, w.ceilingKey[len("demand."):], w.ceiling)
+			msg := fmt.Sprintf("standby %d %s is above the ceiling %s %d", w.v, w.window, w.ceilingKey[len("demand."):], w.ceiling)
+			const fix = ": an idle agent above the ceiling is never started; lower the standby or raise the ceiling"
+			if _, set := o[w.ceilingKey]; set {
+				between(w.key, w.ceilingKey, "%s%s", msg, fix)
+				break
+			}
+			// The ceiling is its default: there is no other place to name.
+			msg += map[string]string{
+				"demand.workHoursMax": " (not set: its default is twice scaleUp.capacity)",
+				"demand.offHoursMax":  " (not set: its default is the larger of 1, scaleDown.capacity and weekendCapacity)",
+			}[w.ceilingKey]
+			if spoke != "" {
+				msg = fmt.Sprintf("spoke %q: %s", spoke, msg)
+			}
+			c.add(at(o, "schedule", w.key), "%s%s", msg, fix)
 		}
 	}
 	if !s.Auto {
@@ -90,7 +104,7 @@ const unsetMax = -1
 // checkDemand fills the default ceilings and checks them against the
 // floors. A ceiling is unset when the fleet file does not name it (its
 // origin), not when it holds unsetMax: a -1 in the file is refused.
-func checkDemand(c *collector, s Schedule, o map[string]string, between func(key, other, format string, args ...any)) Schedule {
+func checkDemand(c *collector, s Schedule, o map[string]string, spoke string, between func(key, other, format string, args ...any)) Schedule {
 	if _, set := o["demand.workHoursMax"]; !set {
 		s.WorkHoursMax = 2 * s.WeekdayCapacity
 	}
@@ -109,7 +123,7 @@ func checkDemand(c *collector, s Schedule, o map[string]string, between func(key
 		}
 		return s
 	}
-	defer checkStandby(c, s, o, between)
+	defer checkStandby(c, s, o, spoke, between)
 	for _, m := range []struct {
 		key string
 		v   int
@@ -180,7 +194,7 @@ func checkSchedule(c *collector, s Schedule, o map[string]string, spoke string) 
 	if s.WeekendCapacity > s.WeekdayCapacity {
 		between("weekendCapacity", "scaleUp.capacity", "weekend capacity %d is above the weekday capacity %d: the schedule is inverted", s.WeekendCapacity, s.WeekdayCapacity)
 	}
-	s = checkDemand(c, s, o, between)
+	s = checkDemand(c, s, o, spoke, between)
 	if s.RestoreAfterMinutes < 1 || s.RestoreAfterMinutes > 59 {
 		c.add(at(o, "schedule", "refresh.restoreAfterMinutes"), "%d: use 1 to 59 minutes between the refresh to 0 and the restore", s.RestoreAfterMinutes)
 	}
