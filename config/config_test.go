@@ -742,3 +742,20 @@ func TestStandbyAboveAnInheritedCeiling(t *testing.T) {
 		t.Errorf("got %v\nwant a line %s", err, want)
 	}
 }
+
+// The bounds of an automatic standby are accepted: 1 and 65 weeks (455
+// days of hourly CloudWatch data), percentiles 1 and 100; a standby equal
+// to its window's ceiling is too.
+func TestStandbyBoundsAccepted(t *testing.T) {
+	for _, auto := range []string{"{weeks: 1, percentile: 1}", "{weeks: 65, percentile: 100}"} {
+		y := strings.Replace(base(t), "  weekendCapacity: 0\n", "  weekendCapacity: 0\n  demand: {workHoursMax: 8, standby: {workHours: 8, auto: "+auto+"}}\n", 1)
+		f, err := Parse("fleet.yaml", []byte(y))
+		if err != nil {
+			t.Errorf("auto %s: %v", auto, err)
+			continue
+		}
+		if d := f.Spokes[0].Schedule.Week().Demand; d.Auto == nil || d.Standby.WorkHours != 8 {
+			t.Errorf("auto %s: demand %+v", auto, d)
+		}
+	}
+}
