@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,8 +61,10 @@ func TestSamplesByStateAndDashboardCharts(t *testing.T) {
 		t.Fatalf("files %v, want %v", files, want)
 	}
 	for _, f := range files {
-		if st, err := os.Stat(f); err != nil || st.Size() < 1000 {
-			t.Errorf("%s: %v, size %v", f, err, st)
+		b, err := os.ReadFile(f)
+		magic := map[string]string{".svg": "<?xml", ".png": "\x89PNG"}[filepath.Ext(f)]
+		if err != nil || len(b) < 1000 || !strings.HasPrefix(string(b), magic) {
+			t.Errorf("%s: %v, %d bytes, want an %s file", f, err, len(b), filepath.Ext(f))
 		}
 	}
 }

@@ -1,10 +1,13 @@
 package preview
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"hubspoke-cdk/config"
 	"hubspoke-cdk/schedule"
 )
 
@@ -99,5 +102,64 @@ func TestSimulateWeeksAuto(t *testing.T) {
 	}
 	if w1 := rs[1].Waits; w1[0] != 3*time.Minute {
 		t.Errorf("no auto: week 1 waits %v, want the first 3m", w1)
+	}
+}
+
+// SimulateWeeks returns n weeks, week k from start + 7k days with its own
+// draw (seed + k): its jobs are those the workload draws for that week.
+func TestSimulateWeeksDraws(t *testing.T) {
+	sp := demandSpoke(true)
+	w := ReferenceWorkload()
+	rs, err := SimulateWeeks(sp, w.Jobs, monday, 3, WorkloadParams{Placeholder: true, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 3 {
+		t.Fatalf("%d weeks, want 3", len(rs))
+	}
+	for k, r := range rs {
+		if want := len(w.Jobs(monday.AddDate(0, 0, 7*k), 5+uint64(k))); r.Jobs != want {
+			t.Errorf("week %d: %d jobs, want %d (seed %d)", k, r.Jobs, want, 5+k)
+		}
+	}
+}
+
+// The fleet preview simulates an automatic standby with its history: the
+// fixture's test spoke (floors 4/1/0, ceilings 8/2, auto 3 weeks p90) and
+// 30 five-minute jobs an hour from 10:00 to 11:00 on weekdays (143 in the
+// week). With its history the spoke has the hour's usual peak ready from
+// 09:55; without auto it meets the hour with its floor of 4 and a standby
+// of 1, and the jobs beyond those wait for starts: the 95th percentile is
+// seconds with the history, minutes without.
+func TestFleetWorkloadAutoStandbyUsesHistory(t *testing.T) {
+	b, err := os.ReadFile("../test/testdata/fleet.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const auto = ", standby: {auto: {weeks: 3, percentile: 90}}"
+	if !strings.Contains(string(b), auto) {
+		t.Fatal("test bug: the fixture's test spoke has no automatic standby")
+	}
+	rates := make([]float64, 24)
+	rates[10] = 30
+	w := Workload{Name: "burst at 10", Weekday: rates, Weekend: make([]float64, 24), JobMinutes: []float64{5}}
+	p95 := func(y string) time.Duration {
+		f, err := config.Parse("fleet.yaml", []byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs, err := SimulateFleetWorkload(f, w, monday, WorkloadParams{Seed: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := runs[1].PlaceholderDemand
+		if d == nil || d.Spoke != "test" {
+			t.Fatalf("run 1: %+v, want the test spoke following demand", runs[1])
+		}
+		return d.WaitP95
+	}
+	with, without := p95(string(b)), p95(strings.Replace(string(b), auto, "", 1))
+	if with > 30*time.Second || without < time.Minute {
+		t.Errorf("the hour's p95 wait: %s with the automatic standby, %s without; want at most 30 s and at least a minute", with, without)
 	}
 }
