@@ -108,6 +108,10 @@ type DemandSpoke struct {
 	MaxAgentMinutes int `json:"maxAgentMinutes,omitempty"`
 	// RoleArn is the spoke's DemandPublisherRole (demand spokes).
 	RoleArn string `json:"roleArn,omitempty"`
+	// Cluster is the agents' cluster (demand spokes): the poller lists its
+	// service's tasks with the publisher role to count the tasks started
+	// (the fleet dashboard's TasksStarted). Default: none (not counted).
+	Cluster string `json:"cluster,omitempty"`
 	// Actions are the spoke's scheduled actions as the poller reads them:
 	// the ceiling at a moment is that of the action that fired last
 	// (DemandActions).
@@ -200,6 +204,10 @@ type DemandPollerProps struct {
 	// AlarmPrefix names the hub's alarms (<prefix>-pool-without-placeholder,
 	// <prefix>-job-list-capped). Default: "hubspoke".
 	AlarmPrefix string
+	// AgentServiceName is the agent service's name in each spoke's
+	// cluster (DemandSpoke.Cluster): its tasks are counted. Required when
+	// a spoke names its cluster.
+	AgentServiceName string
 	// GroupSize is how many spokes share a Group value of the fleet
 	// figures (in fleet order): the fleet dashboard shows one group at a
 	// time. Default: DefaultGroupSize.
@@ -209,7 +217,7 @@ type DemandPollerProps struct {
 // DefaultGroupSize: the fleet dashboard shows 100 spokes at a time: its
 // widest graph (busy, idle, starting, floor, ceiling a spoke) then holds
 // 500 series, CloudWatch's most a widget shows and a SEARCH returns, and
-// its 9 lines a spoke 900 metrics of the 2,500 a dashboard may retrieve.
+// its 10 lines a spoke 1,000 metrics of the 2,500 a dashboard may retrieve.
 const DefaultGroupSize = 100
 
 // GroupName is the Group dimension value of the g-th group (from 0) of
@@ -402,7 +410,7 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 	pools, autos := sharedAutos(pools)
 	value := map[string]any{
 		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": pools, "schedules": schedules, "zones": demandZones(props.Pools),
-		"groupSize":   orDefault(props.GroupSize, DefaultGroupSize),
+		"groupSize":   orDefault(props.GroupSize, DefaultGroupSize), "service": props.AgentServiceName,
 		"holdSeconds": orDefault(props.HoldSeconds, DefaultHoldSeconds), "ghostGraceSeconds": orDefault(props.GhostGraceSeconds, DefaultGhostGraceSeconds),
 		"maintainEveryMinutes": orDefault(props.MaintainEveryMinutes, DefaultMaintainEveryMinutes),
 		"placeholder":          map[string]any{"name": DefaultPlaceholderName, "version": DefaultPlaceholderVersion, "capabilities": caps},

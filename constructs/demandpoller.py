@@ -112,6 +112,8 @@ _no_placeholder = {}  # (url, pool) -> why the pool has no placeholder
 _seen = {}  # (url, pool) -> when its placeholder was last seen or made
 _assigned = {}  # (url, pool) -> ids of the requests seen assigned at the last count
 _ready = {}  # spoke -> (when read, [agents ready per hour of the week]) of an automatic standby
+_ecs = {}  # role ARN -> ECS client with the spoke role's credentials
+_tasks = {}  # spoke -> ARNs of its service's tasks at the last count
 STALE = 2 * 60 * MAINTAIN  # a pool not seen with its placeholder for two keeping rounds counts as without one
 _lock = threading.Lock()
 
@@ -700,11 +702,38 @@ def cloudwatch(spoke, now):
             if e.response["Error"]["Code"] == "AccessDenied":
                 raise NotDeployed("%s cannot be assumed: the spoke is not deployed yet (the hub deploys first)" % spoke["roleArn"])
             raise
-        client = _client("cloudwatch", region_name=spoke["region"], aws_access_key_id=creds["AccessKeyId"],
-                         aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+        keys = {"region_name": spoke["region"], "aws_access_key_id": creds["AccessKeyId"],
+                "aws_secret_access_key": creds["SecretAccessKey"], "aws_session_token": creds["SessionToken"]}
+        client = _client("cloudwatch", **keys)
+        if spoke.get("cluster"):
+            _ecs[spoke["roleArn"]] = _client("ecs", **keys)
         expiry = creds["Expiration"].timestamp()
         _creds[spoke["roleArn"]] = (expiry, client)
     return client
+
+
+def tasks_started(spoke, now):
+    """The tasks of the spoke's agent service started since the last count
+    (None at the first: nothing to compare with): ARNs listed now, running
+    or stopped, that were not listed then. ListTasks answers at most 100
+    ARNs a page; a stopped task stays listed for at least an hour (the
+    DescribeTasks reference: "stopped tasks appear in the returned results
+    for at least one hour"), so one started and stopped between two counts
+    five minutes apart is still seen."""
+    cloudwatch(spoke, now)  # fresh credentials, and the ECS client with them
+    client = _ecs[spoke["roleArn"]]
+    arns = set()
+    for status in ("RUNNING", "STOPPED"):
+        kwargs = {"cluster": spoke["cluster"], "serviceName": FLEET["service"], "desiredStatus": status, "maxResults": 100}
+        for _ in range(100):  # pages
+            page = client.list_tasks(**kwargs)
+            arns.update(page.get("taskArns", []))
+            if not page.get("nextToken"):
+                break
+            kwargs["nextToken"] = page["nextToken"]
+    before = _tasks.get(spoke["name"])
+    _tasks[spoke["name"]] = arns
+    return None if before is None else len(arns - before)
 
 
 def publish(item):
@@ -750,6 +779,7 @@ def handler(event, context):
     demand = [s for p in FLEET["pools"] for s in p["spokes"] if s.get("demand")]
     fleet = {"placeholders": {}, "capped": [], "unplaced": 0, "ghosts": []}
     figures = {}  # spoke name -> (spoke, {metric: value}): the fleet's figures, into the hub's CloudWatch
+    counting = []  # demand spokes whose tasks are counted this run (their pool's keeping round)
 
     def visited(ip):
         i, pool = ip
@@ -793,6 +823,7 @@ def handler(event, context):
                 continue
             if "agents" in res:  # a keeping round: idle and starting agents (busy too, for pools not counted)
                 states = agent_states(pool, res["agents"], now)
+                counting.extend(s for s in mine if s.get("cluster") and status[s["name"]] is None)
                 for s in pool["spokes"]:
                     st = states[s["name"]]
                     f = figures.setdefault(s["name"], (s, {}))[1]
@@ -836,6 +867,19 @@ def handler(event, context):
                               "AgentsCeiling": ceiling(s, now), "DemandKnown": 1})
                     if res["waits"].get(s["name"]):
                         f["JobWaitSeconds"] = res["waits"][s["name"]]
+        # Tasks started, in the keeping rounds (every MAINTAIN minutes a
+        # pool): two ListTasks a spoke, in the spoke with its role. A
+        # failure (a spoke whose role predates the right to list) is logged.
+        def counted(spoke):
+            try:
+                return tasks_started(spoke, now), None
+            except Exception as e:
+                return None, "%s: tasks started not counted: %s" % (spoke["name"], e)
+        for spoke, (n, err) in zip(counting, workers.map(counted, counting)):
+            if err:
+                problems.append(err)
+            elif n is not None:
+                figures.setdefault(spoke["name"], (spoke, {}))[1]["TasksStarted"] = n
         # A pool counts as without a placeholder when it is known to lack one
         # (missing pool, no right to add it) or was not seen with one for two
         # keeping rounds (the pool not readable at all: a rejected token,

@@ -17,10 +17,15 @@ type DemandPublisherRoleProps struct {
 	PollerRoleArn string
 	// Namespace the role may publish to. Default: DefaultDemandNamespace.
 	Namespace string
+	// ClusterArn, when set, is the agents' cluster whose tasks the role may
+	// list (ecs:ListTasks, read-only: the poller counts the tasks started
+	// for the fleet dashboard). Default: none.
+	ClusterArn *string
 }
 
 // DemandPublisherRole lets the hub's demand poller put the spoke's demand
-// metrics into the spoke's CloudWatch, in one namespace and nothing else.
+// metrics into the spoke's CloudWatch, in one namespace, and list the
+// agents' tasks (ClusterArn), and nothing else.
 // It trusts the poller's account with the poller's role ARN as a condition
 // (aws:PrincipalArn), not the role as principal: the spoke deploys whether
 // or not the hub's poller exists yet (IAM rejects a principal that does
@@ -56,6 +61,15 @@ func NewDemandPublisherRole(scope constructs.Construct, id string, props *Demand
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": namespace}},
 	}))
-	Suppress(role, "AwsSolutions-IAM5", "cloudwatch:PutMetricData has no resource-level permissions; the cloudwatch:namespace condition limits it to the demand metrics.", "Resource::*")
+	if props.ClusterArn != nil {
+		// ListTasks names no task resource: the ecs:cluster condition keys
+		// it to the agents' cluster.
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:    jsii.Strings("ecs:ListTasks"),
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]any{"ArnEquals": map[string]any{"ecs:cluster": props.ClusterArn}},
+		}))
+	}
+	Suppress(role, "AwsSolutions-IAM5", "cloudwatch:PutMetricData has no resource-level permissions; the cloudwatch:namespace condition limits it to the demand metrics. ecs:ListTasks (read-only) is limited to the agents' cluster by the ecs:cluster condition.", "Resource::*")
 	return &demandPublisherRole{Construct: this, role: role}
 }

@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -238,5 +239,51 @@ func TestDemandPollerReadsMetricsOnlyForAuto(t *testing.T) {
 		if want := map[bool]int{false: 0, true: 1}[auto != nil]; len(statements) == 0 || reads != want {
 			t.Errorf("auto %v: %d GetMetricData statements among %d, want %d", auto, reads, len(statements), want)
 		}
+	}
+}
+
+// Tasks started, counted in the keeping rounds from the spoke's ListTasks
+// (running and stopped), by hand: the first count (a, b running) has
+// nothing to compare with; then b, c, d running and a, e stopped: c, d, e
+// are new, 3 (e started and stopped between the counts); then b and 150
+// others running (two pages of at most 100): 150; a role without the right
+// to list: logged, the other figures still published.
+func TestPollerCountsTasksStarted(t *testing.T) {
+	srv := azdostandin.New(monday)
+	srv.AddOrg("sched", admin, "hubspoke")
+	spoke := demandSpoke("dev", 4)
+	spoke["cluster"] = "hubspoke-dev"
+	fleet := fleetOf(pool("sched", "hubspoke", spoke))
+	fleet["service"] = "build-agents"
+	var many []string
+	for i := 0; i < 150; i++ {
+		many = append(many, fmt.Sprintf("n%03d", i))
+	}
+	tasks := func(running, stopped []string) map[string]any {
+		return map[string]any{"tasks": map[string]any{"hubspoke-dev": map[string]any{"RUNNING": running, "STOPPED": stopped}}}
+	}
+	raw := runPollerRaw(t, srv, map[string]any{
+		"fleet": fleet,
+		"steps": []any{tasks([]string{"a", "b"}, nil), run(monday), tasks([]string{"b", "c", "d"}, []string{"a", "e"}), run(monday.Add(time.Minute)),
+			tasks(append([]string{"b"}, many...), nil), run(monday.Add(2 * time.Minute)),
+			map[string]any{"denyListTasks": []string{"hubspoke-dev"}}, run(monday.Add(3 * time.Minute))},
+	})
+	runs := asSlice(raw["runs"])
+	for i, want := range []float64{-1, 3, 150, -1} {
+		f := hubFigures(t, runs[i].(map[string]any), "dev")
+		got := -1.0
+		if d := f["TasksStarted"]; len(d) == 1 && d[0].Value != nil {
+			got = *d[0].Value
+		}
+		if got != want || len(f["AgentsBusy"]) != 1 {
+			t.Errorf("run %d: TasksStarted %v (want %v; -1: none), AgentsBusy %v", i, got, want, f["AgentsBusy"])
+		}
+	}
+	var probs []string
+	for _, p := range asSlice(runs[3].(map[string]any)["problems"]) {
+		probs = append(probs, p.(string))
+	}
+	if !strings.Contains(strings.Join(probs, "\n"), "dev: tasks started not counted: An error occurred (AccessDeniedException)") {
+		t.Errorf("a role without ecs:ListTasks: problems %q", probs)
 	}
 }

@@ -22,7 +22,7 @@ const (
 	MaxDashboardWidgets = 500
 	MaxWidgetMetrics    = 500
 	MaxDashboardMetrics = 2500
-	linesPerSpoke       = 9 // busy, idle, starting, floor, ceiling, waiting, p50, p95, known
+	linesPerSpoke       = 10 // busy, idle, starting, floor, ceiling, waiting, p50, p95, known, tasks started
 	widestGraphPerSpoke = 5 // the agents graph
 	fleetFigures        = 4
 )
@@ -51,14 +51,15 @@ type FleetDashboardProps struct {
 // every spoke as a line, from the figures the demand poller puts into the
 // hub's CloudWatch each minute (no cross-account access): per group of
 // spokes, agents busy, idle and starting against floor and ceiling,
-// waiting jobs, job wait p50 and p95, and DemandKnown (each spoke's
-// demand-unknown alarm fires on it at 0 for 5 minutes); at the top the
+// waiting jobs, job wait p50 and p95, DemandKnown (each spoke's
+// demand-unknown alarm fires on it at 0 for 5 minutes) and tasks started
+// an hour; at the top the
 // hub's alarms and the fleet's own figures. Graphs are SEARCH expressions
 // on the Group dimension, one group (GroupSize spokes) at a time, chosen
-// with a dashboard variable: the body holds one row of graphs whatever the
-// fleet's size (plus each group's name in the selector), and a view
-// retrieves 9 lines a spoke, 904 metrics at 100 spokes, within the 2,500
-// a dashboard may.
+// with a dashboard variable: the body holds two rows of graphs whatever
+// the fleet's size (plus each group's name in the selector), and a view
+// retrieves 10 lines a spoke, 1,004 metrics at 100 spokes, within the
+// 2,500 a dashboard may.
 type FleetDashboard interface {
 	constructs.IConstruct
 	Dashboard() awscloudwatch.CfnDashboard
@@ -128,7 +129,7 @@ func FleetDashboardBody(props *FleetDashboardProps) (string, error) {
 		{"type": "text", "x": 0, "y": 0, "width": 24, "height": 2, "properties": map[string]any{"markdown": fmt.Sprintf(
 			"## hubspoke fleet\nEach spoke is a line, from the figures the demand poller puts into this account every minute (namespace `%s`, dimensions Spoke and Group). "+
 				"Choose the spokes (%d at a time, fleet-file order) in **Spokes** above. Busy, waiting, floor, ceiling and DemandKnown every minute; idle and starting "+
-				"from the agent list, every 5 minutes; job wait from the job requests' queueTime and assignTime, each job once. Each spoke's own alarms are in its "+
+				"from the agent list, every 5 minutes; job wait from the job requests' queueTime and assignTime, each job once; tasks started from the spoke's ECS task list, every 5 minutes. Each spoke's own alarms are in its "+
 				"account; DemandKnown below 1 for 5 minutes is its demand-unknown alarm (docs/demand.md).", ns, size)}},
 	}
 	if len(props.AlarmArns) > 0 {
@@ -154,6 +155,7 @@ func FleetDashboardBody(props *FleetDashboardProps) (string, error) {
 		graph(19, 5, 5, "Demand known of "+group+" (below 1 for 5 min: demand-unknown alarm)", search("DemandKnown", "known", "Minimum", 60),
 			map[string]any{"annotations": map[string]any{"horizontal": []any{map[string]any{"label": "demand unknown below", "value": 1, "fill": "below"}}},
 				"yAxis": map[string]any{"left": map[string]any{"min": 0, "max": 1}}}),
+		graph(0, 11, 9, "Tasks started an hour of "+group+" (each task pulls the image and reads the token)", search("TasksStarted", "tasks started", "Sum", 3600), nil),
 	)
 	var values []any
 	for _, g := range props.Groups {

@@ -38,10 +38,10 @@ type parsedBody struct {
 	}
 }
 
-// The body is one row of graphs whatever the fleet's size: 7 widgets
-// (text, alarms, fleet, 4 graphs) and a selector of groups of 100 spokes
-// (1 at 1 and 75 spokes, 10 at 1,000); a view retrieves 9 lines a spoke,
-// 904 metrics at most (2,500 allowed), the agents graph 500 (500 allowed).
+// The body is two rows of graphs whatever the fleet's size: 8 widgets
+// (text, alarms, fleet, 5 graphs) and a selector of groups of 100 spokes
+// (1 at 1 and 75 spokes, 10 at 1,000); a view retrieves 10 lines a spoke,
+// 1,004 metrics at most (2,500 allowed), the agents graph 500 (500 allowed).
 func TestFleetDashboardBodyAtScale(t *testing.T) {
 	for _, tc := range []struct {
 		spokes int
@@ -64,8 +64,8 @@ func TestFleetDashboardBodyAtScale(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &parsed); err != nil {
 			t.Fatal(err)
 		}
-		if len(parsed.Widgets) != 7 {
-			t.Errorf("%d spokes: %d widgets, want 7", tc.spokes, len(parsed.Widgets))
+		if len(parsed.Widgets) != 8 {
+			t.Errorf("%d spokes: %d widgets, want 8", tc.spokes, len(parsed.Widgets))
 		}
 		searches := 0
 		for _, w := range parsed.Widgets {
@@ -75,8 +75,8 @@ func TestFleetDashboardBodyAtScale(t *testing.T) {
 			}
 			searches += n
 		}
-		if searches != 9 || searches*DefaultGroupSize+4 > MaxDashboardMetrics {
-			t.Errorf("%d searches (want 9): %d metrics a view", searches, searches*DefaultGroupSize+4)
+		if searches != 10 || searches*DefaultGroupSize+4 > MaxDashboardMetrics {
+			t.Errorf("%d searches (want 10): %d metrics a view", searches, searches*DefaultGroupSize+4)
 		}
 		if len(parsed.Variables) != 1 || len(parsed.Variables[0].Values) != len(tc.groups) || parsed.Variables[0].Values[len(tc.groups)-1].Value != tc.groups[len(tc.groups)-1] {
 			t.Errorf("%d spokes: selector %+v, want the %d groups", tc.spokes, parsed.Variables, len(tc.groups))
@@ -115,6 +115,7 @@ func TestFleetDashboardSearches(t *testing.T) {
 		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="JobWaitSeconds" Group="spokes-1-100"', 'p50', 300)`,
 		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="JobWaitSeconds" Group="spokes-1-100"', 'p95', 300)`,
 		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="DemandKnown" Group="spokes-1-100"', 'Minimum', 60)`,
+		`SEARCH('{hubspoke/Demand,Group,Spoke} MetricName="TasksStarted" Group="spokes-1-100"', 'Sum', 3600)`,
 		`Agents of spokes-1-100: busy, idle, starting against floor and ceiling`,
 	} {
 		if !strings.Contains(text, want) {
@@ -126,9 +127,9 @@ func TestFleetDashboardSearches(t *testing.T) {
 		len(v[0].Values) != 2 || v[0].Values[1].Value != "spokes-101-200" {
 		t.Errorf("selector %+v, want a pattern variable over spokes-1-100 with both groups", v)
 	}
-	// The pattern stands only in group positions: 9 searches, 4 titles.
-	if n := strings.Count(body, "spokes-1-100"); n != 9+4+4 { // + the pattern, its default, the first value and its label
-		t.Errorf("spokes-1-100 stands %d times in the body, want 17", n)
+	// The pattern stands only in group positions: 10 searches, 5 titles.
+	if n := strings.Count(body, "spokes-1-100"); n != 10+5+4 { // + the pattern, its default, the first value and its label
+		t.Errorf("spokes-1-100 stands %d times in the body, want 19", n)
 	}
 }
 
@@ -138,7 +139,7 @@ func TestFleetDashboardLimits(t *testing.T) {
 		want  string
 	}{
 		{FleetDashboardProps{}, "no groups of spokes, want at least 1"},
-		{FleetDashboardProps{Groups: []string{"spokes-1-101"}, GroupSize: 101}, "101 spokes a group draw 505 lines in one graph and 913 on the dashboard, more than CloudWatch's 500 and 2500: make GroupSize at most 100"},
+		{FleetDashboardProps{Groups: []string{"spokes-1-101"}, GroupSize: 101}, "101 spokes a group draw 505 lines in one graph and 1014 on the dashboard, more than CloudWatch's 500 and 2500: make GroupSize at most 100"},
 	} {
 		if _, err := FleetDashboardBody(&tc.props); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: error %v, want %q", tc.props, err, tc.want)

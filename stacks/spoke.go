@@ -145,6 +145,7 @@ func NewSpokeStack(scope constructs.Construct, id string, props *SpokeStackProps
 			RoleName:      DemandRoleName(s),
 			PollerAccount: h.Account,
 			PollerRoleArn: RoleArn(h.Partition(), h.Account, DemandPollerRoleName),
+			ClusterArn:    agents.Cluster().ClusterArn(),
 		})
 	}
 	sched := hsconstructs.NewAgentSchedule(stack, "Schedule", &hsconstructs.AgentScheduleProps{

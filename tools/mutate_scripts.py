@@ -86,6 +86,12 @@ MUTATIONS = [
      'problems.append("automatic standby: the history', '(lambda *a: None)("automatic standby: the history', POLLER),
     ("poller: history beyond one answer's points", "constructs/demandpoller.py",
      "if picked and cost > budget:", "if False:", POLLER),
+    ("poller: tasks started counts every listed task", "constructs/demandpoller.py",
+     "len(arns - before)", "len(arns)", POLLER),
+    ("poller: ListTasks pages not followed", "constructs/demandpoller.py",
+     'kwargs["nextToken"] = page["nextToken"]', "break", POLLER),
+    ("poller: stopped tasks not listed", "constructs/demandpoller.py",
+     'for status in ("RUNNING", "STOPPED"):', 'for status in ("RUNNING",):', POLLER),
     # agent/start.sh: the agent's supervisor.
     ("start.sh: its own environment keeps the token and the ECS address", "agent/start.sh",
      'for v in $(compgen -e); do unset "$v" 2>/dev/null || true; done\nexport PATH="$keep_path"', 'export PATH="$keep_path"', LIFE),

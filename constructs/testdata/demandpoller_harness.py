@@ -7,7 +7,9 @@
 #    "token": the secret's value (default PAT),
 #    "steps": [{"run": epoch seconds} | {"control": path, "body": {...}}
 #              | {"history": [{"spoke", "metric", "at": epoch seconds, "value"}]}
-#              | {"failGetMetricData": true|false}],
+#              | {"failGetMetricData": true|false}
+#              | {"tasks": {cluster: {"RUNNING": [task ids], "STOPPED": [...]}}}
+#              | {"denyListTasks": [clusters]}],
 #    "readBack": [spoke names whose CloudWatch to read at the end]}
 # A run sets the stand-in's clock and the poller's (a fake clock) to its
 # time. Prints one JSON object: per run what was published per spoke, the
@@ -103,7 +105,32 @@ def main():
                     raise poller.ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "GetMetricData")
                 return self.cw.get_metric_data(**kw)
 
+        # The spokes' ECS (ListTasks), a stand-in of the API reference:
+        # at most maxResults (100 at most) ARNs a page, then a nextToken;
+        # an unknown cluster is ClusterNotFoundException; a role without
+        # ecs:ListTasks gets AccessDeniedException.
+        ecs_state = {"tasks": {}, "deny": set()}
+
+        class FakeECS:
+            def __init__(self, region):
+                self.region = region
+
+            def list_tasks(self, cluster, serviceName, desiredStatus, maxResults=100, nextToken=None):
+                if cluster in ecs_state["deny"]:
+                    raise poller.ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not authorized to perform: ecs:ListTasks"}}, "ListTasks")
+                if cluster not in ecs_state["tasks"]:
+                    raise poller.ClientError({"Error": {"Code": "ClusterNotFoundException", "Message": "Cluster not found."}}, "ListTasks")
+                assert serviceName == fleet["service"] and 1 <= maxResults <= 100, (serviceName, maxResults)
+                ids = ecs_state["tasks"][cluster].get(desiredStatus) or []
+                start = int(nextToken or 0)
+                page = {"taskArns": ["arn:aws:ecs:%s:222222222222:task/%s/%s" % (self.region, cluster, i) for i in ids[start:start + maxResults]]}
+                if start + maxResults < len(ids):
+                    page["nextToken"] = str(start + maxResults)
+                return page
+
         def client(service, **kw):
+            if service == "ecs":
+                return FakeECS(kw.get("region_name"))
             c = real_client(service, **kw)
             if service == "cloudwatch" and not kw:
                 return RecordingCloudWatch(c)
@@ -121,6 +148,12 @@ def main():
                         "MetricName": h["metric"], "Value": h["value"], "Unit": "Count",
                         "Timestamp": datetime.datetime.fromtimestamp(h["at"], datetime.timezone.utc),
                         "Dimensions": [{"Name": "Spoke", "Value": h["spoke"]}, {"Name": "Group", "Value": "spokes-1-100"}]}])
+                continue
+            if "tasks" in step:
+                ecs_state["tasks"].update(step["tasks"])
+                continue
+            if "denyListTasks" in step:
+                ecs_state["deny"] = set(step["denyListTasks"])
                 continue
             if "failGetMetricData" in step:
                 fail["get"] = step["failGetMetricData"]
