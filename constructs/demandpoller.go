@@ -410,7 +410,7 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 	pools, autos := sharedAutos(pools)
 	value := map[string]any{
 		"secretArn": props.Token.SecretArn(), "namespace": namespace, "pools": pools, "schedules": schedules, "zones": demandZones(props.Pools),
-		"groupSize":   orDefault(props.GroupSize, DefaultGroupSize), "service": props.AgentServiceName,
+		"groupSize": orDefault(props.GroupSize, DefaultGroupSize), "service": props.AgentServiceName,
 		"holdSeconds": orDefault(props.HoldSeconds, DefaultHoldSeconds), "ghostGraceSeconds": orDefault(props.GhostGraceSeconds, DefaultGhostGraceSeconds),
 		"maintainEveryMinutes": orDefault(props.MaintainEveryMinutes, DefaultMaintainEveryMinutes),
 		"placeholder":          map[string]any{"name": DefaultPlaceholderName, "version": DefaultPlaceholderVersion, "capabilities": caps},

@@ -23,7 +23,7 @@ const (
 	MaxWidgetMetrics    = 500
 	MaxDashboardMetrics = 2500
 	linesPerSpoke       = 10 // busy, idle, starting, floor, ceiling, waiting, p50, p95, known, tasks started
-	widestGraphPerSpoke = 5 // the agents graph
+	widestGraphPerSpoke = 5  // the agents graph
 	fleetFigures        = 4
 )
 
