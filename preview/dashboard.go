@@ -50,9 +50,9 @@ func WaitPercentiles(pickups []Pickup, start time.Time) (at []time.Time, p50, p9
 }
 
 // WriteDashboardCharts draws, for each spoke that follows demand, the
-// dashboard's three panels of its simulated week (dashboard-<spoke>.svg
-// and .png in dir): agents busy, idle and starting against floor and
-// ceiling; waiting jobs; job wait p50 and p95 per 5 minutes.
+// dashboard's panels of its simulated week (dashboard-<spoke>.svg and .png
+// in dir): agents busy, idle and starting against floor and ceiling;
+// waiting jobs; job wait p50 and p95 per 5 minutes; tasks started an hour.
 func WriteDashboardCharts(dir string, runs []WorkloadRun) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -117,7 +117,6 @@ func WriteDashboardCharts(dir string, runs []WorkloadRun) ([]string, error) {
 			return nil, err
 		}
 		wait := panel(fmt.Sprintf("Job wait (s) p50 and p95 per 5 minutes (week: p50 %s, p95 %s)", short(d.WaitP50), short(d.WaitP95)), "seconds")
-		wait.X.Label.Text = "the spoke's time zone"
 		at, p50, p95 := WaitPercentiles(d.Pickups, start)
 		for i, q := range [][]time.Duration{p50, p95} {
 			xy := make(plotter.XYs, len(at))
@@ -137,7 +136,21 @@ func WriteDashboardCharts(dir string, runs []WorkloadRun) ([]string, error) {
 			wait.Add(pts)
 			wait.Legend.Add([]string{"p50", "p95"}[i], pts)
 		}
-		plots := [][]*plot.Plot{{agents}, {waiting}, {wait}}
+		starts := panel(fmt.Sprintf("Tasks started an hour (week: %d for %d jobs)", d.TasksStarted, d.Jobs), "tasks")
+		starts.X.Label.Text = "the spoke's time zone"
+		perHour := make(plotter.XYs, 168)
+		for h := range perHour {
+			perHour[h].X = float64(h) + 0.5
+		}
+		for _, t := range d.Starts {
+			if h := int(hours(t)); h >= 0 && h < len(perHour) {
+				perHour[h].Y++
+			}
+		}
+		if err := addLine(starts, "tasks started", perHour, 0); err != nil {
+			return nil, err
+		}
+		plots := [][]*plot.Plot{{agents}, {waiting}, {wait}, {starts}}
 		for _, ext := range []string{"svg", "png"} {
 			path := filepath.Join(dir, "dashboard-"+d.Spoke+"."+ext)
 			if err := saveStacked(plots, path, ext); err != nil {

@@ -51,6 +51,11 @@ func TestSamplesByStateAndDashboardCharts(t *testing.T) {
 			t.Errorf("%s: busy/idle/starting %v, want %v", c.at.Format("Mon 15:04"), got, c.want)
 		}
 	}
+	// Starts: one per task started in the week, in order; the replacement
+	// at Tuesday 10:10 among them.
+	if len(r.Starts) != r.TasksStarted || !slices.IsSortedFunc(r.Starts, func(a, b time.Time) int { return a.Compare(b) }) || !slices.ContainsFunc(r.Starts, func(t0 time.Time) bool { return t0.Equal(at(1, 10, 10)) }) {
+		t.Errorf("starts %v (%d tasks started), want them in order with Tuesday 10:10", r.Starts, r.TasksStarted)
+	}
 	dir := t.TempDir()
 	files, err := WriteDashboardCharts(dir, []WorkloadRun{{PlaceholderDemand: &r}, {Schedule: r}})
 	if err != nil {

@@ -235,6 +235,8 @@ type WorkloadResult struct {
 	Waits []time.Duration
 	// Pickups in the week, in time order (the dashboard's job wait panel).
 	Pickups []Pickup
+	// Starts are when each task of the week was started, in time order.
+	Starts []time.Time
 	// HourPeaks (demand) per hour of the week on the spoke's clock: the
 	// hour's most busy agents plus its most waiting jobs (the sum of the
 	// two hourly maxima the poller's figures give), schedule.NoData for an
@@ -412,6 +414,7 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 			agents = append(agents, &agent{ready: now.Add(startTime()), since: now})
 			if now.Before(end) {
 				res.TasksStarted++
+				res.Starts = append(res.Starts, now)
 			}
 		}
 		for surplus := len(agents) - desired; surplus > 0; surplus-- {
