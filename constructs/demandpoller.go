@@ -108,10 +108,6 @@ type DemandSpoke struct {
 	MaxAgentMinutes int `json:"maxAgentMinutes,omitempty"`
 	// RoleArn is the spoke's DemandPublisherRole (demand spokes).
 	RoleArn string `json:"roleArn,omitempty"`
-	// Cluster is the agents' cluster (demand spokes): the poller lists its
-	// service's tasks with the publisher role to count the tasks started
-	// (the fleet dashboard's TasksStarted). Default: none (not counted).
-	Cluster string `json:"cluster,omitempty"`
 	// Actions are the spoke's scheduled actions as the poller reads them:
 	// the ceiling at a moment is that of the action that fired last
 	// (DemandActions).
@@ -204,10 +200,12 @@ type DemandPollerProps struct {
 	// AlarmPrefix names the hub's alarms (<prefix>-pool-without-placeholder,
 	// <prefix>-job-list-capped). Default: "hubspoke".
 	AlarmPrefix string
-	// AgentServiceName is the agent service's name in each spoke's
-	// cluster (DemandSpoke.Cluster): its tasks are counted. Required when
-	// a spoke names its cluster.
-	AgentServiceName string
+	// AgentClusterPrefix and AgentServiceName: each demand spoke's agents
+	// run in the cluster AgentClusterPrefix + its name, as the service
+	// AgentServiceName; the poller lists that service's tasks with the
+	// spoke's publisher role to count the tasks started (the fleet
+	// dashboard's TasksStarted). Default: "" (tasks are not counted).
+	AgentClusterPrefix, AgentServiceName string
 	// GroupSize is how many spokes share a Group value of the fleet
 	// figures (in fleet order): the fleet dashboard shows one group at a
 	// time. Default: DefaultGroupSize.
@@ -417,6 +415,9 @@ func NewDemandPoller(scope constructs.Construct, id string, props *DemandPollerP
 	}
 	if len(autos) > 0 {
 		value["autos"] = autos
+	}
+	if props.AgentClusterPrefix != "" && props.AgentServiceName != "" {
+		value["clusterPrefix"], value["service"] = props.AgentClusterPrefix, props.AgentServiceName
 	}
 	fleet, err := json.Marshal(value)
 	if err != nil {

@@ -34,7 +34,7 @@
 # to the hub's. The token is never logged.
 #
 # FLEET (prepended by the construct):
-#   {"secretArn", "namespace", "holdSeconds", "ghostGraceSeconds",
+#   {"secretArn", "namespace", "holdSeconds", "ghostGraceSeconds", "clusterPrefix", "service",
 #    "maintainEveryMinutes", "groupSize", "placeholder": {"name", "version", "capabilities"},
 #    "pools": [{"url", "pool", "spokes": [{"name", "agentPrefix", "demand",
 #      "region", "roleArn", "actions": [{"zone", "hour", "minute", "days", "ceiling", "floor", "standby"}],
@@ -705,7 +705,7 @@ def cloudwatch(spoke, now):
         keys = {"region_name": spoke["region"], "aws_access_key_id": creds["AccessKeyId"],
                 "aws_secret_access_key": creds["SecretAccessKey"], "aws_session_token": creds["SessionToken"]}
         client = _client("cloudwatch", **keys)
-        if spoke.get("cluster"):
+        if "clusterPrefix" in FLEET:
             _ecs[spoke["roleArn"]] = _client("ecs", **keys)
         expiry = creds["Expiration"].timestamp()
         _creds[spoke["roleArn"]] = (expiry, client)
@@ -724,7 +724,7 @@ def tasks_started(spoke, now):
     client = _ecs[spoke["roleArn"]]
     arns = set()
     for status in ("RUNNING", "STOPPED"):
-        kwargs = {"cluster": spoke["cluster"], "serviceName": FLEET["service"], "desiredStatus": status, "maxResults": 100}
+        kwargs = {"cluster": FLEET["clusterPrefix"] + spoke["name"], "serviceName": FLEET["service"], "desiredStatus": status, "maxResults": 100}
         for _ in range(100):  # pages
             page = client.list_tasks(**kwargs)
             arns.update(page.get("taskArns", []))
@@ -823,7 +823,8 @@ def handler(event, context):
                 continue
             if "agents" in res:  # a keeping round: idle and starting agents (busy too, for pools not counted)
                 states = agent_states(pool, res["agents"], now)
-                counting.extend(s for s in mine if s.get("cluster") and status[s["name"]] is None)
+                if "clusterPrefix" in FLEET:
+                    counting.extend(s for s in mine if status[s["name"]] is None)
                 for s in pool["spokes"]:
                     st = states[s["name"]]
                     f = figures.setdefault(s["name"], (s, {}))[1]

@@ -252,9 +252,8 @@ func TestPollerCountsTasksStarted(t *testing.T) {
 	srv := azdostandin.New(monday)
 	srv.AddOrg("sched", admin, "hubspoke")
 	spoke := demandSpoke("dev", 4)
-	spoke["cluster"] = "hubspoke-dev"
 	fleet := fleetOf(pool("sched", "hubspoke", spoke))
-	fleet["service"] = "build-agents"
+	fleet["clusterPrefix"], fleet["service"] = "hubspoke-", "build-agents"
 	var many []string
 	for i := 0; i < 150; i++ {
 		many = append(many, fmt.Sprintf("n%03d", i))

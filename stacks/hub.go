@@ -66,7 +66,9 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) *H
 			Pools:             pools,
 			RoleName:          DemandPollerRoleName,
 			PublisherRoleArns: publishers,
-			AgentServiceName:  ServiceName,
+			// ClusterName(s) is this prefix and the spoke's name.
+			AgentClusterPrefix: rolePrefix,
+			AgentServiceName:   ServiceName,
 		})
 		// The fleet at a glance, from the figures the poller puts into
 		// the hub's own CloudWatch (docs/operations.md, Fleet dashboard).
@@ -105,7 +107,6 @@ func demandPools(f *config.Fleet) (pools []hsconstructs.DemandPool, demand bool)
 			demand = true
 			spoke.Demand, spoke.Region = true, s.Region
 			spoke.RoleArn = RoleArn(f.Hub.Partition(), s.Account, DemandRoleName(s))
-			spoke.Cluster = ClusterName(s)
 			spoke.Actions = hsconstructs.DemandActions(s.Schedule.Week())
 			if a := s.Schedule.Week().Demand.Auto; a != nil {
 				spoke.Auto = &hsconstructs.DemandAuto{Weeks: a.Weeks, Percentile: a.Percentile, Zone: s.Schedule.TimeZone}
