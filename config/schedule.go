@@ -68,7 +68,10 @@ func checkStandby(c *collector, s Schedule, o map[string]string, spoke string, b
 		switch {
 		case w.v < 0:
 			c.add(at(o, "schedule", w.key), "%d: use 0 or more idle agents kept ready %s", w.v, w.window)
-		case w.v > w.ceiling:
+		case w.v > w.ceiling && o[w.key] != "":
+			// Only a standby the file sets: the default (1 in working
+			// hours) never passes a valid ceiling (at least the floor, 1),
+			// and the poller keeps any standby within the ceiling anyway.
 			msg := fmt.Sprintf("standby %d %s is above the ceiling %s %d", w.v, w.window, w.ceilingKey[len("demand."):], w.ceiling)
 			const fix = ": an idle agent above the ceiling is never started; lower the standby or raise the ceiling"
 			if _, set := o[w.ceilingKey]; set {
@@ -86,13 +89,14 @@ func checkStandby(c *collector, s Schedule, o map[string]string, spoke string, b
 			c.add(at(o, "schedule", w.key), "%s%s", msg, fix)
 		}
 	}
-	if !s.Auto {
-		return
-	}
-	if s.AutoWeeks < 1 || s.AutoWeeks > schedule.MaxAutoWeeks {
+	// Auto's keys are checked whenever they are set (also with enabled:
+	// false: a bad value would surface only when someone turns it on).
+	_, weeksSet := o["demand.standby.auto.weeks"]
+	_, percentileSet := o["demand.standby.auto.percentile"]
+	if (s.Auto || weeksSet) && (s.AutoWeeks < 1 || s.AutoWeeks > schedule.MaxAutoWeeks) {
 		c.add(at(o, "schedule", "demand.standby.auto.weeks"), "%d weeks: use 1 to %d; CloudWatch keeps hourly figures for 455 days (%d weeks), so a longer history cannot be read", s.AutoWeeks, schedule.MaxAutoWeeks, schedule.MaxAutoWeeks)
 	}
-	if s.AutoPercentile < 1 || s.AutoPercentile > 100 {
+	if (s.Auto || percentileSet) && (s.AutoPercentile < 1 || s.AutoPercentile > 100) {
 		c.add(at(o, "schedule", "demand.standby.auto.percentile"), "%d: use a percentile of 1 to 100 (50: the usual hour, 90: all but the busiest weeks)", s.AutoPercentile)
 	}
 }

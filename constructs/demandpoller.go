@@ -28,7 +28,9 @@ var demandPollerCode string
 // dimension, in the hub; and each spoke's figures for the fleet dashboard,
 // dimensions Spoke and Group, in the hub: JobWaitSeconds (values and
 // counts), AgentsBusy, AgentsIdle, AgentsStarting, JobsWaiting,
-// AgentsFloor, AgentsCeiling, DemandKnown; docs/demand.md).
+// AgentsFloor, AgentsCeiling, DemandKnown, TasksStarted; and, dimension
+// Spoke, AgentsNeeded of the spokes with an automatic standby;
+// docs/demand.md).
 const DefaultDemandNamespace = "hubspoke/Demand"
 
 // DefaultPlaceholderName is the placeholder agent's name in every pool: it
@@ -117,12 +119,13 @@ type DemandSpoke struct {
 	Auto *DemandAuto `json:"auto,omitempty"`
 }
 
-// DemandAuto is a spoke's automatic standby: once an hour the poller reads
-// the spoke's AgentsBusy and JobsWaiting of the last Weeks weeks from the
-// hub's CloudWatch (GetMetricData, one-hour Maximum), sums the two per
-// hour, and keeps ready for each hour of the week (on Zone's clock,
-// looked up schedule.AutoLead ahead) the Percentile-th percentile of those
-// sums (schedule.AutoReady), within the ceiling.
+// DemandAuto is a spoke's automatic standby: the poller puts the spoke's
+// busy + waiting into the hub (AgentsNeeded, dimension Spoke) every
+// minute, reads its one-hour Maximum of the last Weeks weeks back once an
+// hour (GetMetricData), and keeps ready for each hour of the week (on
+// Zone's clock; this hour's and the one schedule.AutoLead ahead, the
+// larger) the Percentile-th percentile of those peaks (schedule.AutoReady),
+// within the ceiling.
 type DemandAuto struct {
 	Weeks      int    `json:"weeks"`
 	Percentile int    `json:"percentile"`

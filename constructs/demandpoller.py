@@ -44,10 +44,10 @@
 # the waiting ones and the standby of the action in force (idle agents kept
 # ready; an agent that takes a job is replaced), never above the ceiling.
 # With "auto" it is at least the agents the spoke needed in the hour that
-# begins LEAD seconds from now, as the percentile of the last weeks' hourly
-# peaks (AgentsBusy + JobsWaiting, one-hour Maximum) read back from the
-# hub's CloudWatch once an hour per spoke, AUTO_PER_RUN spokes a run at most
-# (fewer with long histories: one answer's MAX_POINTS).
+# begins LEAD seconds from now (and to the end of the current one), as the
+# percentile of the last weeks' hourly peaks of its AgentsNeeded (busy +
+# waiting, published to the hub for auto spokes, dimension Spoke only),
+# read back from the hub's CloudWatch once an hour per spoke.
 import base64
 import bisect
 import datetime
@@ -79,7 +79,8 @@ LOW = 0.2  # pause an organization when less than this share of its rate limit r
 CAP = 200  # most job requests one answer holds (kedacore/keda#6819)
 LEAD = 300  # an automatic standby readies the hour that begins this many seconds ahead (schedule.AutoLead)
 AUTO_EVERY = 3600  # a spoke's history is read again after this long
-AUTO_PER_RUN = 50  # spokes whose history one run reads at most
+AUTO_PER_RUN = 50  # spokes read before whose history one run renews at most
+AUTO_CALLS = 20  # GetMetricData calls a run at most (a cold start of 1,000 spokes of 3 weeks: 5)
 MAX_QUERIES = 500  # MetricDataQuery structures one GetMetricData call holds
 MAX_POINTS = 100800  # data points one GetMetricData answer returns (more come in further pages)
 
@@ -477,18 +478,20 @@ def percentile(values, p):
     return v[max(1, -(-p * len(v) // 100)) - 1]
 
 
-def auto_ready(spoke, results, end):
+def auto_ready(spoke, series, end):
     """The agents to keep ready per hour of the week from the spoke's
-    hourly maxima {metric: {timestamp: value}} of the weeks before end:
-    per week and local hour, AgentsBusy + JobsWaiting (a missing one as 0;
-    an hour with neither is left out), then each hour's percentile over
-    the weeks (schedule.AutoReady)."""
+    hourly Maximum of AgentsNeeded {timestamp: value} over the weeks before
+    end: per week and local hour the hour's peak (a bucket that starts off
+    the local hour, in a zone offset by 30 or 45 minutes, counts for both
+    local hours it overlaps; an hour without data is left out), then each
+    hour's percentile over the weeks (schedule.AutoReady)."""
     auto = spoke["auto"]
     peaks = {}  # (week, hour of the week) -> peak
-    busy, waiting = results.get("AgentsBusy", {}), results.get("JobsWaiting", {})
-    for ts in set(busy) | set(waiting):
-        key = (int((end - ts - 1) // (7 * 86400)), hour_of_week(ts, auto["zone"]))
-        peaks[key] = max(peaks.get(key, 0), busy.get(ts, 0) + waiting.get(ts, 0))
+    for ts, v in series.items():
+        week = int((end - ts - 1) // (7 * 86400))
+        first, last = hour_of_week(ts, auto["zone"]), hour_of_week(ts + 3599, auto["zone"])
+        for h in {first, last}:
+            peaks[(week, h)] = max(peaks.get((week, h), 0), v)
     table = []
     for h in range(7 * 24):
         v = [p for (w, hour), p in peaks.items() if hour == h]
@@ -496,52 +499,61 @@ def auto_ready(spoke, results, end):
     return table
 
 
-def read_history(spokes, now, problems):
-    """Reads the hourly maxima of the spokes' AgentsBusy and JobsWaiting
-    from the hub's CloudWatch (one GetMetricData call, pages followed) and
-    stores each spoke's table of agents ready. A failure keeps the tables
-    there were and is logged: those spokes are read again next run."""
+def history_calls(spokes):
+    """The spokes in GetMetricData calls: at most MAX_QUERIES a call, and
+    at most one answer's MAX_POINTS (weeks * 168 hourly points a spoke:
+    200 spokes of 3 weeks, 9 of 65), spokes of equal weeks together."""
+    calls = []
+    for s in sorted(spokes, key=lambda s: s["auto"]["weeks"]):
+        per = max(1, min(MAX_QUERIES, MAX_POINTS // (s["auto"]["weeks"] * 7 * 24)))
+        if calls and calls[-1][0] == s["auto"]["weeks"] and len(calls[-1][1]) < per:
+            calls[-1][1].append(s)
+        else:
+            calls.append((s["auto"]["weeks"], [s]))
+    return calls
+
+
+def read_history(call, now):
+    """One GetMetricData call (pages followed): the hourly Maximum of each
+    spoke's AgentsNeeded (dimension Spoke only, so a spoke keeps its history
+    when its dashboard group changes) over its weeks; stores each spoke's
+    table. Returns None, or the problem (the spokes keep the tables they
+    had and are read again next run)."""
+    weeks, spokes = call
     end = int(now // 3600) * 3600  # the last whole hour: its Maximum is final
-    by_weeks = {}
-    for s in spokes:
-        by_weeks.setdefault(s["auto"]["weeks"], []).append(s)
-    for weeks, group in sorted(by_weeks.items()):
-        for first in range(0, len(group), MAX_QUERIES // 2):
-            part = group[first:first + MAX_QUERIES // 2]
-            queries = []
-            for i, s in enumerate(part):
-                dims = [{"Name": "Spoke", "Value": s["name"]}, {"Name": "Group", "Value": GROUPS.get(s["name"], "spokes-1-%d" % SIZE)}]
-                for key, metric in (("b", "AgentsBusy"), ("w", "JobsWaiting")):
-                    queries.append({"Id": "%s%d" % (key, i), "ReturnData": True, "MetricStat": {
-                        "Metric": {"Namespace": FLEET["namespace"], "MetricName": metric, "Dimensions": dims},
-                        "Period": 3600, "Stat": "Maximum"}})
-            results = {}
-            try:
-                kwargs = {"MetricDataQueries": queries, "ScanBy": "TimestampAscending",
-                          "StartTime": datetime.datetime.fromtimestamp(end - weeks * 7 * 86400, datetime.timezone.utc),
-                          "EndTime": datetime.datetime.fromtimestamp(end, datetime.timezone.utc)}
-                for _ in range(100):  # pages
-                    answer = hub_cloudwatch().get_metric_data(**kwargs)
-                    for r in answer.get("MetricDataResults", []):
-                        into = results.setdefault(r["Id"], {})
-                        for ts, v in zip(r.get("Timestamps", []), r.get("Values", [])):
-                            into[ts.timestamp()] = v
-                    if not answer.get("NextToken"):
-                        break
-                    kwargs["NextToken"] = answer["NextToken"]
-            except Exception as e:
-                problems.append("automatic standby: the history of %d spoke(s) could not be read (tried again next run): %s" % (len(part), e))
-                continue
-            for i, s in enumerate(part):
-                figures = {"AgentsBusy": results.get("b%d" % i, {}), "JobsWaiting": results.get("w%d" % i, {})}
-                _ready[s["name"]] = (now, auto_ready(s, figures, end))
+    queries = [{"Id": "n%d" % i, "ReturnData": True, "MetricStat": {
+        "Metric": {"Namespace": FLEET["namespace"], "MetricName": "AgentsNeeded", "Dimensions": [{"Name": "Spoke", "Value": s["name"]}]},
+        "Period": 3600, "Stat": "Maximum"}} for i, s in enumerate(spokes)]
+    results = {}
+    try:
+        kwargs = {"MetricDataQueries": queries, "ScanBy": "TimestampAscending",
+                  "StartTime": datetime.datetime.fromtimestamp(end - weeks * 7 * 86400, datetime.timezone.utc),
+                  "EndTime": datetime.datetime.fromtimestamp(end, datetime.timezone.utc)}
+        for _ in range(100):  # pages
+            answer = hub_cloudwatch().get_metric_data(**kwargs)
+            for r in answer.get("MetricDataResults", []):
+                into = results.setdefault(r["Id"], {})
+                for ts, v in zip(r.get("Timestamps", []), r.get("Values", [])):
+                    into[ts.timestamp()] = max(v, into.get(ts.timestamp(), v))
+            if not answer.get("NextToken"):
+                break
+            kwargs["NextToken"] = answer["NextToken"]
+    except Exception as e:
+        return "automatic standby: the history of %d spoke(s) could not be read (tried again next run): %s" % (len(spokes), e)
+    for i, s in enumerate(spokes):
+        _ready[s["name"]] = (now, auto_ready(s, results.get("n%d" % i, {}), end))
+    return None
 
 
 def ready_now(spoke, now):
-    """The agents an automatic standby keeps ready now: those of the hour
-    that begins LEAD seconds ahead (0 without auto or a table yet)."""
+    """The agents an automatic standby keeps ready now: the larger of this
+    hour's and that of the hour LEAD seconds ahead (ready before an hour
+    begins, kept to its end), 0 without auto or a table yet."""
     got = _ready.get(spoke["name"]) if spoke.get("auto") else None
-    return got[1][hour_of_week(now + LEAD, spoke["auto"]["zone"])] if got else 0
+    if not got:
+        return 0
+    zone = spoke["auto"]["zone"]
+    return max(got[1][hour_of_week(now, zone)], got[1][hour_of_week(now + LEAD, zone)])
 
 
 def hub_cloudwatch():
@@ -780,6 +792,7 @@ def handler(event, context):
     fleet = {"placeholders": {}, "capped": [], "unplaced": 0, "ghosts": []}
     figures = {}  # spoke name -> (spoke, {metric: value}): the fleet's figures, into the hub's CloudWatch
     counting = []  # demand spokes whose tasks are counted this run (their pool's keeping round)
+    needed = []  # AgentsNeeded datums of the spokes with an automatic standby
 
     def visited(ip):
         i, pool = ip
@@ -794,24 +807,16 @@ def handler(event, context):
 
     with ThreadPoolExecutor(max_workers=16) as workers:
         status = dict(zip((s["name"] for s in demand), workers.map(lambda s: deployed(s, now), demand)))
-        # Automatic standby: the deployed spokes whose history is oldest
-        # (never read first), AUTO_PER_RUN a run.
-        due = sorted((s for s in demand if s.get("auto") and status[s["name"]] is None
-                      and now - _ready.get(s["name"], (-AUTO_EVERY, None))[0] >= AUTO_EVERY),
-                     key=lambda s: _ready.get(s["name"], (-AUTO_EVERY, None))[0])
-        # Within one answer's points (two hourly series of weeks * 168
-        # points a spoke), so a run reads one page: 50 spokes of 3 weeks,
-        # 4 of 65; at least one.
-        budget, picked = MAX_POINTS, []
-        for s in due[:AUTO_PER_RUN]:
-            cost = 2 * s["auto"]["weeks"] * 7 * 24
-            if picked and cost > budget:
-                break
-            picked.append(s)
-            budget -= cost
-        due = picked
-        if due:
-            read_history(due, now, problems)
+        # Automatic standby: every deployed spoke never read by this
+        # container (a cold start: all of them, so that none falls to its
+        # fixed standby for long), then those read longest ago, AUTO_PER_RUN
+        # of them; at most AUTO_CALLS calls a run, in parallel.
+        autos = [s for s in demand if s.get("auto") and status[s["name"]] is None]
+        fresh = [s for s in autos if s["name"] not in _ready]
+        stale = sorted((s for s in autos if s["name"] in _ready and now - _ready[s["name"]][0] >= AUTO_EVERY),
+                       key=lambda s: _ready[s["name"]][0])[:AUTO_PER_RUN]
+        due = history_calls(fresh + stale)[:AUTO_CALLS]
+        problems.extend(p for p in workers.map(lambda c: read_history(c, now), due) if p)
         for pool, (res, prob) in zip(FLEET["pools"], workers.map(visited, enumerate(FLEET["pools"]))):
             mine = [s for s in pool["spokes"] if s.get("demand")]
             if prob:
@@ -868,6 +873,9 @@ def handler(event, context):
                               "AgentsCeiling": ceiling(s, now), "DemandKnown": 1})
                     if res["waits"].get(s["name"]):
                         f["JobWaitSeconds"] = res["waits"][s["name"]]
+                    if s.get("auto"):  # an automatic standby's history: busy + waiting, by spoke alone
+                        needed.append({"MetricName": "AgentsNeeded", "Dimensions": [{"Name": "Spoke", "Value": s["name"]}],
+                                       "Value": share[s["name"]], "Unit": "Count"})
         # Tasks started, in the keeping rounds (every MAINTAIN minutes a
         # pool): two ListTasks a spoke, in the spoke with its role. A
         # failure (a spoke whose role predates the right to list) is logged.
@@ -908,7 +916,7 @@ def handler(event, context):
         failed.append("hub metrics: %s" % e)
     # Each spoke's figures (the fleet dashboard's lines): a failed request
     # is logged, not raised (the scaling metrics went out already).
-    datums = [d for _, (s, f) in sorted(figures.items()) for d in fleet_datums(s, f)]
+    datums = [d for _, (s, f) in sorted(figures.items()) for d in fleet_datums(s, f)] + needed
     requests = batches(datums)
     for b in requests:
         try:

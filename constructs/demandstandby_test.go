@@ -54,18 +54,18 @@ func TestPollerStandby(t *testing.T) {
 }
 
 // Automatic standby from the hub's history, hand-computed (UTC, ceiling
-// 8, no fixed standby). Monday 10:00-11:00 a week ago: AgentsBusy peaked at
-// 3 (10:20), JobsWaiting at 2 (10:05): 3 + 2 = 5; two weeks ago busy 1 and
-// nothing waiting: 1. Spoke hi keeps p100 of the two weeks (5), lo p50
-// (nearest rank of 2 values: the 1st, 1).
+// 8, no fixed standby). AgentsNeeded (busy + waiting, by spoke) on Monday
+// 10:00-11:00 a week ago peaked at 5 (10:05; 3 at 10:20), two weeks ago at
+// 1. Spoke hi keeps p100 of the two weeks (5), lo p50 (nearest rank of 2
+// values: the 1st, 1).
 //
-//	09:54 run: both histories read (one GetMetricData call, 4 queries);
-//	      the hour 5 minutes ahead is 09:00: nothing ready, 0 and 0.
+//	09:54 run: a cold start reads both histories (one GetMetricData call,
+//	      2 queries); this hour and the one 5 minutes ahead are 09:00:
+//	      nothing ready, 0 and 0.
 //	09:55: the hour ahead is 10:00: hi 5, lo 1; no read (within the hour).
-//	10:55: the hour ahead is 11:00, no history: 0 and 0; read again.
-//
-// A failed read is logged, the count is the jobs' alone, and the next run
-// reads again.
+//	10:55: this hour is 10:00 (kept to its end): 5 and 1; read again.
+//	12:00, the read failing: logged; 12:00 has no history: 0 and 0.
+//	12:01: read again.
 func TestPollerAutoStandby(t *testing.T) {
 	srv := azdostandin.New(monday)
 	srv.AddOrg("sched", admin, "hubspoke")
@@ -82,18 +82,14 @@ func TestPollerAutoStandby(t *testing.T) {
 	var history []map[string]any
 	for _, s := range []string{"hi", "lo"} {
 		for _, h := range []struct {
-			metric string
-			at     time.Time
-			value  float64
+			at    time.Time
+			value float64
 		}{
-			{"AgentsBusy", mon.AddDate(0, 0, -7).Add(10*time.Hour + 20*time.Minute), 3},
-			{"AgentsBusy", mon.AddDate(0, 0, -7).Add(10*time.Hour + 40*time.Minute), 1},
-			{"JobsWaiting", mon.AddDate(0, 0, -7).Add(10*time.Hour + 5*time.Minute), 2},
-			{"JobsWaiting", mon.AddDate(0, 0, -7).Add(10*time.Hour + 20*time.Minute), 0},
-			{"AgentsBusy", mon.AddDate(0, 0, -14).Add(10*time.Hour + 30*time.Minute), 1},
-			{"JobsWaiting", mon.AddDate(0, 0, -14).Add(10*time.Hour + 30*time.Minute), 0},
+			{mon.AddDate(0, 0, -7).Add(10*time.Hour + 5*time.Minute), 5},
+			{mon.AddDate(0, 0, -7).Add(10*time.Hour + 20*time.Minute), 3},
+			{mon.AddDate(0, 0, -14).Add(10*time.Hour + 30*time.Minute), 1},
 		} {
-			history = append(history, map[string]any{"spoke": s, "metric": h.metric, "at": float64(h.at.Unix()), "value": h.value})
+			history = append(history, map[string]any{"spoke": s, "metric": "AgentsNeeded", "at": float64(h.at.Unix()), "value": h.value})
 		}
 	}
 	at := func(hh, mm int) map[string]any { return run(mon.Add(time.Duration(hh*60+mm) * time.Minute)) }
@@ -107,7 +103,7 @@ func TestPollerAutoStandby(t *testing.T) {
 		hi, lo string
 		reads  []float64
 	}
-	for i, w := range []want{{"0", "0", []float64{4}}, {"5", "1", nil}, {"0", "0", []float64{4}}, {"0", "0", []float64{4}}, {"0", "0", []float64{4}}} {
+	for i, w := range []want{{"0", "0", []float64{2}}, {"5", "1", nil}, {"5", "1", []float64{2}}, {"0", "0", []float64{2}}, {"0", "0", []float64{2}}} {
 		r := runs[i].(map[string]any)
 		pub := map[string]string{}
 		for _, p := range asSlice(r["published"]) {
@@ -134,19 +130,70 @@ func TestPollerAutoStandby(t *testing.T) {
 	if !strings.Contains(probs(3), "automatic standby: the history of 2 spoke(s) could not be read (tried again next run)") || strings.Contains(probs(4), "automatic standby") {
 		t.Errorf("failed read: run 3 problems %q, run 4 %q", probs(3), probs(4))
 	}
+	// Each run puts the spokes' AgentsNeeded (their share: nothing waits
+	// here, 0) into the hub, by spoke alone.
+	needed := 0
+	for _, req := range asSlice(runs[0].(map[string]any)["hubRequests"]) {
+		for _, d := range asSlice(req) {
+			m := d.(map[string]any)
+			if m["MetricName"] == "AgentsNeeded" {
+				needed++
+				if len(asSlice(m["Dimensions"])) != 1 || m["Value"] != float64(0) {
+					t.Errorf("AgentsNeeded %v, want 0 with dimension Spoke only", m)
+				}
+			}
+		}
+	}
+	if needed != 2 {
+		t.Errorf("%d AgentsNeeded datums, want 2 (hi and lo)", needed)
+	}
 }
 
-// A run reads at most one GetMetricData answer's points (100,800): five
-// spokes of 65 weeks are 2 * 65 * 168 = 21,840 points each; four fit
-// (87,360), the fifth is read by the next run.
+// Asia/Kolkata (UTC+05:30): CloudWatch's hourly buckets start on the UTC
+// hour, 30 minutes into the local one. AgentsNeeded peaked at 4 a week ago
+// at 04:35 UTC (10:05 local), in the bucket 04:00-05:00 UTC = 09:30-10:30
+// local, which counts for both local hours 9 and 10. This Monday: 04:25 UTC
+// (09:55 local) 4; 04:40 (10:10) 4; 05:20 (10:50) 4; 05:31 (11:01; the
+// history read again, a week back from 05:00 UTC, no longer holds last
+// week's 04:00 bucket) 0.
+func TestPollerAutoStandbyHalfHourZone(t *testing.T) {
+	srv := azdostandin.New(monday)
+	srv.AddOrg("sched", admin, "hubspoke")
+	week := schedule.Week{TimeZone: "Asia/Kolkata", ScaleUp: 7 * 60, ScaleDown: 19 * 60, RestoreAfter: 5, Weekday: 1,
+		Demand: &schedule.Demand{WorkHoursMax: 8, OffHoursMax: 2}}
+	ind := demandSpoke("ind", 0)
+	delete(ind, "ceiling")
+	ind["actions"] = DemandActions(week)
+	ind["auto"] = DemandAuto{Weeks: 1, Percentile: 100, Zone: "Asia/Kolkata"}
+	mon := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	history := []map[string]any{{"spoke": "ind", "metric": "AgentsNeeded", "at": float64(mon.AddDate(0, 0, -7).Add(4*time.Hour + 35*time.Minute).Unix()), "value": 4}}
+	at := func(hh, mm int) map[string]any { return run(mon.Add(time.Duration(hh*60+mm) * time.Minute)) }
+	res := runPoller(t, srv, map[string]any{
+		"fleet": fleetOf(pool("sched", "hubspoke", ind)),
+		"steps": []any{map[string]any{"history": history}, at(4, 25), at(4, 40), at(5, 20), at(5, 31)},
+	})
+	var got []string
+	for _, r := range res.Runs {
+		w, _, _ := r.wanted("ind")
+		got = append(got, w)
+	}
+	if want := []string{"4", "4", "4", "0"}; !slices.Equal(got, want) {
+		t.Errorf("AgentsWanted %v, want %v", got, want)
+	}
+}
+
+// A cold start reads every spoke's history at once, in calls of at most
+// one answer's points (100,800): spokes of 65 weeks are 65 * 168 = 10,920
+// points each, 9 to a call; twelve spokes are two calls, 9 and 3. The next
+// run reads none (all read within the hour).
 func TestPollerAutoHistoryWithinOneAnswer(t *testing.T) {
 	srv := azdostandin.New(monday)
 	srv.AddOrg("sched", admin, "hubspoke")
 	week := schedule.Week{TimeZone: "UTC", ScaleUp: 7 * 60, ScaleDown: 19 * 60, RestoreAfter: 5, Weekday: 1,
 		Demand: &schedule.Demand{WorkHoursMax: 8, OffHoursMax: 2}}
 	var spokes []map[string]any
-	for _, n := range []string{"a", "b", "c", "d", "e"} {
-		s := demandSpoke(n, 0)
+	for i := 0; i < 12; i++ {
+		s := demandSpoke(fmt.Sprintf("s%02d", i), 0)
 		delete(s, "ceiling")
 		s["actions"] = DemandActions(week)
 		s["auto"] = DemandAuto{Weeks: 65, Percentile: 90, Zone: "UTC"}
@@ -154,14 +201,19 @@ func TestPollerAutoHistoryWithinOneAnswer(t *testing.T) {
 	}
 	raw := runPollerRaw(t, srv, map[string]any{
 		"fleet": fleetOf(pool("sched", "hubspoke", spokes...)),
-		"steps": []any{run(monday), run(monday.Add(time.Minute)), run(monday.Add(2 * time.Minute))},
+		"steps": []any{run(monday), run(monday.Add(time.Minute))},
 	})
-	var got [][]any
+	var got [][]float64
 	for _, r := range asSlice(raw["runs"]) {
-		got = append(got, asSlice(r.(map[string]any)["historyReads"]))
+		var reads []float64
+		for _, n := range asSlice(r.(map[string]any)["historyReads"]) {
+			reads = append(reads, n.(float64))
+		}
+		slices.Sort(reads)
+		got = append(got, reads)
 	}
-	if len(got) != 3 || len(got[0]) != 1 || got[0][0] != float64(8) || len(got[1]) != 1 || got[1][0] != float64(2) || len(got[2]) != 0 {
-		t.Errorf("history reads per run %v, want [[8] [2] []] (queries: two per spoke)", got)
+	if len(got) != 2 || !slices.Equal(got[0], []float64{3, 9}) || len(got[1]) != 0 {
+		t.Errorf("history reads per run %v, want [[3 9] []] (queries: one per spoke)", got)
 	}
 }
 

@@ -46,14 +46,16 @@ func TestStandbyFromTheWeek(t *testing.T) {
 // Hand-computed, without standby: the 10:00 poll sees one job waiting
 // (count 1 at 10:01, agent ready 10:03), the 10:01 poll three (count 3 at
 // 10:02, agents ready 10:04). Waits 3m, 3m50s, 3m40s. Tuesday 10:00-11:00
-// (hour 24+10 = 34) had at most 3 busy agents (10:04-10:13) and at most 3
-// waiting jobs (10:01 and 10:02 polls): its peak is 3 + 3 = 6, the sum of
-// the two hourly maxima (as the poller's figures give them to CloudWatch);
-// Tuesday 09:00 (hour 33) peaked at 0.
+// (hour 24+10 = 34): busy + waiting at the polls is 1 (10:00), 3 (10:01,
+// 10:02: 0 + 3; 10:03: 1 + 2), 3 (10:04-10:13: 3 + 0), then 0: its peak is
+// 3 (the poller's AgentsNeeded, an hour's Maximum); Tuesday 09:00 (hour 33)
+// peaked at 0.
 //
 // With 3 agents ready for hour 34: the 09:55 poll looks 5 minutes ahead
 // (10:00, hour 34) and asks for 3; the count is 3 at 09:56, the agents are
-// ready at 09:58, and each job waits 0.
+// ready at 09:58, and each job waits 0. The ready count holds to the end of
+// the hour (each poll takes the larger of this hour's and the next's): at
+// 11:00 the 3 agents still run (the 11:00 poll's scale-in acts at 11:01).
 func TestReadyAndHourPeaks(t *testing.T) {
 	sp := demandSpoke(true)
 	sp.Week.Weekday = 0
@@ -65,8 +67,8 @@ func TestReadyAndHourPeaks(t *testing.T) {
 	if want := []time.Duration{3 * time.Minute, 220 * time.Second, 230 * time.Second}; !slices.Equal(r.Waits, want) {
 		t.Errorf("without ready agents: waits %v, want %v", r.Waits, want)
 	}
-	if r.HourPeaks[34] != 6 || r.HourPeaks[33] != 0 || r.HourPeaks[35] != 0 {
-		t.Errorf("peaks of Tuesday 09, 10, 11: %d %d %d, want 0 6 0", r.HourPeaks[33], r.HourPeaks[34], r.HourPeaks[35])
+	if r.HourPeaks[34] != 3 || r.HourPeaks[33] != 0 || r.HourPeaks[35] != 0 {
+		t.Errorf("peaks of Tuesday 09, 10, 11: %d %d %d, want 0 3 0", r.HourPeaks[33], r.HourPeaks[34], r.HourPeaks[35])
 	}
 	var ready [schedule.HoursOfWeek]int
 	ready[34] = 3
@@ -77,12 +79,16 @@ func TestReadyAndHourPeaks(t *testing.T) {
 	if want := []time.Duration{0, 0, 0}; !slices.Equal(r.Waits, want) {
 		t.Errorf("3 agents ready for Tuesday 10:00: waits %v, want %v", r.Waits, want)
 	}
+	for _, sm := range r.Samples {
+		if sm.At.Equal(at(1, 11, 0)) && sm.Agents != 3 {
+			t.Errorf("Tuesday 11:00: %d agents, want the hour's 3 still running", sm.Agents)
+		}
+	}
 }
 
 // Automatic standby over weeks: week 0 has no history (waits as without
-// ready agents); week 1 reads week 0's peaks (hour 34: 6, p100 of one
-// week), asks for 6 at 09:55, Application Auto Scaling holds it at the
-// ceiling 4, and the three jobs wait 0. A spoke without auto gets no ready
+// ready agents); week 1 reads week 0's peaks (hour 34: 3, p100 of one
+// week), asks for 3 at 09:55, and the three jobs wait 0. A spoke without auto gets no ready
 // agents in any week.
 func TestSimulateWeeksAuto(t *testing.T) {
 	sp := demandSpoke(true)

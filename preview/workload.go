@@ -238,9 +238,9 @@ type WorkloadResult struct {
 	// Starts are when each task of the week was started, in time order.
 	Starts []time.Time
 	// HourPeaks (demand) per hour of the week on the spoke's clock: the
-	// hour's most busy agents plus its most waiting jobs (the sum of the
-	// two hourly maxima the poller's figures give), schedule.NoData for an
-	// hour outside the week simulated. The history of automatic standby.
+	// hour's peak of busy agents plus waiting jobs (the poller's
+	// AgentsNeeded, an hour's Maximum), schedule.NoData for an hour outside
+	// the week simulated. The history of automatic standby.
 	HourPeaks [schedule.HoursOfWeek]int
 }
 
@@ -325,11 +325,10 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 		next++
 	}
 	res := WorkloadResult{Spoke: sp.Name, Demand: steps != nil, Placeholder: p.Placeholder, Jobs: len(jobs)}
-	// Each hour's most busy agents and most waiting jobs, as the poller's
-	// AgentsBusy and JobsWaiting give them to CloudWatch (Maximum, an hour).
-	var hourBusy, hourWaiting [schedule.HoursOfWeek]int
+	// Each hour's peak of busy agents plus waiting jobs, as the poller's
+	// AgentsNeeded gives it to CloudWatch (Maximum, an hour).
 	for h := range res.HourPeaks {
-		hourBusy[h], hourWaiting[h], res.HourPeaks[h] = schedule.NoData, schedule.NoData, schedule.NoData
+		res.HourPeaks[h] = schedule.NoData
 	}
 	desired := floor
 	var agents []*agent
@@ -388,12 +387,13 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 			if now.Sub(start)%time.Minute == 0 {
 				want := busy + len(waiting) + standbyOf(actions, p.Standby, window)
 				if p.Ready != nil {
-					want = max(want, p.Ready[schedule.HourOfWeek(now.Add(schedule.AutoLead), loc)])
+					// This hour's and the next's, 5 minutes ahead (the poller's ready_now).
+					want = max(want, p.Ready[schedule.HourOfWeek(now, loc)], p.Ready[schedule.HourOfWeek(now.Add(schedule.AutoLead), loc)])
 				}
 				polls = append(polls, pending{now.Add(MetricDelay), want})
 				if now.Before(end) {
 					h := schedule.HourOfWeek(now, loc)
-					hourBusy[h], hourWaiting[h] = max(hourBusy[h], busy), max(hourWaiting[h], len(waiting))
+					res.HourPeaks[h] = max(res.HourPeaks[h], busy+len(waiting))
 				}
 			}
 			for len(polls) > 0 && !polls[0].at.After(now) {
@@ -467,11 +467,6 @@ func SimulateWorkload(sp Spoke, jobs []Job, start time.Time, p WorkloadParams) (
 	for _, j := range waiting {
 		res.Unserved++
 		waits = append(waits, stopTime.Sub(j.Queued))
-	}
-	for h := range res.HourPeaks {
-		if hourBusy[h] != schedule.NoData {
-			res.HourPeaks[h] = hourBusy[h] + hourWaiting[h]
-		}
 	}
 	slices.Sort(waits)
 	res.Waits = waits

@@ -7,7 +7,6 @@ package schedule
 // pool needed in that hour over the last weeks.
 
 import (
-	"math"
 	"slices"
 	"time"
 )
@@ -55,7 +54,7 @@ func AutoReady(peaks [][HoursOfWeek]int, percentile int) [HoursOfWeek]int {
 			continue
 		}
 		slices.Sort(v)
-		rank := int(math.Ceil(float64(percentile) / 100 * float64(len(v))))
+		rank := (percentile*len(v) + 99) / 100 // ceil(percentile% of len(v)), in integers as the poller has it
 		out[h] = v[max(rank, 1)-1]
 	}
 	return out

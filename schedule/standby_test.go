@@ -54,3 +54,18 @@ func TestHourOfWeek(t *testing.T) {
 		}
 	}
 }
+
+// Nearest rank in whole numbers: p14 of 50 weeks (1..50) is rank
+// ceil(14 * 50 / 100) = 7, the 7th value; floating point gives 8 (0.14 * 50
+// is 7.000000000000001).
+func TestAutoReadyRankInIntegers(t *testing.T) {
+	weeks := make([][HoursOfWeek]int, 50)
+	for i := range weeks {
+		weeks[i][0] = i + 1
+	}
+	for _, c := range []struct{ p, want int }{{14, 7}, {28, 14}, {56, 28}, {100, 50}, {1, 1}} {
+		if got := AutoReady(weeks, c.p)[0]; got != c.want {
+			t.Errorf("p%d of 1..50 = %d, want %d", c.p, got, c.want)
+		}
+	}
+}

@@ -6,7 +6,7 @@
 #   {"fleet": {...FLEET without secretArn; pool urls relative to the server},
 #    "token": the secret's value (default PAT),
 #    "steps": [{"run": epoch seconds} | {"control": path, "body": {...}}
-#              | {"history": [{"spoke", "metric", "at": epoch seconds, "value"}]}
+#              | {"history": [{"spoke", "metric", "at": epoch seconds, "value"}]} (dimension Spoke)
 #              | {"failGetMetricData": true|false}
 #              | {"tasks": {cluster: {"RUNNING": [task ids], "STOPPED": [...]}}}
 #              | {"denyListTasks": [clusters]}],
@@ -147,7 +147,7 @@ def main():
                     cw.put_metric_data(Namespace=fleet["namespace"], MetricData=[{
                         "MetricName": h["metric"], "Value": h["value"], "Unit": "Count",
                         "Timestamp": datetime.datetime.fromtimestamp(h["at"], datetime.timezone.utc),
-                        "Dimensions": [{"Name": "Spoke", "Value": h["spoke"]}, {"Name": "Group", "Value": "spokes-1-100"}]}])
+                        "Dimensions": [{"Name": "Spoke", "Value": h["spoke"]}]}])
                 continue
             if "tasks" in step:
                 ecs_state["tasks"].update(step["tasks"])
