@@ -12,10 +12,10 @@ import (
 )
 
 // The AWS limits are maxima (ECR SetRepositoryPolicy: policyText "Maximum
-// length of 10240"): a
-// policy of exactly the limit deploys and synthesizes; one character more
-// fails synthesis naming the policy, its size and the limit. The document
-// {"a":"bcd"} is 11 characters of compact JSON.
+// length of 10240"): a policy of exactly the limit deploys and
+// synthesizes; one character more fails synthesis naming the policy, its
+// size and the limit. The document {"a":"bcd"} is 11 characters of compact
+// JSON.
 func TestPolicySizeLimitIsInclusive(t *testing.T) {
 	doc := func() any { return map[string]any{"a": "bcd"} }
 	for _, c := range []struct {
