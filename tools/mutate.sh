@@ -48,9 +48,14 @@ run_go() {
     (cd "$copy" && go run "$GREMLINS" unleash --workers "${WORKERS:-1}" \
       --timeout-coefficient "${GREMLINS_TIMEOUT_COEFFICIENT:-10}" \
       --output "$out/$p.json" "./$p") > "$out/$p.log" 2>&1 || true
+    # gremlins reports a mutant that does not compile (a + on strings made
+    # a -) as KILLED: tools/nonviable lists those places, and the score is
+    # given again without them.
+    (cd "$copy" && go run ./tools/nonviable "./$p") > "$out/$p.nonviable" 2>>"$out/$p.log" || true
     {
       echo "./$p ($((SECONDS - start)) s):"
       grep -E '^(Killed|Timed out|Test efficacy|Mutator coverage)' "$out/$p.log" | sed 's/^/  /'
+      python3 "$root/tools/mutate_score.py" "$out/$p.json" "$out/$p.nonviable"
       grep -E 'LIVED|NOT COVERED' "$out/$p.log" | sed 's/^ */  /'
     } | tee -a "$summary"
   done
