@@ -95,8 +95,8 @@ func TestBinaryNamesAreDistinct(t *testing.T) {
 		seen[name] = p
 		mains = append(mains, p)
 	}
-	if strings.Join(mains, " ") != "hubspoke-cdk hubspoke-cdk/cmd/hubspoke" {
-		t.Errorf("commands: %v, want the operator tool and the CDK app", mains)
+	if strings.Join(mains, " ") != "hubspoke-cdk hubspoke-cdk/cmd/hubspoke hubspoke-cdk/tools/nonviable" {
+		t.Errorf("commands: %v, want the CDK app, the operator tool and make mutate's nonviable", mains)
 	}
 }
 
