@@ -36,6 +36,13 @@ func TestHubWiring(t *testing.T) {
 			}
 		}
 	}
+	// The replica's repository creation template gives a repository that
+	// replication creates the same mutable tags.
+	for id, r := range resources(b.template(t, "HubReplica-us-east-1"), "AWS::ECR::RepositoryCreationTemplate") {
+		if got := props(r)["ImageTagMutability"]; got != "MUTABLE" {
+			t.Errorf("creation template %s: ImageTagMutability %v, want MUTABLE", id, got)
+		}
+	}
 	hub := b.template(t, "HubStack")
 	out, _ := hub["Outputs"].(map[string]any)
 	gh, _ := out["GitHubActionsRoleArn"].(map[string]any)
