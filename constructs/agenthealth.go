@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -195,10 +196,8 @@ const ShortfallExpression = "IF(desired >= 1 AND FILL(running, 0) < desired / 2,
 
 // copyWith is m with key set to v.
 func copyWith(m map[string]any, key string, v any) map[string]any {
-	out := make(map[string]any, len(m)+1)
-	for k, x := range m {
-		out[k] = x
-	}
+	out := map[string]any{}
+	maps.Copy(out, m)
 	out[key] = v
 	return out
 }
