@@ -338,3 +338,49 @@ func TestPollerCountsTasksStarted(t *testing.T) {
 		t.Errorf("a role without ecs:ListTasks: problems %q", probs)
 	}
 }
+
+// GetMetricData's pages followed: with answers of at most 1 point (the
+// stand-in's MaxDatapoints), the two spokes' histories (hi: 5 a week ago at
+// 10:05, lo: 2 at 10:05 and 3 at 11:05) come in three pages; both tables are
+// whole: at 09:55 (the hour ahead 10:00) hi 5, lo 2; at 10:55 (this hour
+// 10, the next 11) hi 5, lo 3.
+func TestPollerAutoHistoryPages(t *testing.T) {
+	srv := azdostandin.New(monday)
+	srv.AddOrg("sched", admin, "hubspoke")
+	week := schedule.Week{TimeZone: "UTC", ScaleUp: 7 * 60, ScaleDown: 19 * 60, RestoreAfter: 5, Weekday: 1,
+		Demand: &schedule.Demand{WorkHoursMax: 8, OffHoursMax: 2}}
+	hi, lo := demandSpoke("hi", 0), demandSpoke("lo", 0)
+	for _, s := range []map[string]any{hi, lo} {
+		delete(s, "ceiling")
+		s["actions"] = DemandActions(week)
+		s["auto"] = DemandAuto{Weeks: 1, Percentile: 100, Zone: "UTC"}
+	}
+	mon := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	last := func(h, m int) float64 { return float64(mon.AddDate(0, 0, -7).Add(time.Duration(h*60+m) * time.Minute).Unix()) }
+	history := []map[string]any{
+		{"spoke": "hi", "metric": "AgentsNeeded", "at": last(10, 5), "value": 5},
+		{"spoke": "lo", "metric": "AgentsNeeded", "at": last(10, 5), "value": 2},
+		{"spoke": "lo", "metric": "AgentsNeeded", "at": last(11, 5), "value": 3},
+	}
+	at := func(hh, mm int) map[string]any { return run(mon.Add(time.Duration(hh*60+mm) * time.Minute)) }
+	raw := runPollerRaw(t, srv, map[string]any{
+		"fleet": fleetOf(pool("sched", "hubspoke", hi, lo)), "metricPage": 1,
+		"steps": []any{map[string]any{"history": history}, at(9, 55), at(10, 55)},
+	})
+	runs := asSlice(raw["runs"])
+	if n := len(asSlice(runs[0].(map[string]any)["historyReads"])); n != 3 {
+		t.Errorf("%d GetMetricData pages, want 3 (one point each)", n)
+	}
+	for i, want := range []map[string]string{{"hi": "5", "lo": "2"}, {"hi": "5", "lo": "3"}} {
+		got := map[string]string{}
+		for _, p := range asSlice(runs[i].(map[string]any)["published"]) {
+			m := p.(map[string]any)
+			if v, ok := m["wanted"].(float64); ok {
+				got[m["spoke"].(string)] = strconv.Itoa(int(v))
+			}
+		}
+		if got["hi"] != want["hi"] || got["lo"] != want["lo"] {
+			t.Errorf("run %d: %v, want %v", i, got, want)
+		}
+	}
+}

@@ -100,10 +100,29 @@ def main():
                 return self.cw.put_metric_data(**kw)
 
             def get_metric_data(self, **kw):
+                # Paging as the API reference has it: an answer holds at
+                # most MaxDatapoints points (fleet "metricPage" here: moto
+                # 5.2.1 does not page); the rest follow with NextToken.
+                # Each page is counted as a call.
                 reads.append(len(kw["MetricDataQueries"]))
                 if fail["get"]:
                     raise poller.ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "GetMetricData")
-                return self.cw.get_metric_data(**kw)
+                size = scenario.get("metricPage")
+                token = kw.pop("NextToken", None)
+                answer = self.cw.get_metric_data(**kw)
+                if not size:
+                    return answer
+                points = [(r["Id"], t, v) for r in answer["MetricDataResults"] for t, v in zip(r["Timestamps"], r["Values"])]
+                start = int(token or 0)
+                page = {}
+                for i, t, v in points[start:start + size]:
+                    e = page.setdefault(i, {"Id": i, "Timestamps": [], "Values": [], "StatusCode": "PartialData"})
+                    e["Timestamps"].append(t)
+                    e["Values"].append(v)
+                out = {"MetricDataResults": list(page.values())}
+                if start + size < len(points):
+                    out["NextToken"] = str(start + size)
+                return out
 
         # The spokes' ECS (ListTasks), a stand-in of the API reference:
         # at most maxResults (100 at most) ARNs a page, then a nextToken;
