@@ -444,22 +444,24 @@ def agent_states(pool, agents, now):
     return out
 
 
-def floor_now(spoke, now):
-    """The spoke's scheduled floor now (as ceiling(): the action that fired
-    last), or its "floor"."""
+def in_force(spoke, now, key):
+    """The value key ("floor", "standby") of the spoke's scheduled action
+    in force now (as ceiling(): the action that fired last), or the
+    spoke's own key without actions; 0 when unset."""
     actions = spoke.get("actions")
     if not actions:
-        return spoke.get("floor", 0)
-    at = ceiling(dict(spoke, actions=[dict(a, ceiling=a.get("floor", 0)) for a in actions]), now)
-    return at
+        return spoke.get(key, 0)
+    return ceiling(dict(spoke, actions=[dict(a, ceiling=a.get(key, 0)) for a in actions]), now)
+
+
+def floor_now(spoke, now):
+    """The spoke's scheduled floor now."""
+    return in_force(spoke, now, "floor")
 
 
 def standby_now(spoke, now):
-    """The standby of the spoke's action in force now (as floor_now)."""
-    actions = spoke.get("actions")
-    if not actions:
-        return spoke.get("standby", 0)
-    return ceiling(dict(spoke, actions=[dict(a, ceiling=a.get("standby", 0)) for a in actions]), now)
+    """The standby of the spoke's action in force now."""
+    return in_force(spoke, now, "standby")
 
 
 def hour_of_week(t, zone):
