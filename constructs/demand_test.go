@@ -225,6 +225,7 @@ type pollerRun struct {
 	Placeholders   map[string]string
 	NotDeployedYet []string
 	Calls          [][]any // method, org, path, status
+	HistoryReads   []int   // the queries of each GetMetricData call (page) on the hub
 }
 
 type pollerResult struct {
@@ -960,22 +961,7 @@ func TestDemandPollerSharesSchedules(t *testing.T) {
 	if strings.Contains(string(fleet), `"actions"`) {
 		t.Errorf("a spoke still carries its actions: %s", fleet)
 	}
-	dir := t.TempDir()
-	code := filepath.Join(dir, "code.py")
-	if err := os.WriteFile(code, []byte(DemandPollerCode("FLEET_JSON_HERE")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	script := `
-import json, sys
-sys.path.insert(0, "testdata")
-import pollerload
-p = pollerload.load(sys.argv[1], json.loads(sys.argv[2]))
-print(json.dumps({s["name"]: s.get("actions") for s in p.FLEET["pools"][0]["spokes"]}))
-`
-	raw, err := exec.Command("python3", "-c", script, code, string(fleet)).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v: %s", err, raw)
-	}
+	raw := loadedSpokes(t, fleet, "actions")
 	var got map[string][]DemandAction
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatalf("%v: %s", err, raw)
@@ -984,6 +970,29 @@ print(json.dumps({s["name"]: s.get("actions") for s in p.FLEET["pools"][0]["spok
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("the function's spokes' actions %v, want %v", got, want)
 	}
+}
+
+// loadedSpokes loads the poller's code (as the template holds it) with
+// fleet as FLEET and returns, as JSON, each spoke of the first pool's key
+// as the function sees it once loaded ({name: value}).
+func loadedSpokes(t *testing.T, fleet []byte, key string) []byte {
+	t.Helper()
+	code := filepath.Join(t.TempDir(), "code.py")
+	if err := os.WriteFile(code, []byte(DemandPollerCode("FLEET_JSON_HERE")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `
+import json, sys
+sys.path.insert(0, "testdata")
+import pollerload
+p = pollerload.load(sys.argv[1], json.loads(sys.argv[2]))
+print(json.dumps({s["name"]: s.get(sys.argv[3]) for s in p.FLEET["pools"][0]["spokes"]}))
+`
+	raw, err := exec.Command("python3", "-c", script, code, string(fleet), key).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	return raw
 }
 
 // Worked by hand: dev (ceiling 2) and dev-eu (ceiling 3) share a pool; two

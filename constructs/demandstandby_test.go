@@ -3,12 +3,8 @@ package constructs
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -93,7 +89,7 @@ func TestPollerAutoStandby(t *testing.T) {
 		}
 	}
 	at := func(hh, mm int) map[string]any { return run(mon.Add(time.Duration(hh*60+mm) * time.Minute)) }
-	raw := runPollerRaw(t, srv, map[string]any{
+	res, raw := runPollerBoth(t, srv, map[string]any{
 		"fleet": fleetOf(pool("sched", "hubspoke", hi, lo)),
 		"steps": []any{map[string]any{"history": history}, at(9, 54), at(9, 55), at(10, 55),
 			map[string]any{"failGetMetricData": true}, at(12, 0), map[string]any{"failGetMetricData": false}, at(12, 1)},
@@ -101,34 +97,18 @@ func TestPollerAutoStandby(t *testing.T) {
 	runs := asSlice(raw["runs"])
 	type want struct {
 		hi, lo string
-		reads  []float64
+		reads  []int
 	}
-	for i, w := range []want{{"0", "0", []float64{2}}, {"5", "1", nil}, {"5", "1", []float64{2}}, {"0", "0", []float64{2}}, {"0", "0", []float64{2}}} {
-		r := runs[i].(map[string]any)
-		pub := map[string]string{}
-		for _, p := range asSlice(r["published"]) {
-			m := p.(map[string]any)
-			if v, ok := m["wanted"].(float64); ok {
-				pub[m["spoke"].(string)] = strconv.Itoa(int(v))
-			}
-		}
-		var reads []float64
-		for _, n := range asSlice(r["historyReads"]) {
-			reads = append(reads, n.(float64))
-		}
-		if pub["hi"] != w.hi || pub["lo"] != w.lo || !slices.Equal(reads, w.reads) {
-			t.Errorf("run %d: hi %s lo %s, history reads %v; want %s, %s, %v", i, pub["hi"], pub["lo"], reads, w.hi, w.lo, w.reads)
+	for i, w := range []want{{"0", "0", []int{2}}, {"5", "1", nil}, {"5", "1", []int{2}}, {"0", "0", []int{2}}, {"0", "0", []int{2}}} {
+		r := res.Runs[i]
+		hiWant, _, _ := r.wanted("hi")
+		loWant, _, _ := r.wanted("lo")
+		if hiWant != w.hi || loWant != w.lo || !slices.Equal(r.HistoryReads, w.reads) {
+			t.Errorf("run %d: hi %s lo %s, history reads %v; want %s, %s, %v", i, hiWant, loWant, r.HistoryReads, w.hi, w.lo, w.reads)
 		}
 	}
-	probs := func(i int) string {
-		var out []string
-		for _, p := range asSlice(runs[i].(map[string]any)["problems"]) {
-			out = append(out, p.(string))
-		}
-		return strings.Join(out, "\n")
-	}
-	if !strings.Contains(probs(3), "automatic standby: the history of 2 spoke(s) could not be read (tried again next run)") || strings.Contains(probs(4), "automatic standby") {
-		t.Errorf("failed read: run 3 problems %q, run 4 %q", probs(3), probs(4))
+	if !res.Runs[3].problem("automatic standby: the history of 2 spoke(s) could not be read (tried again next run)") || res.Runs[4].problem("automatic standby") {
+		t.Errorf("failed read: run 3 problems %q, run 4 %q", res.Runs[3].Problems, res.Runs[4].Problems)
 	}
 	// Each run puts the spokes' AgentsNeeded (their share: nothing waits
 	// here, 0) into the hub, by spoke alone.
@@ -199,20 +179,17 @@ func TestPollerAutoHistoryWithinOneAnswer(t *testing.T) {
 		s["auto"] = DemandAuto{Weeks: 65, Percentile: 90, Zone: "UTC"}
 		spokes = append(spokes, s)
 	}
-	raw := runPollerRaw(t, srv, map[string]any{
+	res := runPoller(t, srv, map[string]any{
 		"fleet": fleetOf(pool("sched", "hubspoke", spokes...)),
 		"steps": []any{run(monday), run(monday.Add(time.Minute))},
 	})
-	var got [][]float64
-	for _, r := range asSlice(raw["runs"]) {
-		var reads []float64
-		for _, n := range asSlice(r.(map[string]any)["historyReads"]) {
-			reads = append(reads, n.(float64))
-		}
+	var got [][]int
+	for _, r := range res.Runs {
+		reads := slices.Clone(r.HistoryReads)
 		slices.Sort(reads)
 		got = append(got, reads)
 	}
-	if len(got) != 2 || !slices.Equal(got[0], []float64{3, 9}) || len(got[1]) != 0 {
+	if len(got) != 2 || !slices.Equal(got[0], []int{3, 9}) || len(got[1]) != 0 {
 		t.Errorf("history reads per run %v, want [[3 9] []] (queries: one per spoke)", got)
 	}
 }
@@ -235,22 +212,7 @@ func TestDemandPollerSharesAutos(t *testing.T) {
 	if strings.Contains(string(fleet), `"auto":`) {
 		t.Errorf("a spoke still carries its auto: %s", fleet)
 	}
-	dir := t.TempDir()
-	code := filepath.Join(dir, "code.py")
-	if err := os.WriteFile(code, []byte(DemandPollerCode("FLEET_JSON_HERE")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	script := `
-import json, sys
-sys.path.insert(0, "testdata")
-import pollerload
-p = pollerload.load(sys.argv[1], json.loads(sys.argv[2]))
-print(json.dumps({s["name"]: s.get("auto") for s in p.FLEET["pools"][0]["spokes"]}))
-`
-	raw, err := exec.Command("python3", "-c", script, code, string(fleet)).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v: %s", err, raw)
-	}
+	raw := loadedSpokes(t, fleet, "auto")
 	var got map[string]*DemandAuto
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatalf("%v: %s", err, raw)
@@ -356,31 +318,27 @@ func TestPollerAutoHistoryPages(t *testing.T) {
 		s["auto"] = DemandAuto{Weeks: 1, Percentile: 100, Zone: "UTC"}
 	}
 	mon := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	last := func(h, m int) float64 { return float64(mon.AddDate(0, 0, -7).Add(time.Duration(h*60+m) * time.Minute).Unix()) }
+	last := func(h, m int) float64 {
+		return float64(mon.AddDate(0, 0, -7).Add(time.Duration(h*60+m) * time.Minute).Unix())
+	}
 	history := []map[string]any{
 		{"spoke": "hi", "metric": "AgentsNeeded", "at": last(10, 5), "value": 5},
 		{"spoke": "lo", "metric": "AgentsNeeded", "at": last(10, 5), "value": 2},
 		{"spoke": "lo", "metric": "AgentsNeeded", "at": last(11, 5), "value": 3},
 	}
 	at := func(hh, mm int) map[string]any { return run(mon.Add(time.Duration(hh*60+mm) * time.Minute)) }
-	raw := runPollerRaw(t, srv, map[string]any{
+	res := runPoller(t, srv, map[string]any{
 		"fleet": fleetOf(pool("sched", "hubspoke", hi, lo)), "metricPage": 1,
 		"steps": []any{map[string]any{"history": history}, at(9, 55), at(10, 55)},
 	})
-	runs := asSlice(raw["runs"])
-	if n := len(asSlice(runs[0].(map[string]any)["historyReads"])); n != 3 {
+	if n := len(res.Runs[0].HistoryReads); n != 3 {
 		t.Errorf("%d GetMetricData pages, want 3 (one point each)", n)
 	}
 	for i, want := range []map[string]string{{"hi": "5", "lo": "2"}, {"hi": "5", "lo": "3"}} {
-		got := map[string]string{}
-		for _, p := range asSlice(runs[i].(map[string]any)["published"]) {
-			m := p.(map[string]any)
-			if v, ok := m["wanted"].(float64); ok {
-				got[m["spoke"].(string)] = strconv.Itoa(int(v))
-			}
-		}
-		if got["hi"] != want["hi"] || got["lo"] != want["lo"] {
-			t.Errorf("run %d: %v, want %v", i, got, want)
+		hiWant, _, _ := res.Runs[i].wanted("hi")
+		loWant, _, _ := res.Runs[i].wanted("lo")
+		if hiWant != want["hi"] || loWant != want["lo"] {
+			t.Errorf("run %d: hi %s lo %s, want %v", i, hiWant, loWant, want)
 		}
 	}
 }
